@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Data;
+using PaymentHub.Ledger;
+
+namespace PaymentHub.Bills;
+
+public enum SettlementResult
+{
+    Settled,
+    NotFound,
+    AlreadyFinal,
+    Busy,
+}
+
+/// <summary>
+/// Moves a Processing bill order to its final state. The status change is one conditional UPDATE, so of two
+/// racing settlements (worker and operator, or two instances) exactly one wins; a cancellation's refund is posted
+/// in the same transaction, and the ledger's unique (kind, reference) refuses a second refund.
+/// </summary>
+public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService ledger, TimeProvider clock)
+{
+    /// <param name="leaseOwner">The worker's lease, or null for an operator (who may not settle an order a worker holds).</param>
+    public async Task<SettlementResult> CompleteAsync(string orderNumber, string tokenNumber, string? leaseOwner, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var updated = await Claimable(orderNumber, leaseOwner, now)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Status, BillOrderStatus.Success)
+                .SetProperty(o => o.TokenNumber, tokenNumber)
+                .SetProperty(o => o.Stage, "done")
+                .SetProperty(o => o.CompletedAt, now)
+                .SetProperty(o => o.UpdatedAt, now)
+                .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+                .SetProperty(o => o.LeaseOwner, (string?)null)
+                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+        return updated == 1 ? SettlementResult.Settled : await WhyNotAsync(orderNumber, ct);
+    }
+
+    public async Task<SettlementResult> CancelAsync(string orderNumber, string cancelNote, string? leaseOwner, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var updated = await Claimable(orderNumber, leaseOwner, now)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Status, BillOrderStatus.Cancelled)
+                .SetProperty(o => o.CancelNote, cancelNote)
+                .SetProperty(o => o.Stage, "done")
+                .SetProperty(o => o.CompletedAt, now)
+                .SetProperty(o => o.UpdatedAt, now)
+                .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+                .SetProperty(o => o.LeaseOwner, (string?)null)
+                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+        if (updated == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return await WhyNotAsync(orderNumber, ct);
+        }
+
+        var debitJournalId = await db.BillOrders.Where(o => o.OrderNumber == orderNumber)
+            .Select(o => o.DebitJournalId).SingleAsync(ct);
+        var refund = await ledger.ReverseAsync(debitJournalId, JournalKind.BillOrderRefund, orderNumber,
+            $"Refund: {Truncate(cancelNote, 400)}", ct);
+        await db.SaveChangesAsync(ct);
+        await db.BillOrders.Where(o => o.OrderNumber == orderNumber)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
+        await tx.CommitAsync(ct);
+        return SettlementResult.Settled;
+    }
+
+    private IQueryable<BillOrder> Claimable(string orderNumber, string? leaseOwner, DateTime now) =>
+        leaseOwner is null
+            ? db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
+                                       && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now))
+            : db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
+                                       && o.LeaseOwner == leaseOwner);
+
+    private async Task<SettlementResult> WhyNotAsync(string orderNumber, CancellationToken ct)
+    {
+        var status = await db.BillOrders.Where(o => o.OrderNumber == orderNumber)
+            .Select(o => (BillOrderStatus?)o.Status).FirstOrDefaultAsync(ct);
+        return status switch
+        {
+            null => SettlementResult.NotFound,
+            BillOrderStatus.Processing => SettlementResult.Busy,
+            _ => SettlementResult.AlreadyFinal,
+        };
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

@@ -1,0 +1,374 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PaymentHub.Catalog;
+using PaymentHub.Data;
+using PaymentHub.Idempotency;
+using PaymentHub.Infrastructure;
+using PaymentHub.Ledger;
+using PaymentHub.Resellers;
+
+namespace PaymentHub.Bills;
+
+/// <summary>nurr's bill-payment API: <c>POST /api/bill-payment.php?action=...</c>, form fields in, JSON out.</summary>
+public static partial class BillPaymentApi
+{
+    public const string IdempotencyScope = "bill_submit";
+    private const string BillMonthField = "bill_month";
+
+    public static IEndpointConventionBuilder MapBillPaymentApi(this RouteGroupBuilder resellerApi) =>
+        resellerApi.MapPost("/bill-payment.php", HandleAsync)
+            .WithName("BillPayment")
+            .WithSummary("nurr-compatible bill payment: action = provider_check | service_check | submit | status_check | bill_inquiry");
+
+    public static async Task<IResult> HandleAsync(
+        HttpContext http,
+        [FromQuery] string? action,
+        ResellerAuthenticator authenticator,
+        PaymentHubDbContext db,
+        [AsParameters] SubmitDependencies services,
+        CancellationToken ct)
+    {
+        if (action is not ("provider_check" or "service_check" or "submit" or "status_check"))
+        {
+            return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
+        }
+
+        var (form, reseller, error) = await authenticator.AuthenticateAsync(http, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        return action switch
+        {
+            "provider_check" => await ProviderCheckAsync(db, ct),
+            "service_check" => await ServiceCheckAsync(form!, db, ct),
+            "submit" => await SubmitAsync(http, form!, reseller!, db, services, ct),
+            _ => await StatusCheckAsync(form!, reseller!, db, ct),
+        };
+    }
+
+    public static async Task<IResult> ProviderCheckAsync(PaymentHubDbContext db, CancellationToken ct)
+    {
+        var providers = await db.Providers.AsNoTracking()
+            .Where(p => p.Status == CatalogStatus.Active)
+            .OrderBy(p => p.Id)
+            .Select(p => new ProviderItem(p.Id, p.Name, p.Logo, "active"))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new ProviderCheckReply(true, providers));
+    }
+
+    public static async Task<IResult> ServiceCheckAsync(ResellerForm form, PaymentHubDbContext db, CancellationToken ct)
+    {
+        var providerIdText = form["provider_id"];
+        if (providerIdText is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
+        }
+        if (!TryParseId(providerIdText, out var providerId))
+        {
+            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid provider ID.");
+        }
+        var provider = await db.Providers.AsNoTracking()
+            .Where(p => p.Id == providerId && p.Status == CatalogStatus.Active)
+            .Select(p => new ProviderRef(p.Id, p.Name))
+            .FirstOrDefaultAsync(ct);
+        if (provider is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid provider ID.");
+        }
+        var services = await db.BillServices.AsNoTracking()
+            .Where(s => s.ProviderId == providerId && s.Status == CatalogStatus.Active)
+            .OrderBy(s => s.Id)
+            .Select(s => new { s.Id, s.ProviderId, s.Name, s.Logo, s.ModuleFields })
+            .ToListAsync(ct);
+        var items = services.Select(s =>
+        {
+            var fields = BillService.SplitFields(s.ModuleFields);
+            return new ServiceItem(Id(s.Id), Id(s.ProviderId), s.Name, s.Logo, string.Join(",", fields), fields);
+        }).ToList();
+        return TypedResults.Ok(new ServiceCheckReply(true, provider, items));
+    }
+
+    public static async Task<IResult> SubmitAsync(
+        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db,
+        SubmitDependencies services, CancellationToken ct)
+    {
+        var providerIdText = form["provider_id"];
+        var serviceIdText = form["service_id"];
+        var amountText = form["amount"];
+        if (providerIdText is null || serviceIdText is null || amountText is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
+        }
+        if (!TryParseId(providerIdText, out var providerId) || !TryParseId(serviceIdText, out var serviceId))
+        {
+            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
+        }
+
+        var service = await FindActiveServiceAsync(db, providerId, serviceId, ct);
+        if (service is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
+        }
+
+        var (moduleData, billMonth, moduleError) = ReadModuleData(form, service.ModuleFieldList);
+        if (moduleError is not null)
+        {
+            return moduleError;
+        }
+
+        if (!Money.TryParsePositive(amountText, out var amount))
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
+                "Invalid amount. Send a positive number with at most two decimals.", "amount");
+        }
+        if (amount < service.MinAmount || amount > service.MaxAmount)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            {
+                ["error"] = "Amount is outside this service's limits.",
+                ["field"] = "amount",
+                ["min_amount"] = Money.Format(service.MinAmount),
+                ["max_amount"] = Money.Format(service.MaxAmount),
+            });
+        }
+
+        var (requestId, keyError) = IdempotencyGate.ReadKey(http.Request, form);
+        if (keyError is not null)
+        {
+            return keyError;
+        }
+
+        var totalAmount = amount + service.Fee;
+        var debitAmount = totalAmount - service.Commission;
+        var (orderNumbers, ledger, house, gate, clock, json) = services;
+        var jsonOptions = json.Value.SerializerOptions;
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var orderNumber = orderNumbers.Next();
+        var customerNumber = moduleData.GetValueOrDefault(service.CustomerNumberField ?? "")
+            ?? moduleData.Values.FirstOrDefault();
+        var reply = new SubmitReply(true, orderNumber, "Processing", service.ProviderName, service.Name, moduleData,
+            billMonth, Money.Format(amount), Money.Format(totalAmount));
+        var replyJson = JsonSerializer.Serialize(reply, jsonOptions);
+        var requestHash = IdempotencyGate.HashRequest(Id(providerId), Id(serviceId), Money.Format(amount), billMonth,
+            JsonSerializer.Serialize(moduleData));
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (requestId is not null)
+        {
+            var decision = await gate.EnterAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
+            if (decision.Verdict != IdempotencyVerdict.Proceed)
+            {
+                return decision.ToResult();
+            }
+        }
+
+        LedgerJournal debit;
+        try
+        {
+            debit = await ledger.PostAsync(JournalKind.BillOrderDebit, orderNumber, $"Bill payment {service.ProviderName} / {service.Name}",
+            [
+                new Posting(reseller.WalletAccountId, -debitAmount),
+                new Posting(house[LedgerAccountKind.UpstreamPayable], amount),
+                new Posting(house[LedgerAccountKind.FeeIncome], service.Fee),
+                new Posting(house[LedgerAccountKind.CommissionExpense], -service.Commission),
+            ], ct);
+        }
+        catch (InsufficientFundsException)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
+        }
+
+        db.BillOrders.Add(new BillOrder
+        {
+            OrderNumber = orderNumber,
+            ResellerId = reseller.Id,
+            ProviderId = providerId,
+            ServiceId = serviceId,
+            ProviderName = service.ProviderName,
+            ServiceName = service.Name,
+            ModuleData = JsonSerializer.Serialize(moduleData),
+            BillMonth = billMonth,
+            Amount = amount,
+            Fee = service.Fee,
+            Commission = service.Commission,
+            TotalAmount = totalAmount,
+            DebitAmount = debitAmount,
+            Status = BillOrderStatus.Processing,
+            DebitJournal = debit,
+            Connector = service.Connector,
+            ConnectorProductCode = service.ConnectorProductCode,
+            CustomerNumber = customerNumber,
+            Stage = "new",
+            // Manual orders wait for an operator; everything else is picked up by the fulfilment worker.
+            NextAttemptAt = service.Connector == Connectors.ConnectorNames.Manual ? null : now,
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        if (requestId is not null)
+        {
+            gate.Record(reseller.Id, IdempotencyScope, requestId, requestHash, StatusCodes.Status200OK, replyJson, orderNumber);
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
+        {
+            // A concurrent request with the same key won the race (only possible where advisory locks are absent).
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            var decision = await gate.LookUpAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
+            return decision.Verdict == IdempotencyVerdict.Proceed
+                ? ResellerResults.Error(StatusCodes.Status409Conflict, "A request with this request_id is still being processed.")
+                : decision.ToResult();
+        }
+
+        return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
+    }
+
+    public static async Task<IResult> StatusCheckAsync(
+        ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, CancellationToken ct)
+    {
+        var orderNumber = form["order_number"];
+        if (orderNumber is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
+        }
+        var order = await db.BillOrders.AsNoTracking()
+            .FirstOrDefaultAsync(o => o.OrderNumber == orderNumber && o.ResellerId == reseller.Id, ct);
+        if (order is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status404NotFound, "Transaction not found.");
+        }
+        return TypedResults.Ok(ToStatusReply(order));
+    }
+
+    public static StatusCheckReply ToStatusReply(BillOrder order) => new(
+        true,
+        order.OrderNumber,
+        order.Status.ToString(),
+        order.ProviderName,
+        order.ServiceName,
+        JsonSerializer.Deserialize<Dictionary<string, string>>(order.ModuleData) ?? [],
+        order.BillMonth,
+        Money.Format(order.Amount),
+        Money.Format(order.DebitAmount),
+        Money.Format(order.TotalAmount),
+        order.Status == BillOrderStatus.Processing ? "Bill payment request submitted" : null,
+        order.Status == BillOrderStatus.Success ? order.TokenNumber : null,
+        order.Status == BillOrderStatus.Cancelled ? order.CancelNote : null);
+
+    public readonly record struct SubmitDependencies(
+        OrderNumbers OrderNumbers, LedgerService Ledger, HouseAccounts House, IdempotencyGate Gate, TimeProvider Clock,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json);
+
+    internal sealed record ActiveService(
+        int Id, string Name, string ProviderName, IReadOnlyList<string> ModuleFieldList, decimal MinAmount, decimal MaxAmount,
+        decimal Fee, decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
+
+    internal static async Task<ActiveService?> FindActiveServiceAsync(
+        PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct)
+    {
+        var row = await db.BillServices.AsNoTracking()
+            .Where(s => s.Id == serviceId && s.ProviderId == providerId && s.Status == CatalogStatus.Active
+                        && s.Provider!.Status == CatalogStatus.Active)
+            .Select(s => new
+            {
+                s.Id, s.Name, ProviderName = s.Provider!.Name, s.ModuleFields, s.MinAmount, s.MaxAmount, s.Fee,
+                s.Commission, s.Connector, s.ConnectorProductCode, s.CustomerNumberField,
+            })
+            .FirstOrDefaultAsync(ct);
+        return row is null
+            ? null
+            : new ActiveService(row.Id, row.Name, row.ProviderName, BillService.SplitFields(row.ModuleFields), row.MinAmount,
+                row.MaxAmount, row.Fee, row.Commission, row.Connector, row.ConnectorProductCode, row.CustomerNumberField);
+    }
+
+    internal static (Dictionary<string, string> ModuleData, string? BillMonth, IResult? Error) ReadModuleData(
+        ResellerForm form, IReadOnlyList<string> moduleFields)
+    {
+        var data = new Dictionary<string, string>();
+        string? billMonth = null;
+        foreach (var field in moduleFields)
+        {
+            if (field == BillMonthField)
+            {
+                (billMonth, var monthError) = ReadBillMonth(form);
+                if (monthError is not null)
+                {
+                    return (data, null, monthError);
+                }
+                continue;
+            }
+            var value = form[field];
+            if (value is null)
+            {
+                return (data, null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required module data.", field));
+            }
+            if (value.Length > 100)
+            {
+                return (data, null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Module data is too long (100 characters at most).", field));
+            }
+            data[field] = value;
+        }
+        return (data, billMonth, null);
+    }
+
+    [GeneratedRegex(@"^(\d{4})-(\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex YearMonthPattern();
+
+    private static (string? BillMonth, IResult? Error) ReadBillMonth(ResellerForm form)
+    {
+        var combined = form[BillMonthField];
+        var month = form["bill_month_month"];
+        var year = form["bill_month_year"];
+        if (combined is not null)
+        {
+            var match = YearMonthPattern().Match(combined);
+            return match.Success && TryNormalise(match.Groups[1].Value, match.Groups[2].Value, out var normalised)
+                ? (normalised, null)
+                : (null, InvalidBillMonth());
+        }
+        if (month is not null && year is not null)
+        {
+            return TryNormalise(year, month, out var normalised) ? (normalised, null) : (null, InvalidBillMonth());
+        }
+        if (month is not null || year is not null)
+        {
+            return (null, InvalidBillMonth());
+        }
+        return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing bill_month."));
+    }
+
+    private static IResult InvalidBillMonth() => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
+        "Invalid bill_month. Send bill_month as YYYY-MM, or bill_month_month (01-12) with bill_month_year (YYYY).", BillMonthField);
+
+    private static bool TryNormalise(string yearText, string monthText, out string billMonth)
+    {
+        billMonth = "";
+        if (yearText.Length != 4 || monthText.Length is < 1 or > 2
+            || !int.TryParse(yearText, NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+            || !int.TryParse(monthText, NumberStyles.None, CultureInfo.InvariantCulture, out var month)
+            || year is < 2000 or > 2099 || month is < 1 or > 12)
+        {
+            return false;
+        }
+        billMonth = $"{year:D4}-{month:D2}";
+        return true;
+    }
+
+    internal static bool TryParseId(string text, out int id) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id > 0;
+
+    private static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
+}

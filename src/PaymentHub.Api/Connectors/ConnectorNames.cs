@@ -1,0 +1,7 @@
+namespace PaymentHub.Connectors;
+
+public static class ConnectorNames
+{
+    public const string Manual = "manual";
+    public const string Sandbox = "sandbox";
+}

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Admin;
+using PaymentHub.Demo;
+using PaymentHub.Ledger;
+using PaymentHub.Resellers;
+
+namespace PaymentHub.Data;
+
+/// <summary>Runs once before the app serves: migrations, house accounts, hashing key, admin bootstrap, demo data.</summary>
+public static partial class StartupTasks
+{
+    private const string CredentialKeySetting = "credential_hash_key";
+
+    public static async Task RunAsync(WebApplication app, CancellationToken ct = default)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<PaymentHubDbContext>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Startup");
+
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.CloseConnectionAsync();
+        }
+        await db.Database.MigrateAsync(ct);
+        LogMigrated(logger, db.Database.ProviderName ?? "unknown");
+
+        await services.GetRequiredService<HouseAccounts>().EnsureCreatedAsync(db, clock, ct);
+        services.GetRequiredService<CredentialHasher>().Initialize(await LoadCredentialKeyAsync(db, app.Configuration, ct));
+        await EnsureAdminKeyAsync(db, app.Configuration, clock, logger, ct);
+
+        var seedDemo = app.Configuration.GetValue<bool?>("Demo:Seed") ?? app.Environment.IsDevelopment();
+        if (seedDemo)
+        {
+            await services.GetRequiredService<DemoSeeder>().SeedAsync(ct);
+        }
+    }
+
+    private static async Task<byte[]> LoadCredentialKeyAsync(PaymentHubDbContext db, IConfiguration configuration, CancellationToken ct)
+    {
+        var configured = configuration["Security:CredentialHashKey"];
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return Convert.FromBase64String(configured);
+        }
+        var stored = await db.AppSettings.AsNoTracking().FirstOrDefaultAsync(s => s.Name == CredentialKeySetting, ct);
+        if (stored is not null)
+        {
+            return Convert.FromBase64String(stored.Value);
+        }
+        db.AppSettings.Add(new AppSetting { Name = CredentialKeySetting, Value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (DbErrors.IsUniqueViolation(ex))
+        {
+            db.ChangeTracker.Clear();
+        }
+        stored = await db.AppSettings.AsNoTracking().SingleAsync(s => s.Name == CredentialKeySetting, ct);
+        return Convert.FromBase64String(stored.Value);
+    }
+
+    private static async Task EnsureAdminKeyAsync(
+        PaymentHubDbContext db, IConfiguration configuration, TimeProvider clock, ILogger logger, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var bootstrapKey = configuration["Admin:BootstrapKey"];
+        if (!string.IsNullOrWhiteSpace(bootstrapKey))
+        {
+            var hash = AdminKeyAuthenticationHandler.HashKey(bootstrapKey);
+            if (!await db.AdminKeys.AnyAsync(k => k.KeyHash == hash, ct))
+            {
+                db.AdminKeys.Add(new AdminKey { Name = "bootstrap", KeyHash = hash, KeyPrefix = bootstrapKey[..Math.Min(4, bootstrapKey.Length)] + "…", CreatedAt = now });
+                await SaveIgnoringRaceAsync(db, ct);
+            }
+            return;
+        }
+        if (await db.AdminKeys.AnyAsync(ct))
+        {
+            return;
+        }
+        var key = AdminKeyAuthenticationHandler.NewKey();
+        db.AdminKeys.Add(new AdminKey { Name = "initial", KeyHash = AdminKeyAuthenticationHandler.HashKey(key), KeyPrefix = key[..10], CreatedAt = now });
+        await SaveIgnoringRaceAsync(db, ct);
+        LogAdminKeyCreated(logger);
+        // Printed once to the console only, never through the logger, so it never reaches a log sink.
+        Console.WriteLine();
+        Console.WriteLine("==================================================================");
+        Console.WriteLine(" PaymentHub: first start. Your admin key (shown only this once):");
+        Console.WriteLine($"   {key}");
+        Console.WriteLine(" Use it as 'Authorization: Bearer <key>' on /admin/v1 and in /swagger.");
+        Console.WriteLine("==================================================================");
+        Console.WriteLine();
+    }
+
+    private static async Task SaveIgnoringRaceAsync(PaymentHubDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (DbErrors.IsUniqueViolation(ex))
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database migrated ({Provider})")]
+    private static partial void LogMigrated(ILogger logger, string provider);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No admin key existed: created one and printed it to the console once")]
+    private static partial void LogAdminKeyCreated(ILogger logger);
+}

@@ -1,0 +1,267 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PaymentHub.Bills;
+using PaymentHub.Data;
+
+namespace PaymentHub.Fulfilment;
+
+/// <summary>
+/// Drives Processing bill orders through their connectors, outside the reseller's request. Work is claimed with
+/// a lease (on PostgreSQL in one <c>FOR UPDATE SKIP LOCKED</c> statement), so several instances share one
+/// database without handling an order twice, and an instance that dies simply lets its leases expire.
+/// </summary>
+public sealed partial class BillFulfilmentWorker(
+    IServiceScopeFactory scopes,
+    IEnumerable<IBillConnector> connectors,
+    IOptions<FulfilmentOptions> options,
+    TimeProvider clock,
+    ILogger<BillFulfilmentWorker> logger) : BackgroundService
+{
+    private readonly FulfilmentOptions _options = options.Value;
+    private readonly Dictionary<string, IBillConnector> _connectors = connectors.ToDictionary(c => c.Name);
+    public string InstanceId { get; } = options.Value.InstanceId
+        ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+        LogStarted(InstanceId);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var processed = 0;
+            try
+            {
+                processed = await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(ex);
+            }
+            if (processed == 0)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var claimed = await ClaimAsync(ct);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelism, CancellationToken = ct },
+            async (order, token) => await ProcessAsync(order, token));
+        return claimed.Count;
+    }
+
+    private async Task<List<BillOrder>> ClaimAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var until = now.AddSeconds(_options.LeaseSeconds);
+        List<long> ids;
+        if (db.Database.IsNpgsql())
+        {
+            ids = await db.Database.SqlQuery<long>($"""
+                UPDATE bill_orders SET lease_owner = {InstanceId}, lease_expires_at = {until}
+                WHERE id IN (
+                    SELECT id FROM bill_orders
+                    WHERE status = 'Processing' AND next_attempt_at <= {now}
+                      AND (lease_expires_at IS NULL OR lease_expires_at < {now})
+                    ORDER BY next_attempt_at
+                    LIMIT {_options.BatchSize}
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING id AS "Value"
+                """).ToListAsync(ct);
+        }
+        else
+        {
+            var candidates = await Due(db, now).OrderBy(o => o.NextAttemptAt).Select(o => o.Id).Take(_options.BatchSize).ToListAsync(ct);
+            ids = [];
+            foreach (var id in candidates)
+            {
+                var won = await Due(db, now).Where(o => o.Id == id).ExecuteUpdateAsync(s => s
+                    .SetProperty(o => o.LeaseOwner, InstanceId)
+                    .SetProperty(o => o.LeaseExpiresAt, until), ct);
+                if (won == 1)
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        return await db.BillOrders.AsNoTracking().Where(o => ids.Contains(o.Id) && o.LeaseOwner == InstanceId).ToListAsync(ct);
+    }
+
+    private static IQueryable<BillOrder> Due(PaymentHubDbContext db, DateTime now) =>
+        db.BillOrders.Where(o => o.Status == BillOrderStatus.Processing && o.NextAttemptAt != null && o.NextAttemptAt <= now
+                                 && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now));
+
+    private async Task ProcessAsync(BillOrder order, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
+        var settlement = scope.ServiceProvider.GetRequiredService<BillOrderSettlement>();
+
+        ConnectorOutcome outcome;
+        if (!_connectors.TryGetValue(order.Connector, out var connector))
+        {
+            outcome = new ConnectorOutcome.NeedsOperator($"No connector named '{order.Connector}' is configured.");
+        }
+        else
+        {
+            var work = new BillOrderWork(order.Id, order.OrderNumber, order.ConnectorProductCode, order.CustomerNumber,
+                JsonSerializer.Deserialize<Dictionary<string, string>>(order.ModuleData) ?? [], order.BillMonth, order.Amount,
+                order.Stage, order.UpstreamRef, order.UpstreamState, order.Attempts, order.CreatedAt,
+                (checkpoint, token) => SaveCheckpointAsync(db, order.Id, checkpoint, token));
+            try
+            {
+                outcome = await connector.ProcessAsync(work, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await ReleaseLeaseAsync(db, order.Id);
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A connector should classify its own failures; anything that escapes is retried from the last checkpoint.
+                LogConnectorFailed(ex, order.OrderNumber, order.Connector);
+                var stage = await db.BillOrders.Where(o => o.Id == order.Id).Select(o => o.Stage).SingleAsync(CancellationToken.None);
+                outcome = new ConnectorOutcome.Pending(Backoff(order.Attempts), stage ?? "new", $"Connector error: {ex.GetType().Name}");
+            }
+        }
+
+        switch (outcome)
+        {
+            case ConnectorOutcome.Succeeded success:
+                if (success.UpstreamRef is not null || success.UpstreamState is not null)
+                {
+                    await SaveCheckpointAsync(db, order.Id, new ConnectorCheckpoint("settling", success.UpstreamRef, success.UpstreamState), CancellationToken.None);
+                }
+                await settlement.CompleteAsync(order.OrderNumber, success.TokenNumber, InstanceId, CancellationToken.None);
+                LogSettled(order.OrderNumber, "Success");
+                break;
+            case ConnectorOutcome.Cancelled cancelled:
+                await settlement.CancelAsync(order.OrderNumber, cancelled.CancelNote, InstanceId, CancellationToken.None);
+                LogSettled(order.OrderNumber, "Cancelled");
+                break;
+            case ConnectorOutcome.Pending pending:
+                await RescheduleAsync(db, order, pending);
+                break;
+            case ConnectorOutcome.NeedsOperator needsOperator:
+                await FlagAsync(db, order.Id, needsOperator.Reason);
+                break;
+        }
+    }
+
+    private async Task SaveCheckpointAsync(PaymentHubDbContext db, long orderId, ConnectorCheckpoint checkpoint, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var saved = await db.BillOrders.Where(o => o.Id == orderId && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Stage, checkpoint.Stage)
+                .SetProperty(o => o.UpstreamRef, o => checkpoint.UpstreamRef ?? o.UpstreamRef)
+                .SetProperty(o => o.UpstreamState, o => checkpoint.UpstreamState ?? o.UpstreamState)
+                .SetProperty(o => o.UpdatedAt, now), ct);
+        if (saved == 0)
+        {
+            throw new LeaseLostException(orderId);
+        }
+    }
+
+    private async Task RescheduleAsync(PaymentHubDbContext db, BillOrder order, ConnectorOutcome.Pending pending)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var overdue = now - order.CreatedAt > TimeSpan.FromMinutes(_options.FlagAfterMinutes) && order.FlaggedAt is null;
+        var note = Truncate(pending.Note, 1000);
+        var flagReason = overdue ? Truncate($"Unresolved after {_options.FlagAfterMinutes} minutes: {pending.Note ?? pending.Stage}", 500) : null;
+        await db.BillOrders.Where(o => o.Id == order.Id && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Stage, pending.Stage)
+                .SetProperty(o => o.UpstreamRef, o => pending.UpstreamRef ?? o.UpstreamRef)
+                .SetProperty(o => o.UpstreamState, o => pending.UpstreamState ?? o.UpstreamState)
+                .SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                .SetProperty(o => o.NextAttemptAt, now + pending.RetryAfter)
+                .SetProperty(o => o.LastError, o => note ?? o.LastError)
+                .SetProperty(o => o.FlaggedAt, o => overdue ? now : o.FlaggedAt)
+                .SetProperty(o => o.FlagReason, o => flagReason ?? o.FlagReason)
+                .SetProperty(o => o.UpdatedAt, now)
+                .SetProperty(o => o.LeaseOwner, (string?)null)
+                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
+        if (overdue)
+        {
+            LogFlagged(order.OrderNumber, flagReason!);
+        }
+    }
+
+    private async Task FlagAsync(PaymentHubDbContext db, long orderId, string reason)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var text = Truncate(reason, 500)!;
+        var orderNumber = await db.BillOrders.Where(o => o.Id == orderId).Select(o => o.OrderNumber).SingleAsync(CancellationToken.None);
+        await db.BillOrders.Where(o => o.Id == orderId && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+                .SetProperty(o => o.FlaggedAt, now)
+                .SetProperty(o => o.FlagReason, text)
+                .SetProperty(o => o.UpdatedAt, now)
+                .SetProperty(o => o.LeaseOwner, (string?)null)
+                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
+        LogFlagged(orderNumber, text);
+    }
+
+    private async Task ReleaseLeaseAsync(PaymentHubDbContext db, long orderId) =>
+        await db.BillOrders.Where(o => o.Id == orderId && o.LeaseOwner == InstanceId)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.LeaseOwner, (string?)null)
+                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
+
+    /// <summary>Exponential backoff with jitter: 2 s, 4 s, 8 s … capped at 5 minutes.</summary>
+    public static TimeSpan Backoff(int attempts)
+    {
+        var seconds = Math.Min(300, Math.Pow(2, Math.Clamp(attempts + 1, 1, 9)));
+        return TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4));
+    }
+
+    private static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bill fulfilment worker {InstanceId} started")]
+    private partial void LogStarted(string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Bill fulfilment loop failed; retrying")]
+    private partial void LogLoopFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Connector {Connector} failed on order {OrderNumber}")]
+    private partial void LogConnectorFailed(Exception ex, string orderNumber, string connector);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bill order {OrderNumber} settled as {Status}")]
+    private partial void LogSettled(string orderNumber, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bill order {OrderNumber} flagged for the operator: {Reason}")]
+    private partial void LogFlagged(string orderNumber, string reason);
+}
+
+public sealed class LeaseLostException(long orderId)
+    : Exception($"The lease on bill order {orderId} was lost; another instance may own it now.");

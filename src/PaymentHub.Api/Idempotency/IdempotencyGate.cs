@@ -1,0 +1,125 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Data;
+using PaymentHub.Infrastructure;
+
+namespace PaymentHub.Idempotency;
+
+public enum IdempotencyVerdict
+{
+    Proceed,
+    Replay,
+    InFlight,
+    Mismatch,
+}
+
+public sealed record IdempotencyDecision(IdempotencyVerdict Verdict, IdempotencyRecord? Record = null)
+{
+    public IResult ToResult() => Verdict switch
+    {
+        IdempotencyVerdict.Replay => ResellerResults.RawJson(Record!.ResponseStatus!.Value, Record.ResponseBody!),
+        IdempotencyVerdict.InFlight => ResellerResults.Error(StatusCodes.Status409Conflict,
+            "A request with this request_id is still being processed."),
+        IdempotencyVerdict.Mismatch => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
+            "This request_id was already used with different parameters.", "request_id"),
+        _ => throw new InvalidOperationException("Nothing to answer: proceed with the request."),
+    };
+}
+
+/// <summary>
+/// Reseller-scoped idempotency keys (form field <c>request_id</c> or header <c>Idempotency-Key</c>).
+/// Runs inside the caller's transaction; the record is saved with the order it answers for.
+/// </summary>
+public sealed class IdempotencyGate(PaymentHubDbContext db, TimeProvider clock)
+{
+    public const int MaxKeyLength = 100;
+
+    public static (string? Key, IResult? Error) ReadKey(HttpRequest request, ResellerForm form)
+    {
+        var fromForm = form["request_id"];
+        var fromHeader = request.Headers["Idempotency-Key"].ToString().Trim();
+        if (fromHeader.Length == 0)
+        {
+            fromHeader = null;
+        }
+        if (fromForm is not null && fromHeader is not null && fromForm != fromHeader)
+        {
+            return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
+                "request_id and the Idempotency-Key header differ.", "request_id"));
+        }
+        var key = fromForm ?? fromHeader;
+        if (key is not null && (key.Length > MaxKeyLength || key.Any(c => c < 0x21 || c > 0x7e)))
+        {
+            return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
+                $"Invalid request_id: use up to {MaxKeyLength} printable ASCII characters.", "request_id"));
+        }
+        return (key, null);
+    }
+
+    public static string HashRequest(params string?[] parts)
+    {
+        var canonical = string.Join("\u001f", parts.Select(p => p ?? "\u0000"));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    public async Task<IdempotencyDecision> EnterAsync(int resellerId, string scope, string key, string requestHash, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            // A transaction-scoped advisory lock tells "the first request is still running" (409) apart from
+            // "the first request finished" (replay) without leaving a marker behind if the process dies.
+            var lockKey = AdvisoryLockKey(resellerId, scope, key);
+            var acquired = await db.Database
+                .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({lockKey}) AS \"Value\"")
+                .SingleAsync(ct);
+            if (!acquired)
+            {
+                return new IdempotencyDecision(IdempotencyVerdict.InFlight);
+            }
+        }
+        return await LookUpAsync(resellerId, scope, key, requestHash, ct);
+    }
+
+    public async Task<IdempotencyDecision> LookUpAsync(int resellerId, string scope, string key, string requestHash, CancellationToken ct)
+    {
+        var existing = await db.IdempotencyRecords.AsNoTracking()
+            .FirstOrDefaultAsync(r => r.ResellerId == resellerId && r.Scope == scope && r.Key == key, ct);
+        if (existing is null)
+        {
+            return new IdempotencyDecision(IdempotencyVerdict.Proceed);
+        }
+        if (existing.RequestHash != requestHash)
+        {
+            return new IdempotencyDecision(IdempotencyVerdict.Mismatch, existing);
+        }
+        return existing.ResponseStatus is null
+            ? new IdempotencyDecision(IdempotencyVerdict.InFlight, existing)
+            : new IdempotencyDecision(IdempotencyVerdict.Replay, existing);
+    }
+
+    public IdempotencyRecord Record(int resellerId, string scope, string key, string requestHash,
+        int? responseStatus, string? responseBody, string? orderNumber)
+    {
+        var record = new IdempotencyRecord
+        {
+            ResellerId = resellerId,
+            Scope = scope,
+            Key = key,
+            RequestHash = requestHash,
+            ResponseStatus = responseStatus,
+            ResponseBody = responseBody,
+            OrderNumber = orderNumber,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.IdempotencyRecords.Add(record);
+        return record;
+    }
+
+    public static long AdvisoryLockKey(int resellerId, string scope, string key)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{resellerId}\u001f{scope}\u001f{key}"));
+        return BinaryPrimitives.ReadInt64BigEndian(hash);
+    }
+}

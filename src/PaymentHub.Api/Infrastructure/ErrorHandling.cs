@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace PaymentHub.Infrastructure;
+
+/// <summary>
+/// The last line of defence: nothing unhandled ever shows a stack trace. The reseller API answers nurr's
+/// <c>{"error":"Transaction failed"}</c>; the admin API a ProblemDetails.
+/// </summary>
+public static partial class ErrorHandling
+{
+    public static void UsePaymentHubErrorHandling(this WebApplication app)
+    {
+        app.UseExceptionHandler(errorApp => errorApp.Run(async context =>
+        {
+            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Errors");
+            var (status, title) = error switch
+            {
+                BadHttpRequestException bad => (bad.StatusCode, "The request could not be read."),
+                _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),
+            };
+            if (status >= 500)
+            {
+                LogUnhandled(logger, error, context.Request.Method, context.Request.Path.Value ?? "/");
+            }
+            if (context.Request.Path.StartsWithSegments("/api"))
+            {
+                await ResellerResults.WriteErrorAsync(context, status, status >= 500 ? "Transaction failed" : title);
+                return;
+            }
+            context.Response.StatusCode = status;
+            var detail = error is BadHttpRequestException ? error.Message : null;
+            await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context);
+        }));
+        app.UseStatusCodePages(async statusContext =>
+        {
+            var context = statusContext.HttpContext;
+            if (context.Request.Path.StartsWithSegments("/api"))
+            {
+                await ResellerResults.WriteErrorAsync(context, context.Response.StatusCode,
+                    context.Response.StatusCode == 404 ? "Not found." : "Request failed.");
+                return;
+            }
+            await Results.Problem(statusCode: context.Response.StatusCode).ExecuteAsync(context);
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception? ex, string method, string path);
+}

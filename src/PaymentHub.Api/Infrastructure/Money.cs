@@ -1,0 +1,29 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace PaymentHub.Infrastructure;
+
+public static partial class Money
+{
+    /// <summary>Largest amount any API accepts; far above every limit, it only keeps arithmetic away from overflow.</summary>
+    public const decimal Ceiling = 999_999_999_999.99m;
+
+    [GeneratedRegex(@"^[0-9]{1,12}(\.[0-9]{1,2})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex AmountPattern();
+
+    /// <summary>Parses a reseller-supplied amount: plain digits with at most two decimals, greater than zero.</summary>
+    public static bool TryParsePositive(string? text, out decimal amount)
+    {
+        amount = 0m;
+        if (text is null || !AmountPattern().IsMatch(text))
+        {
+            return false;
+        }
+        amount = decimal.Parse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        return amount > 0m;
+    }
+
+    public static bool HasAtMostTwoDecimals(decimal amount) => decimal.Round(amount, 2) == amount;
+
+    public static string Format(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
+}

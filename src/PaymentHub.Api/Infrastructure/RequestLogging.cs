@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using PaymentHub.Resellers;
+
+namespace PaymentHub.Infrastructure;
+
+/// <summary>
+/// One structured line per request: method, path, action, status, elapsed, reseller or admin. Never the query
+/// string or body, which is where credentials travel.
+/// </summary>
+public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var resellerId = context.Items.TryGetValue(ResellerAuthenticator.ResellerIdItem, out var id) ? id as int? : null;
+            var action = context.Request.Query["action"].ToString();
+            LogRequest(logger, context.Request.Method, context.Request.Path.Value ?? "/", action.Length is > 0 and <= 40 ? action : null,
+                context.Response.StatusCode, Math.Round(elapsed, 1), resellerId, context.User.FindFirstValue(ClaimTypes.Name));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "HTTP {Method} {Path} action={Action} responded {StatusCode} in {ElapsedMs} ms reseller={ResellerId} admin={Admin}")]
+    private static partial void LogRequest(ILogger logger, string method, string path, string? action, int statusCode, double elapsedMs,
+        int? resellerId, string? admin);
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Bills;
+using PaymentHub.Data;
+
+namespace PaymentHub.Ledger;
+
+public sealed record UnbalancedJournal(long JournalId, decimal Sum, int Entries);
+public sealed record WalletMismatch(long AccountId, decimal Balance, decimal EntriesSum);
+public sealed record NegativeWallet(long AccountId, decimal Balance);
+public sealed record OrderRefundMismatch(string OrderNumber, string Status, long? RefundJournalId);
+
+public sealed record LedgerCheckReply(
+    bool Ok,
+    int JournalsChecked,
+    int WalletsChecked,
+    IReadOnlyList<UnbalancedJournal> UnbalancedJournals,
+    IReadOnlyList<WalletMismatch> WalletMismatches,
+    IReadOnlyList<NegativeWallet> NegativeWallets,
+    IReadOnlyList<OrderRefundMismatch> OrderRefundMismatches);
+
+public static class LedgerCheckApi
+{
+    public static RouteGroupBuilder MapLedgerAdminApi(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/ledger/check", CheckAsync).WithTags("Ledger")
+            .WithDescription("Verifies the invariants: every journal sums to zero, every wallet balance equals the sum of its entries, no wallet is below zero, and every cancelled order was refunded exactly once.");
+        return admin;
+    }
+
+    public static async Task<Ok<LedgerCheckReply>> CheckAsync(PaymentHubDbContext db, CancellationToken ct)
+    {
+        var journalTotals = await db.LedgerJournals.AsNoTracking()
+            .Select(j => new
+            {
+                j.Id,
+                Sum = db.LedgerEntries.Where(e => e.JournalId == j.Id).Sum(e => e.Amount),
+                Count = db.LedgerEntries.Count(e => e.JournalId == j.Id),
+            })
+            .Where(j => j.Sum != 0m || j.Count < 2)
+            .ToListAsync(ct);
+        var journalCount = await db.LedgerJournals.CountAsync(ct);
+
+        var walletTotals = await db.LedgerAccounts.AsNoTracking()
+            .Where(a => a.Kind == LedgerAccountKind.ResellerWallet)
+            .Select(a => new { a.Id, a.Balance, Sum = db.LedgerEntries.Where(e => e.AccountId == a.Id).Sum(e => e.Amount) })
+            .ToListAsync(ct);
+
+        var refundMismatches = await db.BillOrders.AsNoTracking()
+            .Where(o => (o.Status == BillOrderStatus.Cancelled) != (o.RefundJournalId != null))
+            .Select(o => new OrderRefundMismatch(o.OrderNumber, o.Status.ToString(), o.RefundJournalId))
+            .ToListAsync(ct);
+
+        var unbalanced = journalTotals.Select(j => new UnbalancedJournal(j.Id, j.Sum, j.Count)).ToList();
+        var mismatched = walletTotals.Where(w => w.Balance != w.Sum).Select(w => new WalletMismatch(w.Id, w.Balance, w.Sum)).ToList();
+        var negative = walletTotals.Where(w => w.Balance < 0m).Select(w => new NegativeWallet(w.Id, w.Balance)).ToList();
+        var ok = unbalanced.Count == 0 && mismatched.Count == 0 && negative.Count == 0 && refundMismatches.Count == 0;
+        return TypedResults.Ok(new LedgerCheckReply(ok, journalCount, walletTotals.Count, unbalanced, mismatched, negative, refundMismatches));
+    }
+}

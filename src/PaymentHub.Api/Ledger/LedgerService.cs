@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Data;
+
+namespace PaymentHub.Ledger;
+
+public readonly record struct Posting(long AccountId, decimal Amount);
+
+public sealed class InsufficientFundsException(long accountId)
+    : Exception($"Ledger account {accountId} has insufficient funds.")
+{
+    public long AccountId { get; } = accountId;
+}
+
+/// <summary>
+/// Posts balanced journals. It must run inside the caller's database transaction, and the caller saves the
+/// journal together with the state change it pays for, so that money and state commit or roll back as one.
+/// </summary>
+public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, TimeProvider clock)
+{
+    public async Task<LedgerJournal> PostAsync(
+        JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Ledger postings must run inside a database transaction.");
+        }
+
+        var lines = postings.Where(p => p.Amount != 0m).ToList();
+        if (lines.Count < 2)
+        {
+            throw new ArgumentException("A journal needs at least two non-zero postings.", nameof(postings));
+        }
+        if (lines.Any(p => decimal.Round(p.Amount, 2) != p.Amount))
+        {
+            throw new ArgumentException("Ledger amounts have at most two decimal places.", nameof(postings));
+        }
+        if (lines.Sum(p => p.Amount) != 0m)
+        {
+            throw new ArgumentException("A journal's postings must sum to zero.", nameof(postings));
+        }
+
+        // Wallets are updated in ascending id order so that two journals touching the same wallets never deadlock.
+        foreach (var wallet in lines.Where(p => !house.IsHouseAccount(p.AccountId))
+                     .GroupBy(p => p.AccountId).OrderBy(g => g.Key))
+        {
+            var delta = wallet.Sum(p => p.Amount);
+            var accountId = wallet.Key;
+            // One atomic conditional UPDATE: the row lock it takes serialises concurrent debits of one wallet,
+            // and the WHERE clause is re-checked after the lock is granted, so a wallet can never go below zero.
+            var updated = await db.LedgerAccounts
+                .Where(a => a.Id == accountId && a.Kind == LedgerAccountKind.ResellerWallet && a.Balance + delta >= 0m)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Balance, a => a.Balance + delta), ct);
+            if (updated == 0)
+            {
+                throw new InsufficientFundsException(accountId);
+            }
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var journal = new LedgerJournal
+        {
+            Kind = kind,
+            Reference = reference,
+            Description = description,
+            CreatedAt = now,
+            Entries = lines.Select(p => new LedgerEntry { AccountId = p.AccountId, Amount = p.Amount, CreatedAt = now }).ToList(),
+        };
+        db.LedgerJournals.Add(journal);
+        return journal;
+    }
+
+    /// <summary>Posts the exact reverse of an earlier journal (a refund). (Kind, Reference) uniqueness makes it happen once.</summary>
+    public async Task<LedgerJournal> ReverseAsync(
+        long originalJournalId, JournalKind kind, string reference, string? description, CancellationToken ct)
+    {
+        var original = await db.LedgerEntries.Where(e => e.JournalId == originalJournalId)
+            .Select(e => new Posting(e.AccountId, -e.Amount))
+            .ToListAsync(ct);
+        if (original.Count == 0)
+        {
+            throw new InvalidOperationException($"Journal {originalJournalId} has no entries to reverse.");
+        }
+        return await PostAsync(kind, reference, description, original, ct);
+    }
+}

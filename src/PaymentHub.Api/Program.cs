@@ -1,0 +1,151 @@
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using FluentValidation;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.OpenApi;
+using PaymentHub.Admin;
+using PaymentHub.Bills;
+using PaymentHub.Catalog;
+using PaymentHub.Connectors.Sandbox;
+using PaymentHub.Data;
+using PaymentHub.Demo;
+using PaymentHub.Fulfilment;
+using PaymentHub.Idempotency;
+using PaymentHub.Infrastructure;
+using PaymentHub.Ledger;
+using PaymentHub.Resellers;
+using PaymentHub.Wallet;
+using Serilog;
+using Serilog.Formatting.Json;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+});
+
+// Logging: Serilog, structured. The console shows text lines; Logging:File:Path adds a JSON-lines file.
+var loggerConfiguration = new LoggerConfiguration()
+    .ReadFrom.Configuration(builder.Configuration)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+if (builder.Configuration["Logging:File:Path"] is { Length: > 0 } logPath)
+{
+    loggerConfiguration.WriteTo.File(new JsonFormatter(renderMessage: true), logPath);
+}
+builder.Logging.ClearProviders();
+builder.Logging.AddSerilog(loggerConfiguration.CreateLogger(), dispose: true);
+
+builder.Services.ConfigureHttpJsonOptions(options =>
+{
+    options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    options.SerializerOptions.DictionaryKeyPolicy = null;
+    options.SerializerOptions.Converters.Add(new MoneyJsonConverter());
+});
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails();
+
+builder.Services.AddPaymentHubDatabase(builder.Configuration);
+builder.Services.AddHealthChecks().AddDbContextCheck<PaymentHubDbContext>("database");
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.Configure<OrderOptions>(builder.Configuration.GetSection("Orders"));
+builder.Services.Configure<FulfilmentOptions>(builder.Configuration.GetSection("Fulfilment"));
+builder.Services.AddSingleton<OrderNumbers>();
+builder.Services.AddSingleton<HouseAccounts>();
+builder.Services.AddSingleton<CredentialHasher>();
+builder.Services.AddScoped<LedgerService>();
+builder.Services.AddScoped<IdempotencyGate>();
+builder.Services.AddScoped<ResellerAuthenticator>();
+builder.Services.AddScoped<BillOrderSettlement>();
+builder.Services.AddScoped<DemoSeeder>();
+builder.Services.AddScoped<AuditFilter>();
+builder.Services.AddSingleton<IBillConnector, SandboxBillConnector>();
+builder.Services.AddSingleton<ConnectorRegistry>();
+builder.Services.AddSingleton<BillFulfilmentWorker>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
+foreach (var validator in typeof(Program).Assembly.GetTypes()
+             .Where(t => t is { IsAbstract: false, IsGenericTypeDefinition: false })
+             .SelectMany(t => t.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>)),
+                 (t, i) => (Service: i, Implementation: t)))
+{
+    builder.Services.AddSingleton(validator.Service, validator.Implementation);
+}
+
+builder.Services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(AdminKeyAuthenticationHandler.PolicyName, policy => policy
+        .AddAuthenticationSchemes(AdminKeyAuthenticationHandler.SchemeName)
+        .RequireAuthenticatedUser());
+
+var resellerPermitsPerMinute = builder.Configuration.GetValue("RateLimits:ResellerRequestsPerMinute", 6000);
+builder.Services.AddRateLimiter(options =>
+{
+    options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+    options.OnRejected = async (context, ct) =>
+        await ResellerResults.WriteErrorAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests. Slow down and retry.");
+    options.AddPolicy("reseller", http => RateLimitPartition.GetFixedWindowLimiter(
+        http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+        _ => new FixedWindowRateLimiterOptions { PermitLimit = resellerPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+});
+
+builder.Services.AddEndpointsApiExplorer();
+builder.Services.AddSwaggerGen(options =>
+{
+    options.SwaggerDoc("v1", new OpenApiInfo
+    {
+        Title = "PaymentHub",
+        Version = "v1",
+        Description = "Admin API (/admin/v1, Bearer admin key) and the nurr-compatible reseller API (/api, form POST).",
+    });
+    options.AddSecurityDefinition("Bearer", new OpenApiSecurityScheme
+    {
+        Type = SecuritySchemeType.Http,
+        Scheme = "bearer",
+        Description = "An admin key. Paste the key only; Swagger UI adds 'Bearer '.",
+    });
+    options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
+    {
+        [new OpenApiSecuritySchemeReference("Bearer", document)] = [],
+    });
+    options.CustomSchemaIds(type => type.FullName!.Replace("PaymentHub.", "", StringComparison.Ordinal).Replace('+', '.'));
+});
+
+var app = builder.Build();
+
+app.UsePaymentHubErrorHandling();
+app.UseMiddleware<RequestLoggingMiddleware>();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.UseSwagger();
+app.UseSwaggerUI(options => options.DocumentTitle = "PaymentHub admin API");
+app.MapHealthChecks("/health");
+app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+
+var resellerApi = app.MapGroup("/api")
+    .WithTags("Reseller API (nurr-compatible)")
+    .RequireRateLimiting("reseller")
+    .DisableAntiforgery()
+    .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ResellerForm.MaxBodyBytes));
+resellerApi.MapBillPaymentApi();
+
+var adminApi = app.MapGroup("/admin/v1")
+    .RequireAuthorization(AdminKeyAuthenticationHandler.PolicyName)
+    .AddEndpointFilter<ValidationFilter>()
+    .AddEndpointFilter<AuditFilter>()
+    .ProducesProblem(StatusCodes.Status401Unauthorized);
+adminApi.MapResellerAdminApi();
+adminApi.MapWalletAdminApi();
+adminApi.MapCatalogAdminApi();
+adminApi.MapBillOrderAdminApi();
+adminApi.MapLedgerAdminApi();
+adminApi.MapAdminKeysApi();
+
+await StartupTasks.RunAsync(app);
+await app.RunAsync();
+
+public partial class Program;
