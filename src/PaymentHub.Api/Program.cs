@@ -17,6 +17,8 @@ using PaymentHub.Ledger;
 using PaymentHub.Resellers;
 using PaymentHub.Wallet;
 using Serilog;
+using Serilog.Extensions.Logging;
+using Microsoft.AspNetCore.RateLimiting;
 using Serilog.Formatting.Json;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,16 +29,20 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 // Logging: Serilog, structured. The console shows text lines; Logging:File:Path adds a JSON-lines file.
-var loggerConfiguration = new LoggerConfiguration()
-    .ReadFrom.Configuration(builder.Configuration)
-    .Enrich.FromLogContext()
-    .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
-if (builder.Configuration["Logging:File:Path"] is { Length: > 0 } logPath)
-{
-    loggerConfiguration.WriteTo.File(new JsonFormatter(renderMessage: true), logPath);
-}
 builder.Logging.ClearProviders();
-builder.Logging.AddSerilog(loggerConfiguration.CreateLogger(), dispose: true);
+builder.Services.AddSingleton<ILoggerProvider>(services =>
+{
+    var configuration = services.GetRequiredService<IConfiguration>();
+    var loggerConfiguration = new LoggerConfiguration()
+        .ReadFrom.Configuration(configuration)
+        .Enrich.FromLogContext()
+        .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+    if (configuration["Logging:File:Path"] is { Length: > 0 } logPath)
+    {
+        loggerConfiguration.WriteTo.File(new JsonFormatter(renderMessage: true), logPath);
+    }
+    return new SerilogLoggerProvider(loggerConfiguration.CreateLogger(), dispose: true);
+});
 
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
@@ -47,7 +53,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();
 
-builder.Services.AddPaymentHubDatabase(builder.Configuration);
+builder.Services.AddPaymentHubDatabase();
 builder.Services.AddHealthChecks().AddDbContextCheck<PaymentHubDbContext>("database");
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<OrderOptions>(builder.Configuration.GetSection("Orders"));
@@ -80,15 +86,16 @@ builder.Services.AddAuthorizationBuilder()
         .AddAuthenticationSchemes(AdminKeyAuthenticationHandler.SchemeName)
         .RequireAuthenticatedUser());
 
-var resellerPermitsPerMinute = builder.Configuration.GetValue("RateLimits:ResellerRequestsPerMinute", 6000);
-builder.Services.AddRateLimiter(options =>
+builder.Services.AddRateLimiter(_ => { });
+builder.Services.AddOptions<RateLimiterOptions>().Configure<IConfiguration>((options, configuration) =>
 {
+    var permitsPerMinute = configuration.GetValue("RateLimits:ResellerRequestsPerMinute", 6000);
     options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
     options.OnRejected = async (context, ct) =>
         await ResellerResults.WriteErrorAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests. Slow down and retry.");
     options.AddPolicy("reseller", http => RateLimitPartition.GetFixedWindowLimiter(
         http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-        _ => new FixedWindowRateLimiterOptions { PermitLimit = resellerPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
 });
 
 builder.Services.AddEndpointsApiExplorer();

@@ -8,12 +8,14 @@ public static class DatabaseSetup
     public const string DefaultSqliteConnection = "Data Source=data/paymenthub.db";
 
     /// <summary><c>Database:Provider</c> is Sqlite (embedded default) or Postgres (<c>ConnectionStrings:PaymentHub</c>).</summary>
-    public static IServiceCollection AddPaymentHubDatabase(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPaymentHubDatabase(this IServiceCollection services)
     {
-        var provider = configuration["Database:Provider"] ?? "Sqlite";
-        var connectionString = configuration.GetConnectionString("PaymentHub");
-        services.AddDbContext<PaymentHubDbContext>(options =>
+        // Configuration is read when the first context is built, so that test hosts can override it.
+        services.AddDbContext<PaymentHubDbContext>((serviceProvider, options) =>
         {
+            var configuration = serviceProvider.GetRequiredService<IConfiguration>();
+            var provider = configuration["Database:Provider"] ?? "Sqlite";
+            var connectionString = configuration.GetConnectionString("PaymentHub");
             if (provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) || provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase))
             {
                 if (string.IsNullOrWhiteSpace(connectionString))

@@ -1,0 +1,181 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using PaymentHub.Data;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>The real gateway (real HTTP pipeline, real PostgreSQL) in-process, with helpers for the admin and reseller APIs.</summary>
+public sealed class PaymentHubApp : WebApplicationFactory<Program>
+{
+    public const string AdminKey = "test-admin-key-0123456789abcdef0123456789";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public string LogFile { get; } = Path.Combine(Path.GetTempPath(), $"paymenthub-test-{Guid.NewGuid():N}.log");
+    public string ConnectionString { get; }
+
+    private PaymentHubApp(string connectionString, Dictionary<string, string?> settings)
+    {
+        ConnectionString = connectionString;
+        _settings = settings;
+    }
+
+    public static async Task<PaymentHubApp> StartAsync(string name, IDictionary<string, string?>? settings = null)
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateDatabaseAsync(name);
+        var all = new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:PaymentHub"] = connectionString,
+            ["Admin:BootstrapKey"] = AdminKey,
+            ["Demo:Seed"] = "false",
+            ["Fulfilment:PollIntervalMs"] = "100",
+            ["RateLimits:ResellerRequestsPerMinute"] = "100000",
+            ["Orders:NumberPrefix"] = "TST-",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        var app = new PaymentHubApp(connectionString, all);
+        app.StartServer();
+        return app;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Logging:File:Path", LogFile);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public T WithDb<T>(Func<PaymentHubDbContext, T> query)
+    {
+        using var scope = Services.CreateScope();
+        return query(scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>());
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<PaymentHubDbContext, Task<T>> query)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>());
+    }
+
+    public HttpClient Admin()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    public async Task<JsonNode> AdminPostAsync(string path, object body, int expectedStatus = 200)
+    {
+        using var client = Admin();
+        var response = await client.PostAsJsonAsync(path, body);
+        return await ReadAsync(response, expectedStatus);
+    }
+
+    public async Task<JsonNode> AdminGetAsync(string path, int expectedStatus = 200)
+    {
+        using var client = Admin();
+        return await ReadAsync(await client.GetAsync(path), expectedStatus);
+    }
+
+    public static async Task<JsonNode> ReadAsync(HttpResponseMessage response, int expectedStatus)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode != expectedStatus)
+        {
+            throw new Xunit.Sdk.XunitException($"Expected HTTP {expectedStatus}, got {(int)response.StatusCode}: {text}");
+        }
+        return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    public async Task<TestReseller> CreateResellerAsync(decimal balance, string name = "Test Shop")
+    {
+        var reseller = await AdminPostAsync("/admin/v1/resellers", new { name }, 201);
+        var id = reseller["id"]!.GetValue<int>();
+        var key = await AdminPostAsync($"/admin/v1/resellers/{id}/api-keys", new { }, 201);
+        if (balance > 0)
+        {
+            await AdminPostAsync($"/admin/v1/resellers/{id}/wallet/credits", new { amount = balance, note = "test funding" });
+        }
+        return new TestReseller(this, id, key["api_key"]!.GetValue<string>(), key["api_secret"]!.GetValue<string>());
+    }
+
+    public async Task<(int ProviderId, int ServiceId)> CreateServiceAsync(
+        string connector = "manual", string moduleFields = "meter_number,bill_month,contact_number",
+        decimal min = 10m, decimal max = 50_000m, decimal fee = 0m, decimal commission = 0m, string provider = "DESCO",
+        string? productCode = null)
+    {
+        var p = await AdminPostAsync("/admin/v1/providers", new { name = provider, logo = "desco.png" }, 201);
+        var providerId = p["id"]!.GetValue<int>();
+        var s = await AdminPostAsync($"/admin/v1/providers/{providerId}/services", new
+        {
+            name = provider + " Prepaid",
+            logo = "prepaid.png",
+            module_fields = moduleFields.Split(','),
+            min_amount = min,
+            max_amount = max,
+            fee,
+            commission,
+            connector,
+            connector_product_code = productCode,
+        }, 201);
+        return (providerId, s["id"]!.GetValue<int>());
+    }
+
+    public async Task<decimal> BalanceAsync(int resellerId) =>
+        (await AdminGetAsync($"/admin/v1/resellers/{resellerId}"))["balance"]!.GetValue<decimal>();
+
+    public async Task AssertLedgerOkAsync()
+    {
+        var check = await AdminGetAsync("/admin/v1/ledger/check");
+        Xunit.Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+    }
+
+    public string ReadLog()
+    {
+        using var stream = new FileStream(LogFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
+
+public sealed record TestReseller(PaymentHubApp App, int Id, string ApiKey, string ApiSecret)
+{
+    public Task<(int Status, JsonNode Body)> BillAsync(string action, params (string Key, string Value)[] fields) =>
+        PostFormAsync($"/api/bill-payment.php?action={action}", fields);
+
+    public async Task<(int Status, JsonNode Body)> PostFormAsync(string path, (string Key, string Value)[] fields, Action<HttpRequestMessage>? configure = null)
+    {
+        using var client = App.CreateClient();
+        var form = new List<KeyValuePair<string, string>> { new("api_key", ApiKey), new("api_secret", ApiSecret) };
+        form.AddRange(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        configure?.Invoke(request);
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        JsonNode body;
+        try
+        {
+            body = JsonNode.Parse(text) ?? new JsonObject();
+        }
+        catch (JsonException)
+        {
+            throw new Xunit.Sdk.XunitException($"Reply was not JSON (HTTP {(int)response.StatusCode}): {text}");
+        }
+        return ((int)response.StatusCode, body);
+    }
+
+    public Task<decimal> BalanceAsync() => App.BalanceAsync(Id);
+}

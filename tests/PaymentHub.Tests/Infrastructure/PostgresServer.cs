@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster for the test run, started once with the machine's initdb/pg_ctl (as the
+/// <c>postgres</c> user when the tests run as root) and stopped when the test process exits. Each test class gets
+/// its own database. Set PAYMENTHUB_TEST_POSTGRES to a connection string to use an existing server instead.
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly string _adminConnectionString;
+
+    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)].ToLowerInvariant();
+        await using (var connection = new NpgsqlConnection(_adminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, MaxPoolSize = 120 }.ConnectionString;
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var external = Environment.GetEnvironmentVariable("PAYMENTHUB_TEST_POSTGRES");
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            return new PostgresServer(external);
+        }
+
+        var initdb = FindTool("initdb");
+        var pgCtl = FindTool("pg_ctl");
+        var root = Path.Combine(Path.GetTempPath(), $"paymenthub-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        var dataDir = Path.Combine(root, "data");
+        Directory.CreateDirectory(root);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", root], asPostgres: false);
+        }
+
+        await RunAsync(initdb, ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], asRoot);
+        var port = FreePort();
+        var serverOptions = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+                            "-c full_page_writes=off -c max_connections=600 -c shared_buffers=128MB";
+        await RunAsync(pgCtl, ["-D", dataDir, "-l", Path.Combine(root, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], asRoot);
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                RunAsync(pgCtl, ["-D", dataDir, "-m", "immediate", "-w", "stop"], asRoot).GetAwaiter().GetResult();
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"Could not stop the test PostgreSQL cluster in {root}: {ex.Message}");
+            }
+        };
+
+        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true");
+    }
+
+    private static string FindTool(string name)
+    {
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .Concat(Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(dir => Path.Combine(dir, "bin", name))
+                : []);
+        return candidates.FirstOrDefault(File.Exists)
+               ?? throw new InvalidOperationException($"'{name}' was not found: install PostgreSQL server binaries, or set PAYMENTHUB_TEST_POSTGRES.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string file, string[] arguments, bool asPostgres)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = asPostgres ? "runuser" : file,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        if (asPostgres)
+        {
+            foreach (var prefix in new[] { "-u", "postgres", "--", file })
+            {
+                start.ArgumentList.Add(prefix);
+            }
+        }
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stdout}{await stderr}");
+        }
+    }
+}
