@@ -36,7 +36,9 @@ builder.Services.AddSingleton<ILoggerProvider>(services =>
     var loggerConfiguration = new LoggerConfiguration()
         .ReadFrom.Configuration(configuration)
         .Enrich.FromLogContext()
-        .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+        .WriteTo.Console(
+            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+            restrictedToMinimumLevel: configuration.GetValue("Logging:Console:MinimumLevel", Serilog.Events.LogEventLevel.Verbose));
     if (configuration["Logging:File:Path"] is { Length: > 0 } logPath)
     {
         loggerConfiguration.WriteTo.File(new JsonFormatter(renderMessage: true), logPath);

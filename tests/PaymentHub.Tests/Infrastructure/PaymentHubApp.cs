@@ -38,6 +38,7 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             ["Fulfilment:PollIntervalMs"] = "100",
             ["RateLimits:ResellerRequestsPerMinute"] = "100000",
             ["Orders:NumberPrefix"] = "TST-",
+            ["Logging:Console:MinimumLevel"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,81 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace PaymentHub.Tests.Admin;
+
+/// <summary>The run command's embedded default: SQLite, migrated at start-up, demo data seeded, sandbox fulfilment.</summary>
+public sealed class SqliteDefaultTests : IAsyncLifetime
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("paymenthub-sqlite");
+    private WebApplicationFactory<Program> _app = null!;
+
+    public Task InitializeAsync()
+    {
+        _app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Development");
+            builder.UseSetting("Database:Provider", "Sqlite");
+            builder.UseSetting("ConnectionStrings:PaymentHub", $"Data Source={Path.Combine(_dir.FullName, "paymenthub.db")}");
+            builder.UseSetting("Admin:BootstrapKey", "sqlite-admin-key-0123456789");
+            builder.UseSetting("Fulfilment:PollIntervalMs", "100");
+            builder.UseSetting("Logging:Console:MinimumLevel", "Warning");
+        });
+        _app.CreateClient().Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _dir.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Demo_catalogue_matches_the_seed_examples_and_a_bill_completes()
+    {
+        using var admin = _app.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", "sqlite-admin-key-0123456789");
+        var reseller = await (await admin.PostAsJsonAsync("/admin/v1/resellers", new { name = "SQLite Shop" })).Content.ReadFromJsonAsync<JsonNode>();
+        var id = reseller!["id"]!.GetValue<int>();
+        var key = await (await admin.PostAsJsonAsync($"/admin/v1/resellers/{id}/api-keys", new { })).Content.ReadFromJsonAsync<JsonNode>();
+        await admin.PostAsJsonAsync($"/admin/v1/resellers/{id}/wallet/credits", new { amount = 1000m });
+
+        using var client = _app.CreateClient();
+        async Task<JsonNode> Post(string action, params (string, string)[] fields)
+        {
+            var form = new Dictionary<string, string> { ["api_key"] = key!["api_key"]!.GetValue<string>(), ["api_secret"] = key["api_secret"]!.GetValue<string>() };
+            foreach (var (k, v) in fields)
+            {
+                form[k] = v;
+            }
+            var response = await client.PostAsync($"/api/bill-payment.php?action={action}", new FormUrlEncodedContent(form));
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        }
+
+        var services = await Post("service_check", ("provider_id", "1"));
+        Assert.Equal("DESCO", services["provider"]!["name"]!.GetValue<string>());
+        Assert.Contains(services["services"]!.AsArray(), s => s!["id"]!.GetValue<string>() == "5" && s["name"]!.GetValue<string>() == "DESCO Prepaid");
+
+        var submitted = await Post("submit", ("provider_id", "1"), ("service_id", "5"), ("amount", "500"), ("meter_number", "123456789"),
+            ("bill_month", "2026-04"), ("contact_number", "017XXXXXXXX"));
+        Assert.Equal("Processing", submitted["status"]!.GetValue<string>());
+        var orderNumber = submitted["order_number"]!.GetValue<string>();
+
+        JsonNode status;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        do
+        {
+            await Task.Delay(200);
+            status = await Post("status_check", ("order_number", orderNumber));
+        }
+        while (status["status"]!.GetValue<string>() == "Processing" && DateTime.UtcNow < deadline);
+        Assert.Equal("Success", status["status"]!.GetValue<string>());
+
+        var balance = (await admin.GetFromJsonAsync<JsonNode>($"/admin/v1/resellers/{id}"))!["balance"]!.GetValue<decimal>();
+        Assert.Equal(500m, balance);
+        var check = await admin.GetFromJsonAsync<JsonNode>("/admin/v1/ledger/check");
+        Assert.True(check!["ok"]!.GetValue<bool>(), check.ToJsonString());
+    }
+}
