@@ -14,6 +14,7 @@ using PaymentHub.Fulfilment;
 using PaymentHub.Idempotency;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
+using PaymentHub.Recharge;
 using PaymentHub.Resellers;
 using PaymentHub.Wallet;
 using Serilog;
@@ -70,6 +71,11 @@ builder.Services.AddScoped<BillOrderSettlement>();
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddScoped<AuditFilter>();
 builder.Services.AddSingleton<IBillConnector, SandboxBillConnector>();
+builder.Services.Configure<RechargeOptions>(builder.Configuration.GetSection("Recharge"));
+builder.Services.AddSingleton<IRechargeConnector, SandboxRechargeConnector>();
+builder.Services.AddScoped<RechargeSettlement>();
+builder.Services.AddScoped<RewardEngine>();
+builder.Services.AddHostedService<RechargeReconciler>();
 builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<BillFulfilmentWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
@@ -141,6 +147,7 @@ var resellerApi = app.MapGroup("/api")
     .DisableAntiforgery()
     .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ResellerForm.MaxBodyBytes));
 resellerApi.MapBillPaymentApi();
+resellerApi.MapRechargeApi();
 
 var adminApi = app.MapGroup("/admin/v1")
     .RequireAuthorization(AdminKeyAuthenticationHandler.PolicyName)
@@ -151,6 +158,7 @@ adminApi.MapResellerAdminApi();
 adminApi.MapWalletAdminApi();
 adminApi.MapCatalogAdminApi();
 adminApi.MapBillOrderAdminApi();
+adminApi.MapRechargeAdminApi();
 adminApi.MapLedgerAdminApi();
 adminApi.MapAdminKeysApi();
 

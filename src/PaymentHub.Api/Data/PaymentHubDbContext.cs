@@ -23,6 +23,13 @@ public sealed class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> op
     public DbSet<AdminKey> AdminKeys => Set<AdminKey>();
     public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
     public DbSet<AppSetting> AppSettings => Set<AppSetting>();
+    public DbSet<Recharge.MobileOperator> MobileOperators => Set<Recharge.MobileOperator>();
+    public DbSet<Recharge.RechargeOrder> RechargeOrders => Set<Recharge.RechargeOrder>();
+    public DbSet<Recharge.RewardSettings> RewardSettings => Set<Recharge.RewardSettings>();
+    public DbSet<Recharge.RewardLevel> RewardLevels => Set<Recharge.RewardLevel>();
+    public DbSet<Recharge.ResellerRewardAccount> ResellerRewardAccounts => Set<Recharge.ResellerRewardAccount>();
+    public DbSet<Recharge.CashbackOffer> CashbackOffers => Set<Recharge.CashbackOffer>();
+    public DbSet<Recharge.CashbackGrant> CashbackGrants => Set<Recharge.CashbackGrant>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -71,6 +71,10 @@ public sealed partial class DemoSeeder(
             LogCatalogueSeeded(logger, Providers.Length, Services.Length);
         }
 
+        // Demo recharges go to the sandbox, so the seed's curl examples complete on the run command.
+        await db.MobileOperators.Where(o => o.Connector == ConnectorNames.Manual)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.Connector, ConnectorNames.Sandbox), ct);
+
         if (await db.Resellers.AnyAsync(r => r.Name == DemoResellerName, ct))
         {
             return;

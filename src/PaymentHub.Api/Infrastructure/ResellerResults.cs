@@ -20,6 +20,8 @@ public static class ResellerResults
     public static IResult Error(int statusCode, JsonObject body) =>
         Results.Content(body.ToJsonString(), "application/json; charset=utf-8", Encoding.UTF8, statusCode);
 
+    public static IResult Reply(int statusCode, JsonObject body) => Error(statusCode, body);
+
     /// <summary>A reply already serialised (kept for idempotent replays).</summary>
     public static IResult RawJson(int statusCode, string json) =>
         Results.Content(json, "application/json; charset=utf-8", Encoding.UTF8, statusCode);

@@ -24,7 +24,7 @@ public static class LedgerCheckApi
     public static RouteGroupBuilder MapLedgerAdminApi(this RouteGroupBuilder admin)
     {
         admin.MapGet("/ledger/check", CheckAsync).WithTags("Ledger")
-            .WithDescription("Verifies the invariants: every journal sums to zero, every wallet balance equals the sum of its entries, no wallet is below zero, and every cancelled order was refunded exactly once.");
+            .WithDescription("Verifies the invariants: every journal sums to zero, every wallet balance equals the sum of its entries, no wallet is below zero, and every cancelled bill and failed recharge was refunded exactly once.");
         return admin;
     }
 
@@ -50,6 +50,10 @@ public static class LedgerCheckApi
             .Where(o => (o.Status == BillOrderStatus.Cancelled) != (o.RefundJournalId != null))
             .Select(o => new OrderRefundMismatch(o.OrderNumber, o.Status.ToString(), o.RefundJournalId))
             .ToListAsync(ct);
+        refundMismatches.AddRange(await db.RechargeOrders.AsNoTracking()
+            .Where(o => (o.Status == Recharge.RechargeStatus.Failed) != (o.RefundJournalId != null))
+            .Select(o => new OrderRefundMismatch(o.OrderNumber, o.Status.ToString(), o.RefundJournalId))
+            .ToListAsync(ct));
 
         var unbalanced = journalTotals.Select(j => new UnbalancedJournal(j.Id, j.Sum, j.Count)).ToList();
         var mismatched = walletTotals.Where(w => w.Balance != w.Sum).Select(w => new WalletMismatch(w.Id, w.Balance, w.Sum)).ToList();

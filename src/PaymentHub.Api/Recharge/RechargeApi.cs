@@ -1,0 +1,289 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PaymentHub.Connectors;
+using PaymentHub.Data;
+using PaymentHub.Idempotency;
+using PaymentHub.Infrastructure;
+using PaymentHub.Ledger;
+using PaymentHub.Resellers;
+
+namespace PaymentHub.Recharge;
+
+public sealed class RechargeOptions
+{
+    /// <summary>A recharge the request thread did not settle within this time is taken over by the reconciler.</summary>
+    public int ResolveAfterSeconds { get; set; } = 60;
+    /// <summary>How long the request waits for the upstream before the outcome counts as unknown.</summary>
+    public int UpstreamTimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary>nurr's mobile-recharge API: <c>POST /api/mobile-recharge.php</c> (no action), synchronous reply.</summary>
+public static partial class RechargeApi
+{
+    public const string IdempotencyScope = "recharge";
+
+    public static IEndpointConventionBuilder MapRechargeApi(this RouteGroupBuilder resellerApi) =>
+        resellerApi.MapPost("/mobile-recharge.php", HandleAsync)
+            .WithName("MobileRecharge")
+            .WithSummary("nurr-compatible mobile recharge (no action); action=status_check with order_number or request_id");
+
+    public readonly record struct RechargeDependencies(
+        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, OrderNumbers OrderNumbers, LedgerService Ledger, HouseAccounts House,
+        IdempotencyGate Gate, RechargeSettlement Settlement, IEnumerable<IRechargeConnector> Connectors, IOptions<RechargeOptions> Options,
+        TimeProvider Clock);
+
+    public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] RechargeDependencies deps, CancellationToken ct)
+    {
+        if (action is not (null or "" or "status_check"))
+        {
+            return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
+        }
+        var (form, reseller, error) = await deps.Authenticator.AuthenticateAsync(http, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+        return action == "status_check"
+            ? await StatusCheckAsync(form!, reseller!, deps.Db, ct)
+            : await RechargeAsync(http, form!, reseller!, deps, ct);
+    }
+
+    public static async Task<IResult> StatusCheckAsync(ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, CancellationToken ct)
+    {
+        var orderNumber = form["order_number"];
+        var requestId = form["request_id"];
+        if (orderNumber is null && requestId is not null)
+        {
+            orderNumber = await db.IdempotencyRecords.Where(r => r.ResellerId == reseller.Id && r.Scope == IdempotencyScope && r.Key == requestId)
+                .Select(r => r.OrderNumber).FirstOrDefaultAsync(ct);
+            if (orderNumber is null)
+            {
+                return ResellerResults.Error(StatusCodes.Status404NotFound, "Transaction not found.");
+            }
+        }
+        if (orderNumber is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
+        }
+        var order = await db.RechargeOrders.AsNoTracking().FirstOrDefaultAsync(o => o.OrderNumber == orderNumber && o.ResellerId == reseller.Id, ct);
+        return order is null
+            ? ResellerResults.Error(StatusCodes.Status404NotFound, "Transaction not found.")
+            : ResellerResults.Reply(StatusCodes.Status200OK, RechargeReplies.For(order, reseller.Name));
+    }
+
+    public static async Task<IResult> RechargeAsync(HttpContext http, ResellerForm form, AuthenticatedReseller reseller, RechargeDependencies deps, CancellationToken ct)
+    {
+        var db = deps.Db;
+        var phoneText = form["phone"];
+        var amountText = form["amount"];
+        var operatorText = form["operator"];
+        if (phoneText is null || amountText is null || operatorText is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
+        }
+        var accountType = (form["account_type"] ?? AccountTypes.Prepaid).ToLowerInvariant();
+        if (accountType is not (AccountTypes.Prepaid or AccountTypes.Postpaid))
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Invalid account type.");
+        }
+
+        var code = Whitespace().Replace(operatorText, " ").ToUpperInvariant();
+        var operators = await db.MobileOperators.AsNoTracking().Where(o => o.IsActive).OrderBy(o => o.SortOrder).ToListAsync(ct);
+        var mobileOperator = operators.FirstOrDefault(o => o.Code == code);
+        if (mobileOperator is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            {
+                ["error"] = "Invalid operator.",
+                ["allowed_operator"] = new JsonArray(operators.Select(o => (JsonNode)JsonValue.Create(o.Code)!).ToArray()),
+            });
+        }
+
+        var phone = NormalisePhone(phoneText);
+        if (phone is null || !mobileOperator.PrefixList.Contains(phone[..3]))
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Invalid operator number for this recharge.");
+        }
+
+        var (min, max) = mobileOperator.Limits(accountType);
+        if (!Money.TryParsePositive(amountText, out var amount) || amount < min || amount > max)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            {
+                ["error"] = "Invalid recharge amount.",
+                ["min_amount"] = Money.Format(min),
+                ["max_amount"] = Money.Format(max),
+            });
+        }
+
+        var (requestId, keyError) = IdempotencyGate.ReadKey(http.Request, form);
+        if (keyError is not null)
+        {
+            return keyError;
+        }
+
+        IRechargeConnector? connector = null;
+        if (mobileOperator.Connector != ConnectorNames.Manual)
+        {
+            connector = deps.Connectors.FirstOrDefault(c => c.Name == mobileOperator.Connector);
+            if (connector is null)
+            {
+                // A configuration error on our side: refuse before any money moves.
+                return ResellerResults.Error(StatusCodes.Status500InternalServerError, "Transaction failed.");
+            }
+        }
+
+        var commission = mobileOperator.CommissionFor(accountType, amount);
+        var debit = amount - commission;
+        var now = deps.Clock.GetUtcNow().UtcDateTime;
+        var orderNumber = deps.OrderNumbers.Next();
+        var requestHash = IdempotencyGate.HashRequest(phone, Money.Format(amount), mobileOperator.Code, accountType);
+
+        RechargeOrder order;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            if (requestId is not null)
+            {
+                var decision = await deps.Gate.EnterAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
+                if (decision.Verdict != IdempotencyVerdict.Proceed)
+                {
+                    return decision.ToResult();
+                }
+            }
+            LedgerJournal journal;
+            try
+            {
+                journal = await deps.Ledger.PostAsync(JournalKind.RechargeDebit, orderNumber, $"Recharge {mobileOperator.Code} {phone}",
+                [
+                    new Posting(reseller.WalletAccountId, -debit),
+                    new Posting(deps.House[LedgerAccountKind.UpstreamPayable], amount),
+                    new Posting(deps.House[LedgerAccountKind.CommissionExpense], -commission),
+                ], ct);
+            }
+            catch (InsufficientFundsException)
+            {
+                return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
+            }
+            var afterBalance = await db.LedgerAccounts.Where(a => a.Id == reseller.WalletAccountId).Select(a => a.Balance).SingleAsync(ct);
+            order = new RechargeOrder
+            {
+                OrderNumber = orderNumber,
+                ResellerId = reseller.Id,
+                Phone = phone,
+                OperatorCode = mobileOperator.Code,
+                OperatorName = mobileOperator.Name,
+                AccountType = accountType,
+                Amount = amount,
+                Commission = commission,
+                DebitAmount = debit,
+                BeforeBalance = afterBalance + debit,
+                AfterBalance = afterBalance,
+                Status = RechargeStatus.Processing,
+                DebitJournal = journal,
+                Connector = mobileOperator.Connector,
+                Stage = connector is null ? "manual" : "sending",
+                // If this request dies before it records the upstream's answer, the reconciler takes over from here,
+                // by status query only.
+                NextAttemptAt = connector is null ? null : now.AddSeconds(deps.Options.Value.ResolveAfterSeconds),
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.RechargeOrders.Add(order);
+            if (requestId is not null)
+            {
+                deps.Gate.Record(reseller.Id, IdempotencyScope, requestId, requestHash, null, null, orderNumber);
+            }
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+            catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                var decision = await deps.Gate.LookUpAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
+                return decision.Verdict == IdempotencyVerdict.Proceed
+                    ? ResellerResults.Error(StatusCodes.Status409Conflict, "A request with this request_id is still being processed.")
+                    : decision.ToResult();
+            }
+        }
+
+        if (connector is not null)
+        {
+            // From here on the money has moved: the outcome is recorded whatever happens to the caller's connection.
+            await SendAsync(connector, order, deps, CancellationToken.None);
+        }
+
+        var final = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == order.Id, CancellationToken.None);
+        var reply = RechargeReplies.For(final, reseller.Name);
+        if (requestId is not null)
+        {
+            await db.IdempotencyRecords.Where(r => r.ResellerId == reseller.Id && r.Scope == IdempotencyScope && r.Key == requestId)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ResponseStatus, 200).SetProperty(r => r.ResponseBody, reply.ToJsonString()), CancellationToken.None);
+        }
+        return ResellerResults.Reply(StatusCodes.Status200OK, reply);
+    }
+
+    private static async Task SendAsync(IRechargeConnector connector, RechargeOrder order, RechargeDependencies deps, CancellationToken ct)
+    {
+        var work = new RechargeWork(order.OrderNumber, order.Phone, order.OperatorCode, order.AccountType, order.Amount, order.CreatedAt);
+        RechargeOutcome outcome;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(deps.Options.Value.UpstreamTimeoutSeconds));
+        try
+        {
+            outcome = await connector.RechargeAsync(work, timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            outcome = new RechargeOutcome.Unknown($"{ex.GetType().Name} while sending the recharge.");
+        }
+
+        switch (outcome)
+        {
+            case RechargeOutcome.Succeeded success:
+                await deps.Settlement.SucceedAsync(order.Id, success.OperatorTransactionId, null, ct);
+                break;
+            case RechargeOutcome.Failed failed:
+                await deps.Settlement.FailAsync(order.Id, failed.Reason, null, ct);
+                break;
+            case RechargeOutcome.Unknown unknown:
+                var now = deps.Clock.GetUtcNow().UtcDateTime;
+                var note = unknown.Note.Length <= 1000 ? unknown.Note : unknown.Note[..1000];
+                var canCheck = connector.CanCheckStatus;
+                await deps.Db.RechargeOrders.Where(o => o.Id == order.Id && o.Status == RechargeStatus.Processing)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(o => o.Stage, "unknown")
+                        .SetProperty(o => o.LastError, note)
+                        .SetProperty(o => o.NextAttemptAt, canCheck ? now.AddSeconds(2) : null)
+                        .SetProperty(o => o.FlaggedAt, canCheck ? null : now)
+                        .SetProperty(o => o.FlagReason, canCheck ? null : "Outcome unknown and the connector has no status query: " + note)
+                        .SetProperty(o => o.UpdatedAt, now), ct);
+                break;
+        }
+    }
+
+    /// <summary>01XXXXXXXXX, 8801XXXXXXXXX or +8801XXXXXXXXX to the 11-digit form; null when it is not a Bangladeshi mobile number.</summary>
+    public static string? NormalisePhone(string text)
+    {
+        var digits = text.Trim();
+        if (digits.StartsWith('+'))
+        {
+            digits = digits[1..];
+        }
+        if (digits.Length == 13 && digits.StartsWith("880", StringComparison.Ordinal))
+        {
+            digits = digits[2..];
+        }
+        return MobileNumber().IsMatch(digits) ? digits : null;
+    }
+
+    [GeneratedRegex(@"^01[3-9][0-9]{8}$", RegexOptions.CultureInvariant)]
+    private static partial Regex MobileNumber();
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Whitespace();
+}

@@ -1,0 +1,149 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PaymentHub.Data;
+using PaymentHub.Fulfilment;
+
+namespace PaymentHub.Recharge;
+
+/// <summary>
+/// Resolves recharges whose outcome is unknown (or whose request died mid-way) by the connector's status query,
+/// never by sending them again. Claims work with a lease, so several instances can run it; flags what stays
+/// unresolved for the operator.
+/// </summary>
+public sealed partial class RechargeReconciler(
+    IServiceScopeFactory scopes,
+    IEnumerable<IRechargeConnector> connectors,
+    IOptions<FulfilmentOptions> options,
+    TimeProvider clock,
+    ILogger<RechargeReconciler> logger) : BackgroundService
+{
+    private readonly FulfilmentOptions _options = options.Value;
+    private readonly Dictionary<string, IRechargeConnector> _connectors = connectors.ToDictionary(c => c.Name);
+    private readonly string _instanceId = (options.Value.InstanceId ?? $"{Environment.MachineName}:{Environment.ProcessId}") + ":recharge";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var processed = 0;
+            try
+            {
+                processed = await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(logger, ex);
+            }
+            if (processed == 0)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
+        var settlement = scope.ServiceProvider.GetRequiredService<RechargeSettlement>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var candidates = await Due(db, now).OrderBy(o => o.NextAttemptAt).Take(_options.BatchSize).ToListAsync(ct);
+        var processed = 0;
+        foreach (var order in candidates)
+        {
+            var claimed = await Due(db, now).Where(o => o.Id == order.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.LeaseOwner, _instanceId)
+                .SetProperty(o => o.LeaseExpiresAt, now.AddSeconds(_options.LeaseSeconds)), ct);
+            if (claimed == 1)
+            {
+                await ResolveAsync(db, settlement, order, ct);
+                processed++;
+            }
+        }
+        return processed;
+    }
+
+    private static IQueryable<RechargeOrder> Due(PaymentHubDbContext db, DateTime now) =>
+        db.RechargeOrders.Where(o => o.Status == RechargeStatus.Processing && o.NextAttemptAt != null && o.NextAttemptAt <= now
+                                     && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now));
+
+    private async Task ResolveAsync(PaymentHubDbContext db, RechargeSettlement settlement, RechargeOrder order, CancellationToken ct)
+    {
+        RechargeOutcome outcome;
+        if (!_connectors.TryGetValue(order.Connector, out var connector) || !connector.CanCheckStatus)
+        {
+            outcome = new RechargeOutcome.Unknown("No status query for this connector; an operator must resolve it.");
+            await FlagAsync(db, order, "Outcome unknown and the connector cannot query status.", ct);
+            return;
+        }
+        try
+        {
+            outcome = await connector.CheckAsync(
+                new RechargeWork(order.OrderNumber, order.Phone, order.OperatorCode, order.AccountType, order.Amount, order.CreatedAt), ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
+        {
+            outcome = new RechargeOutcome.Unknown($"Status query failed: {ex.GetType().Name}");
+        }
+
+        switch (outcome)
+        {
+            case RechargeOutcome.Succeeded success:
+                await settlement.SucceedAsync(order.Id, success.OperatorTransactionId, _instanceId, ct);
+                break;
+            case RechargeOutcome.Failed failed:
+                await settlement.FailAsync(order.Id, failed.Reason, _instanceId, ct);
+                break;
+            case RechargeOutcome.Unknown unknown:
+                var now = clock.GetUtcNow().UtcDateTime;
+                var overdue = now - order.CreatedAt > TimeSpan.FromMinutes(_options.FlagAfterMinutes);
+                var note = unknown.Note.Length <= 1000 ? unknown.Note : unknown.Note[..1000];
+                await db.RechargeOrders.Where(o => o.Id == order.Id && o.LeaseOwner == _instanceId)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                        .SetProperty(o => o.LastError, note)
+                        .SetProperty(o => o.NextAttemptAt, now + BillFulfilmentWorker.Backoff(order.Attempts))
+                        .SetProperty(o => o.FlaggedAt, o => overdue && o.FlaggedAt == null ? now : o.FlaggedAt)
+                        .SetProperty(o => o.FlagReason, o => overdue && o.FlagReason == null ? "Unresolved past the flag age: " + note : o.FlagReason)
+                        .SetProperty(o => o.UpdatedAt, now)
+                        .SetProperty(o => o.LeaseOwner, (string?)null)
+                        .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+                break;
+        }
+    }
+
+    private async Task FlagAsync(PaymentHubDbContext db, RechargeOrder order, string reason, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.RechargeOrders.Where(o => o.Id == order.Id && o.LeaseOwner == _instanceId)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+                .SetProperty(o => o.FlaggedAt, now)
+                .SetProperty(o => o.FlagReason, reason)
+                .SetProperty(o => o.UpdatedAt, now)
+                .SetProperty(o => o.LeaseOwner, (string?)null)
+                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+        LogFlagged(logger, order.OrderNumber, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recharge reconciliation loop failed; retrying")]
+    private static partial void LogLoopFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recharge {OrderNumber} flagged for the operator: {Reason}")]
+    private static partial void LogFlagged(ILogger logger, string orderNumber, string reason);
+}

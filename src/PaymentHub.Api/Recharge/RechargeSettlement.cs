@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Data;
+using PaymentHub.Ledger;
+
+namespace PaymentHub.Recharge;
+
+/// <summary>
+/// Moves a Processing recharge to Success (then rewards, once) or Failed (then the refund, once). The status change
+/// is a conditional UPDATE, so the request thread, the reconciler and an operator can race without double effects.
+/// </summary>
+public sealed partial class RechargeSettlement(
+    PaymentHubDbContext db, LedgerService ledger, RewardEngine rewards, TimeProvider clock, ILogger<RechargeSettlement> logger)
+{
+    /// <param name="leaseOwner">The reconciler's lease; null for the request thread or an operator (who may not settle a leased order).</param>
+    public async Task<bool> SucceedAsync(long orderId, string operatorTransactionId, string? leaseOwner, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s => s
+            .SetProperty(o => o.Status, RechargeStatus.Success)
+            .SetProperty(o => o.OperatorTransactionId, operatorTransactionId)
+            .SetProperty(o => o.Stage, "done")
+            .SetProperty(o => o.CompletedAt, now)
+            .SetProperty(o => o.UpdatedAt, now)
+            .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+            .SetProperty(o => o.LeaseOwner, (string?)null)
+            .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+        if (updated == 0)
+        {
+            return false;
+        }
+
+        var order = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
+        var walletId = await db.Resellers.Where(r => r.Id == order.ResellerId).Select(r => r.WalletAccountId).SingleAsync(ct);
+        JsonObject reward;
+        try
+        {
+            reward = await rewards.GrantAsync(order, walletId, ct);
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or InsufficientFundsException)
+        {
+            // Rewards never make a successful recharge fail; the reward transaction rolled back whole.
+            LogRewardFailed(logger, ex, order.OrderNumber);
+            db.ChangeTracker.Clear();
+            reward = new JsonObject { ["ok"] = false, ["message"] = "Reward could not be processed; it will not be retried automatically." };
+        }
+        await db.RechargeOrders.Where(o => o.Id == orderId)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, reward.ToJsonString()), ct);
+        return true;
+    }
+
+    public async Task<bool> FailAsync(long orderId, string reason, string? leaseOwner, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var text = reason.Length <= 500 ? reason : reason[..500];
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s => s
+            .SetProperty(o => o.Status, RechargeStatus.Failed)
+            .SetProperty(o => o.FailureReason, text)
+            .SetProperty(o => o.Stage, "done")
+            .SetProperty(o => o.CompletedAt, now)
+            .SetProperty(o => o.UpdatedAt, now)
+            .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+            .SetProperty(o => o.LeaseOwner, (string?)null)
+            .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+        if (updated == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return false;
+        }
+        var order = await db.RechargeOrders.Where(o => o.Id == orderId).Select(o => new { o.OrderNumber, o.DebitJournalId }).SingleAsync(ct);
+        var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
+        await db.SaveChangesAsync(ct);
+        await db.RechargeOrders.Where(o => o.Id == orderId).ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now) => leaseOwner is null
+        ? db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing
+                                       && (o.LeaseOwner == null || o.LeaseExpiresAt < now))
+        : db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && o.LeaseOwner == leaseOwner);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rewards for recharge {OrderNumber} failed")]
+    private static partial void LogRewardFailed(ILogger logger, Exception ex, string orderNumber);
+}
