@@ -1,0 +1,261 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Tests.Infrastructure;
+
+namespace PaymentHub.Tests.Recharge;
+
+public sealed class RechargeApiTests : IAsyncLifetime
+{
+    private PaymentHubApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await PaymentHubApp.StartAsync("recharge_api", new Dictionary<string, string?> { ["Recharge:ResolveAfterSeconds"] = "2" });
+        foreach (var code in new[] { "GP", "GP%20ST", "BL", "RB", "AT", "TT" })
+        {
+            await PatchOperatorAsync(code, new { connector = "sandbox" });
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.AssertLedgerOkAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task PatchOperatorAsync(string code, object body)
+    {
+        using var admin = _app.Admin();
+        var response = await admin.PatchAsync($"/admin/v1/operators/{code}", JsonContent.Create(body));
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+
+    private static Task<(int Status, JsonNode Body)> Recharge(TestReseller shop, string phone, string amount, string op, string? accountType = null, string? requestId = null)
+    {
+        var fields = new List<(string, string)> { ("phone", phone), ("amount", amount), ("operator", op) };
+        if (accountType is not null)
+        {
+            fields.Add(("account_type", accountType));
+        }
+        if (requestId is not null)
+        {
+            fields.Add(("request_id", requestId));
+        }
+        return shop.PostFormAsync("/api/mobile-recharge.php", fields.ToArray());
+    }
+
+    [Fact]
+    public async Task A_successful_recharge_has_the_seed_shape_commission_and_balances()
+    {
+        var shop = await _app.CreateResellerAsync(1_000m, "Customer Name");
+        var (status, body) = await Recharge(shop, "01712345678", "20", "GP", "prepaid");
+        Assert.Equal(200, status);
+        var expectedKeys = new[] { "success", "full_name", "phone", "amount", "operator_name", "commission_amount", "before_balance", "after_balance",
+            "operator_transaction_id", "status", "reward", "order_number" };
+        Assert.Equal(expectedKeys, body.AsObject().Select(p => p.Key));
+        Assert.True(body["success"]!.GetValue<bool>());
+        Assert.Equal("Customer Name", body["full_name"]!.GetValue<string>());
+        Assert.Equal("01712345678", body["phone"]!.GetValue<string>());
+        Assert.Equal("20.00", body["amount"]!.GetValue<string>());
+        Assert.Equal("Grameenphone", body["operator_name"]!.GetValue<string>());
+        Assert.Equal("0.20", body["commission_amount"]!.GetValue<string>());
+        Assert.Equal("1000.00", body["before_balance"]!.GetValue<string>());
+        Assert.Equal("980.20", body["after_balance"]!.GetValue<string>());
+        Assert.StartsWith("SBX", body["operator_transaction_id"]!.GetValue<string>());
+        Assert.Equal("Success", body["status"]!.GetValue<string>());
+        var points = body["reward"]!["points"]!;
+        Assert.Equal(0.10m, points["points"]!.GetValue<decimal>());
+        Assert.Equal(1, points["new_level_id"]!.GetValue<int>());
+        Assert.Equal("silver", points["new_level_key"]!.GetValue<string>());
+        Assert.Equal("No eligible active offer found", body["reward"]!["cashback"]!["message"]!.GetValue<string>());
+        Assert.Equal(980.20m, await shop.BalanceAsync());
+    }
+
+    [Theory]
+    [InlineData("operator=GP+ST")]
+    [InlineData("operator=GP%20ST")]
+    public async Task Skitto_arrives_in_both_form_encodings(string encodedOperator)
+    {
+        var shop = await _app.CreateResellerAsync(100m);
+        using var client = _app.CreateClient();
+        var body = $"api_key={shop.ApiKey}&api_secret={shop.ApiSecret}&phone=01312345678&amount=20&{encodedOperator}&account_type=prepaid";
+        var response = await client.PostAsync("/api/mobile-recharge.php", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
+        var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("Grameenphone Skitto", reply["operator_name"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("GP", "017", "019")]
+    [InlineData("GP", "013", "018")]
+    [InlineData("GP ST", "017", "016")]
+    [InlineData("GP ST", "013", "015")]
+    [InlineData("BL", "019", "017")]
+    [InlineData("BL", "014", "013")]
+    [InlineData("RB", "018", "016")]
+    [InlineData("AT", "016", "018")]
+    [InlineData("TT", "015", "019")]
+    public async Task Prefixes_must_belong_to_the_operator(string op, string goodPrefix, string badPrefix)
+    {
+        var shop = await _app.CreateResellerAsync(100m);
+        Assert.Equal(200, (await Recharge(shop, goodPrefix + "12345678", "20", op)).Status);
+        var (status, body) = await Recharge(shop, badPrefix + "12345678", "20", op);
+        Assert.Equal(422, status);
+        Assert.Equal("Invalid operator number for this recharge.", body["error"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("01812345678")]
+    [InlineData("8801812345678")]
+    [InlineData("+8801812345678")]
+    public async Task Numbers_are_accepted_in_three_forms_and_answered_in_eleven_digits(string phone)
+    {
+        var shop = await _app.CreateResellerAsync(100m);
+        var (status, body) = await Recharge(shop, phone, "20", "RB");
+        Assert.Equal(200, status);
+        Assert.Equal("01812345678", body["phone"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Error_rows_of_the_seed()
+    {
+        var shop = await _app.CreateResellerAsync(25m);
+        var balance = await shop.BalanceAsync();
+
+        Assert.Equal((401, "Invalid API credentials."), Error(await Recharge(shop with { ApiSecret = "nope" }, "01712345678", "20", "GP")));
+        Assert.Equal((422, "Missing required parameters."), Error(await shop.PostFormAsync("/api/mobile-recharge.php", [("phone", "01712345678"), ("amount", "20")])));
+        Assert.Equal((422, "Invalid account type."), Error(await Recharge(shop, "01712345678", "20", "GP", "corporate")));
+        var invalidOperator = await Recharge(shop, "01712345678", "20", "GPX");
+        Assert.Equal((422, "Invalid operator."), Error(invalidOperator));
+        Assert.Equal(["GP", "GP ST", "BL", "RB", "AT", "TT"], invalidOperator.Body["allowed_operator"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal((422, "Invalid operator number for this recharge."), Error(await Recharge(shop, "01912345678", "20", "GP")));
+        Assert.Equal((422, "Invalid operator number for this recharge."), Error(await Recharge(shop, "0171234", "20", "GP")));
+        Assert.Equal((422, "Invalid recharge amount."), Error(await Recharge(shop, "01712345678", "19.99", "GP")));
+        Assert.Equal((422, "Invalid recharge amount."), Error(await Recharge(shop, "01712345678", "1000.01", "GP")));
+        Assert.Equal((422, "Invalid recharge amount."), Error(await Recharge(shop, "01712345678", "20.001", "GP")));
+        Assert.Equal((422, "Invalid recharge amount."), Error(await Recharge(shop, "01712345678", "abc", "GP")));
+        Assert.Equal((422, "Insufficient balance."), Error(await Recharge(shop, "01712345678", "30", "GP")));
+        Assert.Equal((400, "Invalid action."), Error(await shop.PostFormAsync("/api/mobile-recharge.php?action=topup", [("phone", "01712345678")])));
+
+        Assert.Equal(balance, await shop.BalanceAsync());
+        Assert.Equal(0, await _app.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.ResellerId == shop.Id)));
+    }
+
+    [Fact]
+    public async Task A_failed_recharge_is_refunded_in_the_same_request()
+    {
+        var shop = await _app.CreateResellerAsync(500m);
+        var (status, body) = await Recharge(shop, "01712340000", "50", "GP");
+        Assert.Equal(200, status);
+        Assert.False(body["success"]!.GetValue<bool>());
+        Assert.Equal("Failed", body["status"]!.GetValue<string>());
+        Assert.Equal("0.00", body["commission_amount"]!.GetValue<string>());
+        Assert.Equal("500.00", body["before_balance"]!.GetValue<string>());
+        Assert.Equal("500.00", body["after_balance"]!.GetValue<string>());
+        Assert.True(body.AsObject().ContainsKey("operator_transaction_id"));
+        Assert.Null(body["operator_transaction_id"]);
+        Assert.Equal("Something wrong please try again later.", body["failure_reason"]!.GetValue<string>());
+        Assert.Null(body["reward"]);
+        Assert.Equal(500m, await shop.BalanceAsync());
+    }
+
+    [Fact]
+    public async Task An_unknown_outcome_stays_processing_and_is_resolved_by_the_status_query()
+    {
+        var shop = await _app.CreateResellerAsync(500m);
+        var (_, body) = await Recharge(shop, "01712349999", "100", "GP");
+        Assert.Equal("Processing", body["status"]!.GetValue<string>());
+        Assert.True(body.AsObject().ContainsKey("operator_transaction_id"));
+        Assert.Null(body["operator_transaction_id"]);
+        Assert.Equal("401.00", body["after_balance"]!.GetValue<string>());
+        var orderNumber = body["order_number"]!.GetValue<string>();
+
+        JsonNode status;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        do
+        {
+            await Task.Delay(250);
+            status = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", orderNumber)])).Body;
+        }
+        while (status["status"]!.GetValue<string>() == "Processing" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("Success", status["status"]!.GetValue<string>());
+        Assert.StartsWith("SBX", status["operator_transaction_id"]!.GetValue<string>());
+        Assert.True(status["reward"]!["ok"]!.GetValue<bool>());
+        Assert.Equal(401m, await shop.BalanceAsync());
+        var other = await _app.CreateResellerAsync(0m, "Nosy");
+        Assert.Equal(404, (await other.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", orderNumber)])).Status);
+    }
+
+    [Fact]
+    public async Task Fixed_and_postpaid_commissions_follow_the_operator_settings()
+    {
+        await PatchOperatorAsync("AT", new { prepaid_commission_type = "fixed", prepaid_commission = 1.5m, postpaid_commission_type = "percent", postpaid_commission = 2m });
+        var shop = await _app.CreateResellerAsync(1_000m);
+        var prepaid = (await Recharge(shop, "01612345678", "100", "AT")).Body;
+        Assert.Equal("1.50", prepaid["commission_amount"]!.GetValue<string>());
+        Assert.Equal("901.50", prepaid["after_balance"]!.GetValue<string>());
+        var postpaid = (await Recharge(shop, "01612345678", "250", "AT", "postpaid")).Body;
+        Assert.Equal("5.00", postpaid["commission_amount"]!.GetValue<string>());
+        Assert.Equal("901.50", postpaid["before_balance"]!.GetValue<string>());
+        Assert.Equal("656.50", postpaid["after_balance"]!.GetValue<string>());
+        Assert.Equal(656.50m, await shop.BalanceAsync());
+    }
+
+    [Fact]
+    public async Task Manual_recharges_wait_for_an_operator_who_completes_or_fails_them()
+    {
+        await PatchOperatorAsync("TT", new { connector = "manual" });
+        try
+        {
+            var shop = await _app.CreateResellerAsync(200m);
+            var first = (await Recharge(shop, "01512345678", "50", "TT")).Body;
+            var second = (await Recharge(shop, "01512345679", "50", "TT")).Body;
+            Assert.Equal("Processing", first["status"]!.GetValue<string>());
+            Assert.Equal(101m, await shop.BalanceAsync());
+
+            await _app.AdminPostAsync($"/admin/v1/recharges/{first["order_number"]}/complete", new { operator_transaction_id = "TT-REF-1" }, 204);
+            await _app.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "Number barred" }, 204);
+            await _app.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "again" }, 409);
+
+            var done = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", first["order_number"]!.GetValue<string>())])).Body;
+            Assert.Equal("TT-REF-1", done["operator_transaction_id"]!.GetValue<string>());
+            var failed = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", second["order_number"]!.GetValue<string>())])).Body;
+            Assert.Equal("Number barred", failed["failure_reason"]!.GetValue<string>());
+            Assert.Equal(150.50m, await shop.BalanceAsync());
+        }
+        finally
+        {
+            await PatchOperatorAsync("TT", new { connector = "sandbox" });
+        }
+    }
+
+    [Fact]
+    public async Task Recharge_request_ids_replay_and_charge_once()
+    {
+        var shop = await _app.CreateResellerAsync(100m);
+        var first = await Recharge(shop, "01812345678", "20", "RB", requestId: "rc-1");
+        var again = await Recharge(shop, "01812345678", "20", "RB", requestId: "rc-1");
+        Assert.Equal(first.Body.ToJsonString(), again.Body.ToJsonString());
+        Assert.Equal(422, (await Recharge(shop, "01812345678", "30", "RB", requestId: "rc-1")).Status);
+        Assert.Equal(80.20m, await shop.BalanceAsync());
+        var byRequestId = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("request_id", "rc-1")])).Body;
+        Assert.Equal(first.Body["order_number"]!.GetValue<string>(), byRequestId["order_number"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Parallel_recharges_never_overdraw_the_wallet()
+    {
+        var shop = await _app.CreateResellerAsync(990m, "Rush Shop");
+        // 100 BDT with 1% commission debits 99: exactly 10 fit.
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Recharge(shop, "01912345678", "100", "BL")));
+        Assert.Equal(10, results.Count(r => r.Status == 200 && r.Body["status"]!.GetValue<string>() == "Success"));
+        Assert.Equal(30, results.Count(r => r.Status == 422));
+        Assert.True(await shop.BalanceAsync() >= 0m);
+        Assert.Equal(0m, await shop.BalanceAsync());
+    }
+
+    private static (int, string) Error((int Status, JsonNode Body) reply) => (reply.Status, reply.Body["error"]!.GetValue<string>());
+}
