@@ -240,6 +240,13 @@ public static partial class BillPaymentApi
         ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, CancellationToken ct)
     {
         var orderNumber = form["order_number"];
+        if (orderNumber is null && form["request_id"] is { } requestId)
+        {
+            // Beyond the seed: a caller whose submit timed out can look the order up by its own request_id.
+            orderNumber = await db.IdempotencyRecords
+                .Where(r => r.ResellerId == reseller.Id && r.Scope == IdempotencyScope && r.Key == requestId)
+                .Select(r => r.OrderNumber).FirstOrDefaultAsync(ct) ?? "";
+        }
         if (orderNumber is null)
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");

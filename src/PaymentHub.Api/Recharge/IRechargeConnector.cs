@@ -21,6 +21,9 @@ public interface IRechargeConnector
     /// <summary>Whether <see cref="CheckAsync"/> can resolve an unknown outcome; otherwise an operator must.</summary>
     bool CanCheckStatus { get; }
 
+    /// <summary>False when its settings are missing; recharges are then refused before any money moves.</summary>
+    bool IsConfigured { get; }
+
     /// <summary>Sends the recharge. Called at most once per order.</summary>
     Task<RechargeOutcome> RechargeAsync(RechargeWork work, CancellationToken ct);
 

@@ -127,7 +127,7 @@ public static class RechargeAdminApi
         {
             return TypedResults.Problem(statusCode: 404, title: "Operator not found", detail: $"There is no operator '{code}'.");
         }
-        var known = connectors.Select(c => c.Name).Append(ConnectorNames.Manual).ToList();
+        var known = connectors.Where(c => c.IsConfigured).Select(c => c.Name).Append(ConnectorNames.Manual).ToList();
         if (request.Connector is not null && !known.Contains(request.Connector))
         {
             return TypedResults.Problem(statusCode: 400, title: "Unknown connector", detail: $"Known recharge connectors: {string.Join(", ", known)}.");

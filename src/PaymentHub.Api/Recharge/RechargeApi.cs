@@ -128,7 +128,7 @@ public static partial class RechargeApi
         IRechargeConnector? connector = null;
         if (mobileOperator.Connector != ConnectorNames.Manual)
         {
-            connector = deps.Connectors.FirstOrDefault(c => c.Name == mobileOperator.Connector);
+            connector = deps.Connectors.FirstOrDefault(c => c.Name == mobileOperator.Connector && c.IsConfigured);
             if (connector is null)
             {
                 // A configuration error on our side: refuse before any money moves.

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using PaymentHub.Data;
 
@@ -15,17 +16,20 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     public const string AdminKey = "test-admin-key-0123456789abcdef0123456789";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
     public string LogFile { get; } = Path.Combine(Path.GetTempPath(), $"paymenthub-test-{Guid.NewGuid():N}.log");
     public string ConnectionString { get; }
 
-    private PaymentHubApp(string connectionString, Dictionary<string, string?> settings)
+    private PaymentHubApp(string connectionString, Dictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
         ConnectionString = connectionString;
         _settings = settings;
+        _services = services;
     }
 
-    public static async Task<PaymentHubApp> StartAsync(string name, IDictionary<string, string?>? settings = null)
+    public static async Task<PaymentHubApp> StartAsync(
+        string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var server = await PostgresServer.GetAsync();
         var connectionString = await server.CreateDatabaseAsync(name);
@@ -44,7 +48,7 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         {
             all[key] = value;
         }
-        var app = new PaymentHubApp(connectionString, all);
+        var app = new PaymentHubApp(connectionString, all, services);
         app.StartServer();
         return app;
     }
@@ -56,6 +60,10 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

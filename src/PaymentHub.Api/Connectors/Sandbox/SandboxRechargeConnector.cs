@@ -16,6 +16,8 @@ public sealed class SandboxRechargeConnector(TimeProvider clock) : IRechargeConn
 
     public bool CanCheckStatus => true;
 
+    public bool IsConfigured => true;
+
     public Task<RechargeOutcome> RechargeAsync(RechargeWork work, CancellationToken ct) => Task.FromResult<RechargeOutcome>(
         work.Phone.EndsWith("0000", StringComparison.Ordinal) ? new RechargeOutcome.Failed(FailureReason)
         : work.Phone.EndsWith("9999", StringComparison.Ordinal) ? new RechargeOutcome.Unknown("Sandbox upstream timed out.")
