@@ -16,6 +16,7 @@ public sealed partial class RechargeSettlement(
     public async Task<bool> SucceedAsync(long orderId, string operatorTransactionId, string? leaseOwner, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s => s
             .SetProperty(o => o.Status, RechargeStatus.Success)
             .SetProperty(o => o.OperatorTransactionId, operatorTransactionId)
@@ -27,25 +28,30 @@ public sealed partial class RechargeSettlement(
             .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
         if (updated == 0)
         {
+            await tx.RollbackAsync(ct);
             return false;
         }
 
         var order = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
         var walletId = await db.Resellers.Where(r => r.Id == order.ResellerId).Select(r => r.WalletAccountId).SingleAsync(ct);
+        // The success and its reward block commit together, so nobody ever sees a Success without its reward; a failing
+        // reward step is rolled back to the savepoint alone and never makes the recharge fail.
+        await tx.CreateSavepointAsync("rewards", ct);
         JsonObject reward;
         try
         {
             reward = await rewards.GrantAsync(order, walletId, ct);
         }
-        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or InsufficientFundsException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Rewards never make a successful recharge fail; the reward transaction rolled back whole.
             LogRewardFailed(logger, ex, order.OrderNumber);
+            await tx.RollbackToSavepointAsync("rewards", ct);
             db.ChangeTracker.Clear();
             reward = new JsonObject { ["ok"] = false, ["message"] = "Reward could not be processed; it will not be retried automatically." };
         }
         await db.RechargeOrders.Where(o => o.Id == orderId)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, reward.ToJsonString()), ct);
+        await tx.CommitAsync(ct);
         return true;
     }
 

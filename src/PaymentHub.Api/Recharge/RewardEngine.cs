@@ -6,13 +6,12 @@ using PaymentHub.Ledger;
 
 namespace PaymentHub.Recharge;
 
-/// <summary>Points, levels and cashback for a successful recharge; runs once per recharge, in its own transaction.</summary>
+/// <summary>Points, levels and cashback for a successful recharge; runs once per recharge, inside the settlement's transaction.</summary>
 public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, HouseAccounts house, TimeProvider clock)
 {
     public async Task<JsonObject> GrantAsync(RechargeOrder order, long walletAccountId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
 
         var percent = await db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefaultAsync(ct) ?? 0m;
         var points = decimal.Round(order.Amount * percent / 100m, 2, MidpointRounding.ToZero);
@@ -40,7 +39,6 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
 
         var cashbackBlock = await CashbackAsync(order, walletAccountId, now, ct);
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         return new JsonObject { ["ok"] = true, ["points"] = pointsBlock, ["cashback"] = cashbackBlock };
     }
 

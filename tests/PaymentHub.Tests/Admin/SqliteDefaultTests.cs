@@ -75,6 +75,18 @@ public sealed class SqliteDefaultTests : IAsyncLifetime
 
         var balance = (await admin.GetFromJsonAsync<JsonNode>($"/admin/v1/resellers/{id}"))!["balance"]!.GetValue<decimal>();
         Assert.Equal(500m, balance);
+
+        var recharge = await client.PostAsync("/api/mobile-recharge.php", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["api_key"] = key!["api_key"]!.GetValue<string>(), ["api_secret"] = key["api_secret"]!.GetValue<string>(),
+            ["phone"] = "01712345678", ["amount"] = "20", ["operator"] = "GP ST", ["account_type"] = "prepaid",
+        }));
+        var reply = JsonNode.Parse(await recharge.Content.ReadAsStringAsync())!;
+        Assert.Equal("Success", reply["status"]!.GetValue<string>());
+        Assert.Equal("Grameenphone Skitto", reply["operator_name"]!.GetValue<string>());
+        Assert.Equal("500.00", reply["before_balance"]!.GetValue<string>());
+        Assert.Equal("480.20", reply["after_balance"]!.GetValue<string>());
+        Assert.Equal("silver", reply["reward"]!["points"]!["new_level_key"]!.GetValue<string>());
         var check = await admin.GetFromJsonAsync<JsonNode>("/admin/v1/ledger/check");
         Assert.True(check!["ok"]!.GetValue<bool>(), check.ToJsonString());
     }

@@ -85,6 +85,35 @@ public sealed class RewardsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failing_reward_step_never_fails_the_recharge()
+    {
+        var shop = await _app.CreateResellerAsync(100m);
+        await ExecuteAsync("ALTER TABLE reward_levels RENAME TO reward_levels_gone");
+        JsonNode body;
+        try
+        {
+            body = await Recharge(shop, "01812345678", "20", "RB");
+        }
+        finally
+        {
+            await ExecuteAsync("ALTER TABLE reward_levels_gone RENAME TO reward_levels");
+        }
+        Assert.Equal("Success", body["status"]!.GetValue<string>());
+        Assert.False(body["reward"]!["ok"]!.GetValue<bool>());
+        Assert.False(string.IsNullOrEmpty(body["reward"]!["message"]!.GetValue<string>()));
+        Assert.Equal(80.20m, await shop.BalanceAsync());
+        Assert.False(await _app.WithDbAsync(db => db.ResellerRewardAccounts.AnyAsync(a => a.ResellerId == shop.Id)));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Offers_are_validated()
     {
         using var admin = _app.Admin();
