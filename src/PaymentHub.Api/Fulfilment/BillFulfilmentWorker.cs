@@ -160,12 +160,16 @@ public sealed partial class BillFulfilmentWorker(
                 {
                     await SaveCheckpointAsync(db, order.Id, new ConnectorCheckpoint("settling", success.UpstreamRef, success.UpstreamState), CancellationToken.None);
                 }
-                await settlement.CompleteAsync(order.OrderNumber, success.TokenNumber, InstanceId, CancellationToken.None);
-                LogSettled(order.OrderNumber, "Success");
+                if (await settlement.CompleteAsync(order.OrderNumber, success.TokenNumber, InstanceId, CancellationToken.None) == SettlementResult.Settled)
+                {
+                    LogSettled(order.OrderNumber, "Success", InstanceId);
+                }
                 break;
             case ConnectorOutcome.Cancelled cancelled:
-                await settlement.CancelAsync(order.OrderNumber, cancelled.CancelNote, InstanceId, CancellationToken.None);
-                LogSettled(order.OrderNumber, "Cancelled");
+                if (await settlement.CancelAsync(order.OrderNumber, cancelled.CancelNote, InstanceId, CancellationToken.None) == SettlementResult.Settled)
+                {
+                    LogSettled(order.OrderNumber, "Cancelled", InstanceId);
+                }
                 break;
             case ConnectorOutcome.Pending pending:
                 await RescheduleAsync(db, order, pending);
@@ -256,8 +260,8 @@ public sealed partial class BillFulfilmentWorker(
     [LoggerMessage(Level = LogLevel.Error, Message = "Connector {Connector} failed on order {OrderNumber}")]
     private partial void LogConnectorFailed(Exception ex, string orderNumber, string connector);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Bill order {OrderNumber} settled as {Status}")]
-    private partial void LogSettled(string orderNumber, string status);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bill order {OrderNumber} settled as {Status} by {InstanceId}")]
+    private partial void LogSettled(string orderNumber, string status, string instanceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bill order {OrderNumber} flagged for the operator: {Reason}")]
     private partial void LogFlagged(string orderNumber, string reason);

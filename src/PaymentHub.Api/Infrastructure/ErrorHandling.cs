@@ -25,7 +25,9 @@ public static partial class ErrorHandling
             }
             if (context.Request.Path.StartsWithSegments("/api"))
             {
-                await ResellerResults.WriteErrorAsync(context, status, status >= 500 ? "Transaction failed" : title);
+                // Each seed spells its 500 row its own way: "Transaction failed" (bills), "Transaction failed." (recharge).
+                var failed = context.Request.Path.StartsWithSegments("/api/bill-payment.php") ? "Transaction failed" : "Transaction failed.";
+                await ResellerResults.WriteErrorAsync(context, status, status >= 500 ? failed : title);
                 return;
             }
             context.Response.StatusCode = status;

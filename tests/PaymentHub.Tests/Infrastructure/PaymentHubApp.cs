@@ -29,10 +29,10 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     }
 
     public static async Task<PaymentHubApp> StartAsync(
-        string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+        string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? sharedDatabase = null)
     {
         var server = await PostgresServer.GetAsync();
-        var connectionString = await server.CreateDatabaseAsync(name);
+        var connectionString = sharedDatabase ?? await server.CreateDatabaseAsync(name);
         var all = new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Postgres",

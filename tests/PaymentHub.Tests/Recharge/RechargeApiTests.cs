@@ -257,5 +257,27 @@ public sealed class RechargeApiTests : IAsyncLifetime
         Assert.Equal(0m, await shop.BalanceAsync());
     }
 
+    [Fact]
+    public async Task Row_500_transaction_failed_changes_nothing()
+    {
+        var shop = await _app.CreateResellerAsync(100m);
+        await using (var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await new Npgsql.NpgsqlCommand("ALTER TABLE recharge_orders RENAME TO recharge_orders_gone", connection).ExecuteNonQueryAsync();
+            try
+            {
+                var reply = await Recharge(shop, "01712345678", "20", "GP");
+                Assert.Equal((500, "Transaction failed."), Error(reply));
+                Assert.DoesNotContain("recharge_orders", reply.Body.ToJsonString());
+            }
+            finally
+            {
+                await new Npgsql.NpgsqlCommand("ALTER TABLE recharge_orders_gone RENAME TO recharge_orders", connection).ExecuteNonQueryAsync();
+            }
+        }
+        Assert.Equal(100m, await shop.BalanceAsync());
+    }
+
     private static (int, string) Error((int Status, JsonNode Body) reply) => (reply.Status, reply.Body["error"]!.GetValue<string>());
 }
