@@ -155,6 +155,7 @@ adminApi.MapCatalogAdminApi();
 adminApi.MapBillOrderAdminApi();
 adminApi.MapLedgerAdminApi();
 adminApi.MapAdminKeysApi();
+adminApi.MapIakAdminApi();
 
 await StartupTasks.RunAsync(app);
 await app.RunAsync();
