@@ -130,3 +130,47 @@ public sealed class IakFulfilmentTests
         Assert.Equal(BillOrderStatus.Success, await t.App.WithDbAsync(db => db.BillOrders.Select(o => o.Status).SingleAsync()));
     }
 }
+
+public sealed class IakRecoveryTests
+{
+    [Fact]
+    public async Task An_http_400_on_payment_is_a_refusal_cancelled_and_refunded_without_checkstatus()
+    {
+        await using var t = await IakHarness.StartAsync("pay_400", "inquiry-success", "pay-400", "checkstatus-success");
+        var final = await t.WaitForFinalAsync(await t.SubmitAsync());
+        Assert.Equal("Cancelled", final["status"]!.GetValue<string>());
+        Assert.Equal("PRODUCT TEMPORARILY OUT OF SERVICE", final["cancel_note"]!.GetValue<string>());
+        Assert.Equal(IakHarness.Funding, await t.Shop.BalanceAsync());
+        await t.AssertCallsAsync(inquiries: 1, payments: 1, statusChecks: 0);
+    }
+
+    [Fact]
+    public async Task An_order_left_at_the_paying_checkpoint_by_a_crash_is_resumed_by_checkstatus_and_never_paid_again()
+    {
+        await using var t = await IakHarness.StartAsync("crash_resume", "inquiry-success", "pay-success", "checkstatus-success");
+        // A manual order is not picked up by the worker; it is then turned into what a crashed instance leaves behind:
+        // an IAK order whose "paying" checkpoint was committed, with the payment's outcome lost.
+        var (providerId, serviceId) = await t.App.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", max: 1_000_000m, provider: "Crashed");
+        var (_, body) = await t.Shop.BillAsync("submit", ("provider_id", IakHarness.Id(providerId)), ("service_id", IakHarness.Id(serviceId)),
+            ("amount", "302500"), ("meter_number", "530000000001"));
+        var orderNumber = body["order_number"]!.GetValue<string>();
+        var refId = new string(orderNumber.Where(char.IsAsciiLetterOrDigit).ToArray());
+        await using (var connection = new Npgsql.NpgsqlConnection(t.App.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "UPDATE bill_orders SET connector = 'iak', connector_product_code = 'PLNPOSTPAID', stage = 'paying', upstream_ref = @ref, " +
+                "upstream_state = @state, next_attempt_at = now() AT TIME ZONE 'utc' WHERE order_number = @order", connection);
+            command.Parameters.AddWithValue("ref", refId);
+            command.Parameters.AddWithValue("state", $$"""{"TrId":"48213377","RefId":"{{refId}}"}""");
+            command.Parameters.AddWithValue("order", orderNumber);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        var final = await t.WaitForFinalAsync(orderNumber);
+        Assert.Equal("Success", final["status"]!.GetValue<string>());
+        Assert.Equal("5C1E0A7B33D94F2A8E61B0D4C7F29A15", final["token_number"]!.GetValue<string>());
+        await t.AssertCallsAsync(inquiries: 0, payments: 0, statusChecks: 1);
+        Assert.Equal(1, await t.Iak.CountAsync(IakHarness.CheckPath, $"\"ref_id\":\"{refId}\""));
+    }
+}
