@@ -120,7 +120,12 @@ public static class IakRegistration
     /// </summary>
     public static IServiceCollection AddIakConnector(this IServiceCollection services)
     {
-        services.AddOptions<IakOptions>().BindConfiguration(IakOptions.Section);
+        services.AddOptions<IakOptions>().BindConfiguration(IakOptions.Section)
+            .Validate(o => string.IsNullOrWhiteSpace(o.BaseUrl)
+                           || (Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                               && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.ApiKey)),
+                "Connectors:Iak needs an absolute http(s) BaseUrl, a Username and an ApiKey.")
+            .ValidateOnStart();
         services.AddOptions<UpstreamResilienceOptions>(ConnectorNames.Iak).BindConfiguration(IakOptions.Section);
         services.AddKeyedSingleton(ConnectorNames.Iak, (sp, _) => new UpstreamResilience(
             sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(ConnectorNames.Iak), sp.GetRequiredService<TimeProvider>()));

@@ -43,4 +43,15 @@ public sealed class IakPriceListTests
         Assert.Contains("iak", await response.Content.ReadAsStringAsync());
         await app.AssertLedgerOkAsync();
     }
+
+    [Fact]
+    public async Task A_base_url_without_credentials_stops_the_gateway_from_starting()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PaymentHubApp.StartAsync("iak_misconfigured", new Dictionary<string, string?>
+        {
+            ["Connectors:Iak:BaseUrl"] = "http://127.0.0.1:9/",
+            ["Connectors:Iak:Username"] = IakHarness.Username,
+        }));
+        Assert.Contains("Connectors:Iak needs", error.ToString());
+    }
 }
