@@ -134,6 +134,16 @@ public sealed class IakFulfilmentTests
 public sealed class IakRecoveryTests
 {
     [Fact]
+    public async Task An_html_inquiry_reply_and_one_with_wrong_types_are_classified_and_asked_again_later()
+    {
+        await using var t = await IakHarness.StartAsync("inq_garbage", "inquiry-html-then-wrong-types-then-success", "pay-success");
+        var final = await t.WaitForFinalAsync(await t.SubmitAsync());
+        Assert.Equal("Success", final["status"]!.GetValue<string>());
+        // A 200 that cannot be read is not retried inside the call; the worker asks again on its next attempts.
+        await t.AssertCallsAsync(inquiries: 3, payments: 1, statusChecks: 0);
+    }
+
+    [Fact]
     public async Task An_http_400_on_payment_is_a_refusal_cancelled_and_refunded_without_checkstatus()
     {
         await using var t = await IakHarness.StartAsync("pay_400", "inquiry-success", "pay-400", "checkstatus-success");
