@@ -57,6 +57,7 @@ public sealed class WireMockServer
         }
     }
 
+    /// <summary>Drops every stub, scenario and journal entry of the shared server: only for a run where no other test uses it.</summary>
     public async Task ResetAsync()
     {
         using var response = await _admin.PostAsync("/__admin/reset", null);
