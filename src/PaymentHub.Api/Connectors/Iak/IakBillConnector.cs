@@ -10,7 +10,7 @@ namespace PaymentHub.Connectors.Iak;
 /// IAK postpaid: inquiry, then (after a "paying" checkpoint) one payment; any outcome that is not final is resolved
 /// by checkstatus, never by paying again.
 /// </summary>
-public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options) : IBillConnector, IOptionalConnector
+public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options, TimeProvider clock) : IBillConnector, IOptionalConnector
 {
     public bool IsEnabled => !string.IsNullOrWhiteSpace(options.Value.BaseUrl);
 
@@ -51,7 +51,7 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
                 $"Amount mismatch: the biller says {Money.Format(price)} is due, the order was for {Money.Format(work.Amount)}.");
         }
 
-        var state = JsonSerializer.Serialize(new IakState(data.TrId, refId));
+        var state = JsonSerializer.Serialize(new IakState(data.TrId, refId, clock.GetUtcNow().UtcDateTime));
         await work.SaveCheckpointAsync(new ConnectorCheckpoint(Paying, refId, state), ct);
 
         var pay = await iak.PayAsync(data.TrId, ct);
@@ -71,16 +71,21 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
     private async Task<ConnectorOutcome> CheckAsync(BillOrderWork work, CancellationToken ct)
     {
         var refId = work.UpstreamRef ?? OrderNumbers.AlphanumericReference(work.OrderNumber);
-        var trId = ReadState(work.UpstreamState)?.TrId;
+        var state = ReadState(work.UpstreamState);
+        var trId = state?.TrId;
         var check = await iak.CheckStatusAsync(refId, ct);
         return check.Data?.Status switch
         {
             1 when check.ResponseCode == "00" => new ConnectorOutcome.Succeeded(Token(check.Data, trId ?? refId)),
             2 => new ConnectorOutcome.Cancelled(check.Message),
             // Status 0 (rc 42) is IAK saying the payment request was never received, so no money moved upstream and
-            // cancelling with a refund is safe. Any other answer (3, in process; no status; no reply) keeps waiting,
-            // and the worker flags the order for the operator when it stays unresolved.
-            0 when check.ResponseCode == "42" => new ConnectorOutcome.Cancelled($"IAK did not receive the payment: {check.Message}"),
+            // cancelling with a refund is safe. It is trusted only once a payment still in flight (a slow or timed-out
+            // call) would have reached IAK: before NotReceivedGraceSeconds, or without a recorded send time, keep
+            // waiting. Any other answer (3, in process; no status; no reply) keeps waiting too, and the worker flags
+            // the order for the operator when it stays unresolved.
+            0 when check.ResponseCode == "42" && state?.PaySentAt is { } sentAt
+                   && clock.GetUtcNow().UtcDateTime - sentAt >= TimeSpan.FromSeconds(options.Value.NotReceivedGraceSeconds)
+                => new ConnectorOutcome.Cancelled($"IAK did not receive the payment: {check.Message}"),
             _ => Pending(work, Checking, $"Check status: {check.Message}"),
         };
     }
@@ -109,7 +114,7 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
         }
     }
 
-    private sealed record IakState(string TrId, string RefId);
+    private sealed record IakState(string TrId, string RefId, DateTime? PaySentAt);
 }
 
 public static class IakRegistration

@@ -17,6 +17,8 @@ public sealed class IakOptions
     public string? ApiKey { get; set; }
     /// <summary>First delay before asking IAK again about a pending or unknown outcome; doubles per attempt, capped at 5 minutes.</summary>
     public double PendingRetrySeconds { get; set; } = 5;
+    /// <summary>How long after sending a payment IAK's "payment not received" (status 0, rc 42) is believed.</summary>
+    public double NotReceivedGraceSeconds { get; set; } = 120;
 }
 
 /// <summary>How one IAK reply is to be read. <see cref="Unknown"/> means nobody knows whether IAK acted on it.</summary>

@@ -80,6 +80,24 @@ public sealed class IakFulfilmentTests
     }
 
     [Fact]
+    public async Task Payment_not_received_is_not_believed_before_the_grace_period_has_passed()
+    {
+        await using var t = await IakHarness.StartAsync("rc42_grace",
+            new Dictionary<string, string?> { ["Connectors:Iak:NotReceivedGraceSeconds"] = "600" },
+            "inquiry-success", "pay-500", "checkstatus-not-received");
+        var orderNumber = await t.SubmitAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await t.StatusChecksAsync() < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(await t.StatusChecksAsync() >= 2);
+        Assert.Equal("Processing", (await t.Shop.BillAsync("status_check", ("order_number", orderNumber))).Body["status"]!.GetValue<string>());
+        Assert.Equal(1, await t.PaymentsAsync());
+        Assert.Equal(IakHarness.Funding - IakHarness.BillTotal, await t.Shop.BalanceAsync());
+    }
+
+    [Fact]
     public async Task A_checkstatus_that_stays_in_process_keeps_the_order_processing_and_never_pays_again()
     {
         await using var t = await IakHarness.StartAsync("rc39_stuck", "inquiry-success", "pay-rc39", "checkstatus-pending");

@@ -24,7 +24,9 @@ public sealed class IakHarness : IAsyncDisposable
     public required int ProviderId { get; init; }
     public required int ServiceId { get; init; }
 
-    public static async Task<IakHarness> StartAsync(string name, params string[] stubs)
+    public static Task<IakHarness> StartAsync(string name, params string[] stubs) => StartAsync(name, null, stubs);
+
+    public static async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
     {
         var wiremock = await WireMockServer.GetAsync();
         var scope = wiremock.NewScope(name.Replace('_', '-'));
@@ -39,7 +41,8 @@ public sealed class IakHarness : IAsyncDisposable
             ["Connectors:Iak:MaxRetries"] = "2",
             ["Connectors:Iak:RetryDelaySeconds"] = "0.05",
             ["Connectors:Iak:PendingRetrySeconds"] = "0.2",
-        });
+            ["Connectors:Iak:NotReceivedGraceSeconds"] = "0",
+        }.Concat(settings ?? new Dictionary<string, string?>()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
         var (providerId, serviceId) = await app.CreateServiceAsync(connector: "iak", moduleFields: "meter_number", max: 1_000_000m,
             provider: "PLN", productCode: "PLNPOSTPAID");
         var shop = await app.CreateResellerAsync(Funding);
