@@ -74,7 +74,9 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
         var state = ReadState(work.UpstreamState);
         var trId = state?.TrId;
         var check = await iak.CheckStatusAsync(refId, ct);
-        return check.Data?.Status switch
+        // Only a readable 200 reply states the payment's status; a refused query (HTTP 400) says nothing about it.
+        var status = check.HttpStatus == 200 ? check.Data?.Status : null;
+        return status switch
         {
             1 when check.ResponseCode == "00" => new ConnectorOutcome.Succeeded(Token(check.Data, trId ?? refId)),
             2 => new ConnectorOutcome.Cancelled(check.Message),

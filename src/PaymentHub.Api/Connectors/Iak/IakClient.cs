@@ -34,7 +34,7 @@ public sealed record IakData(
     string? TrId, string? RefId, string? CustomerName, string? Period, decimal? Nominal, decimal? Admin, decimal? Price,
     string? NoRef, int? Status);
 
-public sealed record IakReply(IakOutcome Outcome, string? ResponseCode, string Message, IakData? Data);
+public sealed record IakReply(IakOutcome Outcome, string? ResponseCode, string Message, IakData? Data, int HttpStatus = 0);
 
 public sealed record IakProduct(string Code, string Name, string? Type, string? Category, decimal? Fee, decimal? Commission, bool Active);
 
@@ -91,7 +91,7 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
     private async Task<IakReply> SendAsync(string command, Dictionary<string, string> fields, bool safeToRepeat, CancellationToken ct)
     {
         var (status, root, error) = await PostAsync(command, fields, safeToRepeat, ct);
-        var reply = Classify(status, root, error);
+        var reply = Classify(status, root, error) with { HttpStatus = (int)status };
         LogReply(command, (int)status, reply.ResponseCode, reply.Outcome);
         return reply;
     }
