@@ -38,3 +38,6 @@ public sealed record StatusCheckReply(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Response,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TokenNumber,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CancelNote);
+
+public sealed record BillInquiryReply(
+    bool Success, string CustomerName, string Period, string BillAmount, string AdminFee, string TotalAmount);

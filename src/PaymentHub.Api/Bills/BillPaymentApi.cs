@@ -33,7 +33,7 @@ public static partial class BillPaymentApi
         [AsParameters] SubmitDependencies services,
         CancellationToken ct)
     {
-        if (action is not ("provider_check" or "service_check" or "submit" or "status_check"))
+        if (action is not ("provider_check" or "service_check" or "submit" or "status_check" or "bill_inquiry"))
         {
             return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
         }
@@ -49,6 +49,7 @@ public static partial class BillPaymentApi
             "provider_check" => await ProviderCheckAsync(db, ct),
             "service_check" => await ServiceCheckAsync(form!, db, ct),
             "submit" => await SubmitAsync(http, form!, reseller!, db, services, ct),
+            "bill_inquiry" => await BillInquiryAsync(http, form!, db, ct),
             _ => await StatusCheckAsync(form!, reseller!, db, ct),
         };
     }
@@ -234,6 +235,58 @@ public static partial class BillPaymentApi
         }
 
         return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
+    }
+
+    /// <summary>Asks the biller what is due (IAK services only); nothing is charged.</summary>
+    public static async Task<IResult> BillInquiryAsync(HttpContext http, ResellerForm form, PaymentHubDbContext db, CancellationToken ct)
+    {
+        var providerIdText = form["provider_id"];
+        var serviceIdText = form["service_id"];
+        if (providerIdText is null || serviceIdText is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
+        }
+        if (!TryParseId(providerIdText, out var providerId) || !TryParseId(serviceIdText, out var serviceId))
+        {
+            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
+        }
+        var service = await FindActiveServiceAsync(db, providerId, serviceId, ct);
+        if (service is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
+        }
+        var iak = http.RequestServices.GetRequiredService<Connectors.Iak.IakBillConnector>();
+        if (service.Connector != Connectors.ConnectorNames.Iak || !iak.IsEnabled || string.IsNullOrEmpty(service.ConnectorProductCode))
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Bill inquiry is not available for this service.");
+        }
+        var (moduleData, _, moduleError) = ReadModuleData(form, service.ModuleFieldList);
+        if (moduleError is not null)
+        {
+            return moduleError;
+        }
+        var customerNumber = moduleData.GetValueOrDefault(service.CustomerNumberField ?? "") ?? moduleData.Values.FirstOrDefault();
+        if (string.IsNullOrEmpty(customerNumber))
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required module data.");
+        }
+
+        var reply = await iak.InquireAsync(service.ConnectorProductCode, customerNumber, ct);
+        if (reply.Outcome == Connectors.Iak.IakOutcome.Failed)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            {
+                ["error"] = $"Bill inquiry failed: {reply.Message}",
+                ["response_code"] = reply.ResponseCode,
+            });
+        }
+        if (reply.Outcome != Connectors.Iak.IakOutcome.Success || reply.Data?.Price is not { } price)
+        {
+            return ResellerResults.Error(StatusCodes.Status502BadGateway, "The biller did not answer the inquiry. Try again later.");
+        }
+        var data = reply.Data;
+        return TypedResults.Ok(new BillInquiryReply(true, data.CustomerName ?? "", data.Period ?? "",
+            Money.Format(data.Nominal ?? price - (data.Admin ?? 0m)), Money.Format(data.Admin ?? 0m), Money.Format(price)));
     }
 
     public static async Task<IResult> StatusCheckAsync(

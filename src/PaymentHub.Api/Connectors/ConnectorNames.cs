@@ -4,4 +4,5 @@ public static class ConnectorNames
 {
     public const string Manual = "manual";
     public const string Sandbox = "sandbox";
+    public const string Iak = "iak";
 }

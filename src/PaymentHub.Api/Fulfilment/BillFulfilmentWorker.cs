@@ -19,7 +19,7 @@ public sealed partial class BillFulfilmentWorker(
     ILogger<BillFulfilmentWorker> logger) : BackgroundService
 {
     private readonly FulfilmentOptions _options = options.Value;
-    private readonly Dictionary<string, IBillConnector> _connectors = connectors.ToDictionary(c => c.Name);
+    private readonly Dictionary<string, IBillConnector> _connectors = BillConnectors.Enabled(connectors).ToDictionary(c => c.Name);
     public string InstanceId { get; } = options.Value.InstanceId
         ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
 

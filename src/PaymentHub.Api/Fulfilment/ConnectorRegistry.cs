@@ -6,7 +6,7 @@ namespace PaymentHub.Fulfilment;
 public sealed class ConnectorRegistry(IEnumerable<IBillConnector> billConnectors)
 {
     public IReadOnlyList<string> BillConnectorNames { get; } =
-        [ConnectorNames.Manual, .. billConnectors.Select(c => c.Name).Order(StringComparer.Ordinal)];
+        [ConnectorNames.Manual, .. BillConnectors.Enabled(billConnectors).Select(c => c.Name).Order(StringComparer.Ordinal)];
 
     public bool IsKnownBillConnector(string name) => BillConnectorNames.Contains(name);
 }

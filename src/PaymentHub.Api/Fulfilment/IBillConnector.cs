@@ -47,3 +47,15 @@ public interface IBillConnector
 
     Task<ConnectorOutcome> ProcessAsync(BillOrderWork work, CancellationToken ct);
 }
+
+/// <summary>A connector that exists only when configured (an upstream without credentials is not offered).</summary>
+public interface IOptionalConnector
+{
+    bool IsEnabled { get; }
+}
+
+public static class BillConnectors
+{
+    public static IEnumerable<IBillConnector> Enabled(IEnumerable<IBillConnector> connectors) =>
+        connectors.Where(c => c is not IOptionalConnector { IsEnabled: false });
+}

@@ -8,9 +8,11 @@ namespace PaymentHub.Connectors.Nurr;
 /// <c>action=status_check</c> until final. The service's connector_product_code is the upstream's
 /// "provider_id:service_id".
 /// </summary>
-public sealed class NurrBillConnector(NurrClient client) : IBillConnector
+public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOptionalConnector
 {
     public string Name => NurrRechargeConnector.ConnectorName;
+
+    public bool IsEnabled => client.IsConfigured;
 
     public async Task<ConnectorOutcome> ProcessAsync(BillOrderWork work, CancellationToken ct)
     {

@@ -1,0 +1,153 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using PaymentHub.Connectors.Resilience;
+using PaymentHub.Fulfilment;
+using PaymentHub.Infrastructure;
+
+namespace PaymentHub.Connectors.Iak;
+
+/// <summary>
+/// IAK postpaid: inquiry, then (after a "paying" checkpoint) one payment; any outcome that is not final is resolved
+/// by checkstatus, never by paying again.
+/// </summary>
+public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options, TimeProvider clock) : IBillConnector, IOptionalConnector
+{
+    public bool IsEnabled => !string.IsNullOrWhiteSpace(options.Value.BaseUrl);
+
+    public const string Paying = "paying";
+    public const string Checking = "checking";
+
+    public string Name => ConnectorNames.Iak;
+
+    public async Task<ConnectorOutcome> ProcessAsync(BillOrderWork work, CancellationToken ct)
+    {
+        if (work.Stage is Paying or Checking)
+        {
+            return await CheckAsync(work, ct);
+        }
+        if (string.IsNullOrEmpty(work.ProductCode) || string.IsNullOrEmpty(work.CustomerNumber))
+        {
+            return new ConnectorOutcome.Cancelled("The service has no IAK product code or the order has no customer number.");
+        }
+
+        var refId = OrderNumbers.AlphanumericReference(work.OrderNumber);
+        var inquiry = await iak.InquiryAsync(work.ProductCode, work.CustomerNumber, refId, ct);
+        switch (inquiry.Outcome)
+        {
+            case IakOutcome.Failed:
+                return new ConnectorOutcome.Cancelled(inquiry.Message);
+            case IakOutcome.Pending or IakOutcome.Unknown:
+                // Nothing was paid yet: asking again is safe.
+                return Pending(work, "new", $"Inquiry: {inquiry.Message}");
+        }
+        var data = inquiry.Data!;
+        if (data.Price is not { } price || string.IsNullOrEmpty(data.TrId))
+        {
+            return Pending(work, "new", "Inquiry reply had no price or tr_id.");
+        }
+        if (price != work.Amount)
+        {
+            return new ConnectorOutcome.Cancelled(
+                $"Amount mismatch: the biller says {Money.Format(price)} is due, the order was for {Money.Format(work.Amount)}.");
+        }
+
+        var state = JsonSerializer.Serialize(new IakState(data.TrId, refId, clock.GetUtcNow().UtcDateTime));
+        await work.SaveCheckpointAsync(new ConnectorCheckpoint(Paying, refId, state), ct);
+
+        var pay = await iak.PayAsync(data.TrId, ct);
+        return pay.Outcome switch
+        {
+            IakOutcome.Success => new ConnectorOutcome.Succeeded(Token(pay.Data, data.TrId), refId, state),
+            IakOutcome.Failed => new ConnectorOutcome.Cancelled(pay.Message, state),
+            // Pending or unknown: the payment may have gone through. Only checkstatus may tell.
+            _ => Pending(work, Checking, $"Payment: {pay.Message}", refId, state),
+        };
+    }
+
+    /// <summary>An inquiry for the reseller API, under a fresh reference (IAK wants every ref_id unique).</summary>
+    public Task<IakReply> InquireAsync(string productCode, string customerNumber, CancellationToken ct) =>
+        iak.InquiryAsync(productCode, customerNumber, IakRegistration.NewInquiryReference(), ct);
+
+    private async Task<ConnectorOutcome> CheckAsync(BillOrderWork work, CancellationToken ct)
+    {
+        var refId = work.UpstreamRef ?? OrderNumbers.AlphanumericReference(work.OrderNumber);
+        var state = ReadState(work.UpstreamState);
+        var trId = state?.TrId;
+        var check = await iak.CheckStatusAsync(refId, ct);
+        // Only a readable 200 reply states the payment's status; a refused query (HTTP 400) says nothing about it.
+        var status = check.HttpStatus == 200 ? check.Data?.Status : null;
+        return status switch
+        {
+            1 when check.ResponseCode == "00" => new ConnectorOutcome.Succeeded(Token(check.Data, trId ?? refId)),
+            2 => new ConnectorOutcome.Cancelled(check.Message),
+            // Status 0 (rc 42) is IAK saying the payment request was never received, so no money moved upstream and
+            // cancelling with a refund is safe. It is trusted only once a payment still in flight (a slow or timed-out
+            // call) would have reached IAK: before NotReceivedGraceSeconds, or without a recorded send time, keep
+            // waiting. Any other answer (3, in process; no status; no reply) keeps waiting too, and the worker flags
+            // the order for the operator when it stays unresolved.
+            0 when check.ResponseCode == "42" && state?.PaySentAt is { } sentAt
+                   && clock.GetUtcNow().UtcDateTime - sentAt >= TimeSpan.FromSeconds(options.Value.NotReceivedGraceSeconds)
+                => new ConnectorOutcome.Cancelled($"IAK did not receive the payment: {check.Message}"),
+            _ => Pending(work, Checking, $"Check status: {check.Message}"),
+        };
+    }
+
+    private ConnectorOutcome.Pending Pending(BillOrderWork work, string stage, string note, string? upstreamRef = null, string? state = null)
+    {
+        var seconds = Math.Min(300, options.Value.PendingRetrySeconds * Math.Pow(2, Math.Clamp(work.Attempts, 0, 10)));
+        return new ConnectorOutcome.Pending(TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4)), stage, note, upstreamRef, state);
+    }
+
+    private static string Token(IakData? data, string fallback) => data?.NoRef is { Length: > 0 } noref ? noref : data?.TrId is { Length: > 0 } tr ? tr : fallback;
+
+    private static IakState? ReadState(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<IakState>(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record IakState(string TrId, string RefId, DateTime? PaySentAt);
+}
+
+public static class IakRegistration
+{
+    /// <summary>
+    /// Registers the IAK connector; it is enabled (listed by the registry, used by the worker) only when
+    /// <c>Connectors:Iak:BaseUrl</c> is set. Configuration is read lazily, so test hosts can supply it.
+    /// </summary>
+    public static IServiceCollection AddIakConnector(this IServiceCollection services)
+    {
+        services.AddOptions<IakOptions>().BindConfiguration(IakOptions.Section)
+            .Validate(o => string.IsNullOrWhiteSpace(o.BaseUrl)
+                           || (Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                               && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.ApiKey)),
+                "Connectors:Iak needs an absolute http(s) BaseUrl, a Username and an ApiKey.")
+            .ValidateOnStart();
+        services.AddOptions<UpstreamResilienceOptions>(ConnectorNames.Iak).BindConfiguration(IakOptions.Section);
+        services.AddKeyedSingleton(ConnectorNames.Iak, (sp, _) => new UpstreamResilience(
+            sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(ConnectorNames.Iak), sp.GetRequiredService<TimeProvider>()));
+        // The singleton connector keeps its typed client for good, so the handler is never rotated by the factory;
+        // pooled connections are recycled instead, which keeps DNS changes visible.
+        services.AddHttpClient<IakClient>((sp, client) => client.Timeout = TimeSpan.FromSeconds(
+                sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(ConnectorNames.Iak).TimeoutSeconds + 5))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(ConnectorNames.Iak)));
+        services.AddSingleton<IakBillConnector>();
+        services.AddSingleton<IBillConnector>(sp => sp.GetRequiredService<IakBillConnector>());
+        return services;
+    }
+
+    internal static string NewInquiryReference() =>
+        "INQ" + System.Security.Cryptography.RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", 17);
+}

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace PaymentHub.Connectors.Resilience;
+
+/// <summary>Resilience settings of one upstream (bound from <c>Connectors:{Name}</c>).</summary>
+public sealed class UpstreamResilienceOptions
+{
+    /// <summary>The whole call, retries included.</summary>
+    public double TimeoutSeconds { get; set; } = 30;
+    public double AttemptTimeoutSeconds { get; set; } = 10;
+    /// <summary>Retries of requests marked safe to repeat (inquiries, status queries, price lists).</summary>
+    public int MaxRetries { get; set; } = 2;
+    public double RetryDelaySeconds { get; set; } = 0.5;
+    public double BreakerFailureRatio { get; set; } = 0.5;
+    public int BreakerMinimumThroughput { get; set; } = 10;
+    public double BreakerSamplingSeconds { get; set; } = 30;
+    public double BreakerBreakSeconds { get; set; } = 15;
+}
+
+/// <summary>
+/// The two pipelines of one upstream, sharing one circuit breaker: a singleton per upstream, so the breaker's state
+/// survives the HTTP handler rotation of IHttpClientFactory.
+/// </summary>
+public sealed class UpstreamResilience
+{
+    /// <summary>Set to true on a request that may be sent twice without harm. Anything else is never resent once it may have left.</summary>
+    public static readonly HttpRequestOptionsKey<bool> SafeToRepeat = new("PaymentHub.SafeToRepeat");
+
+    public ResiliencePipeline<HttpResponseMessage> Repeatable { get; }
+    public ResiliencePipeline<HttpResponseMessage> NonRepeatable { get; }
+
+    public UpstreamResilience(UpstreamResilienceOptions options, TimeProvider clock)
+    {
+        var breaker = new CircuitBreakerStrategyOptions<HttpResponseMessage>
+        {
+            FailureRatio = options.BreakerFailureRatio,
+            MinimumThroughput = Math.Max(2, options.BreakerMinimumThroughput),
+            SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, options.BreakerSamplingSeconds)),
+            BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, options.BreakerBreakSeconds)),
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                .Handle<HttpRequestException>()
+                .Handle<TimeoutRejectedException>()
+                .HandleResult(r => (int)r.StatusCode >= 500),
+        };
+        // One breaker instance shared by both pipelines: a failing upstream stops inquiries and payments alike.
+        var sharedBreaker = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
+            .AddCircuitBreaker(breaker)
+            .Build();
+
+        Repeatable = Build(options, clock, sharedBreaker, new RetryStrategyOptions<HttpResponseMessage>
+        {
+            MaxRetryAttempts = Math.Max(1, options.MaxRetries),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromSeconds(options.RetryDelaySeconds),
+            MaxDelay = TimeSpan.FromSeconds(10),
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                .Handle<HttpRequestException>()
+                .Handle<TimeoutRejectedException>()
+                .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests),
+        }, options.MaxRetries > 0);
+
+        // A request that is not safe to repeat (a payment) is retried only when it provably never left: the
+        // connection was refused before a byte was sent.
+        NonRepeatable = Build(options, clock, sharedBreaker, new RetryStrategyOptions<HttpResponseMessage>
+        {
+            MaxRetryAttempts = Math.Max(1, options.MaxRetries),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromSeconds(options.RetryDelaySeconds),
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>().Handle<HttpRequestException>(IsConnectionRefused),
+        }, options.MaxRetries > 0);
+    }
+
+    public static bool IsConnectionRefused(HttpRequestException ex) =>
+        ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+
+    private static ResiliencePipeline<HttpResponseMessage> Build(
+        UpstreamResilienceOptions options, TimeProvider clock, ResiliencePipeline<HttpResponseMessage> breaker,
+        RetryStrategyOptions<HttpResponseMessage> retry, bool withRetry)
+    {
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
+            .AddTimeout(TimeSpan.FromSeconds(options.TimeoutSeconds));
+        if (withRetry)
+        {
+            builder.AddRetry(retry);
+        }
+        return builder
+            .AddPipeline(breaker)
+            .AddTimeout(TimeSpan.FromSeconds(options.AttemptTimeoutSeconds))
+            .Build();
+    }
+}
+
+/// <summary>Runs every request of a typed client through its upstream's pipeline, chosen by <see cref="UpstreamResilience.SafeToRepeat"/>.</summary>
+public sealed class UpstreamResilienceHandler(UpstreamResilience resilience) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var pipeline = request.Options.TryGetValue(UpstreamResilience.SafeToRepeat, out var safe) && safe
+            ? resilience.Repeatable
+            : resilience.NonRepeatable;
+        return await pipeline.ExecuteAsync(async token => await base.SendAsync(request, token), cancellationToken);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using PaymentHub.Tests.Infrastructure;
+
+namespace PaymentHub.Tests.Connectors.Iak;
+
+/// <summary>
+/// One test's world: its own WireMock prefix with the IAK stubs it names, and its own gateway (real PostgreSQL)
+/// pointed at that prefix, with short timeouts and a funded reseller on a PLNPOSTPAID service.
+/// </summary>
+public sealed class IakHarness : IAsyncDisposable
+{
+    public const string Username = "081234567890";
+    public const string ApiKey = "iak-test-api-key-5f1c0e9b7a";
+    public const decimal BillTotal = 302_500m;
+    public const decimal Funding = 500_000m;
+    public const string CheckPath = "/api/v1/bill/check";
+
+    public required PaymentHubApp App { get; init; }
+    public required WireMockScope Iak { get; init; }
+    public required TestReseller Shop { get; init; }
+    public required int ProviderId { get; init; }
+    public required int ServiceId { get; init; }
+
+    public static Task<IakHarness> StartAsync(string name, params string[] stubs) => StartAsync(name, null, stubs);
+
+    public static async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
+    {
+        var wiremock = await WireMockServer.GetAsync();
+        var scope = wiremock.NewScope(name.Replace('_', '-'));
+        await scope.StubAsync("Stubs/Iak", stubs);
+        var app = await PaymentHubApp.StartAsync("iak_" + name, new Dictionary<string, string?>
+        {
+            ["Connectors:Iak:BaseUrl"] = scope.BaseUrl,
+            ["Connectors:Iak:Username"] = Username,
+            ["Connectors:Iak:ApiKey"] = ApiKey,
+            ["Connectors:Iak:TimeoutSeconds"] = "5",
+            ["Connectors:Iak:AttemptTimeoutSeconds"] = "1",
+            ["Connectors:Iak:MaxRetries"] = "2",
+            ["Connectors:Iak:RetryDelaySeconds"] = "0.05",
+            ["Connectors:Iak:PendingRetrySeconds"] = "0.2",
+            ["Connectors:Iak:NotReceivedGraceSeconds"] = "0",
+        }.Concat(settings ?? new Dictionary<string, string?>()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+        var (providerId, serviceId) = await app.CreateServiceAsync(connector: "iak", moduleFields: "meter_number", max: 1_000_000m,
+            provider: "PLN", productCode: "PLNPOSTPAID");
+        var shop = await app.CreateResellerAsync(Funding);
+        return new IakHarness { App = app, Iak = scope, Shop = shop, ProviderId = providerId, ServiceId = serviceId };
+    }
+
+    public async Task<string> SubmitAsync(decimal amount = BillTotal, string meter = "530000000001")
+    {
+        var (status, body) = await Shop.BillAsync("submit", ("provider_id", Id(ProviderId)), ("service_id", Id(ServiceId)),
+            ("amount", amount.ToString("0.##", CultureInfo.InvariantCulture)), ("meter_number", meter));
+        Assert.True(status == 200, body.ToJsonString());
+        return body["order_number"]!.GetValue<string>();
+    }
+
+    public async Task<JsonNode> WaitForFinalAsync(string orderNumber, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var body = (await Shop.BillAsync("status_check", ("order_number", orderNumber))).Body;
+            if (body["status"]!.GetValue<string>() != "Processing" || DateTime.UtcNow > deadline)
+            {
+                return body;
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public Task<int> InquiriesAsync() => Iak.CountAsync(CheckPath, "\"commands\":\"inq-pasca\"");
+    public Task<int> PaymentsAsync() => Iak.CountAsync(CheckPath, "\"commands\":\"pay-pasca\"");
+    public Task<int> StatusChecksAsync() => Iak.CountAsync(CheckPath, "\"commands\":\"checkstatus\"");
+
+    public async Task AssertCallsAsync(int inquiries, int payments, int statusChecks)
+    {
+        Assert.Equal((inquiries, payments, statusChecks), (await InquiriesAsync(), await PaymentsAsync(), await StatusChecksAsync()));
+    }
+
+    public static string Sign(string additional) =>
+        Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(Username + ApiKey + additional)));
+
+    public static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.AssertLedgerOkAsync();
+            var log = App.ReadLog();
+            Assert.DoesNotContain(ApiKey, log);
+            // Every upstream failure is classified by the connector; none escapes to the worker as an exception.
+            Assert.DoesNotContain("failed on order", log);
+        }
+        finally
+        {
+            await App.DisposeAsync();
+        }
+    }
+}
