@@ -225,13 +225,8 @@ public static partial class BillPaymentApi
         }
         catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
         {
-            // A concurrent request with the same key won the race (only possible where advisory locks are absent).
             await tx.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
-            var decision = await gate.LookUpAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
-            return decision.Verdict == IdempotencyVerdict.Proceed
-                ? ResellerResults.Error(StatusCodes.Status409Conflict, "A request with this request_id is still being processed.")
-                : decision.ToResult();
+            return await gate.AnswerLostRaceAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
         }
 
         return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);

@@ -30,33 +30,7 @@ public sealed partial class BillFulfilmentWorker(
             return;
         }
         LogStarted(InstanceId);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var processed = 0;
-            try
-            {
-                processed = await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(ex);
-            }
-            if (processed == 0)
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
+        await PollingLoop.RunAsync(RunOnceAsync, TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock, LogLoopFailed, stoppingToken);
     }
 
     public async Task<int> RunOnceAsync(CancellationToken ct)

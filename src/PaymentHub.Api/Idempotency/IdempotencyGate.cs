@@ -99,6 +99,19 @@ public sealed class IdempotencyGate(PaymentHubDbContext db, TimeProvider clock)
             : new IdempotencyDecision(IdempotencyVerdict.Replay, existing);
     }
 
+    /// <summary>
+    /// Our insert of the key's record hit the unique index: a concurrent request with the same key won (only possible
+    /// where advisory locks are absent). Call after rolling back; answers what that request answered, or 409.
+    /// </summary>
+    public async Task<IResult> AnswerLostRaceAsync(int resellerId, string scope, string key, string requestHash, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var decision = await LookUpAsync(resellerId, scope, key, requestHash, ct);
+        return decision.Verdict == IdempotencyVerdict.Proceed
+            ? new IdempotencyDecision(IdempotencyVerdict.InFlight).ToResult()
+            : decision.ToResult();
+    }
+
     public IdempotencyRecord Record(int resellerId, string scope, string key, string requestHash,
         int? responseStatus, string? responseBody, string? orderNumber)
     {

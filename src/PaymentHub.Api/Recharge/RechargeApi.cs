@@ -204,11 +204,7 @@ public static partial class RechargeApi
             catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
             {
                 await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
-                var decision = await deps.Gate.LookUpAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
-                return decision.Verdict == IdempotencyVerdict.Proceed
-                    ? ResellerResults.Error(StatusCodes.Status409Conflict, "A request with this request_id is still being processed.")
-                    : decision.ToResult();
+                return await deps.Gate.AnswerLostRaceAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
             }
         }
 

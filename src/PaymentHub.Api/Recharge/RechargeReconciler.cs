@@ -27,33 +27,8 @@ public sealed partial class RechargeReconciler(
         {
             return;
         }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var processed = 0;
-            try
-            {
-                processed = await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-            }
-            if (processed == 0)
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
+        await PollingLoop.RunAsync(RunOnceAsync, TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock,
+            ex => LogLoopFailed(logger, ex), stoppingToken);
     }
 
     public async Task<int> RunOnceAsync(CancellationToken ct)
