@@ -7,22 +7,13 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Admin;
 
-public sealed class AdminApiTests : IAsyncLifetime
+public sealed class AdminApiTests() : GatewayTest("admin_api")
 {
-    private PaymentHubApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await PaymentHubApp.StartAsync("admin_api");
-
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
-    }
 
     [Fact]
     public async Task Admin_calls_need_a_valid_bearer_key_and_get_problem_details()
     {
-        using var anonymous = _app.CreateClient();
+        using var anonymous = App.CreateClient();
         var none = await anonymous.GetAsync("/admin/v1/resellers");
         Assert.Equal(401, (int)none.StatusCode);
         Assert.Equal("application/problem+json", none.Content.Headers.ContentType?.MediaType);
@@ -30,23 +21,23 @@ public sealed class AdminApiTests : IAsyncLifetime
         anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-key");
         Assert.Equal(401, (int)(await anonymous.GetAsync("/admin/v1/resellers")).StatusCode);
         Assert.Equal(401, (int)(await anonymous.PostAsJsonAsync("/admin/v1/resellers", new { name = "x" })).StatusCode);
-        Assert.Equal(0, await _app.WithDbAsync(db => db.Resellers.CountAsync(r => r.Name == "x")));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Resellers.CountAsync(r => r.Name == "x")));
     }
 
     [Fact]
     public async Task Created_admin_keys_work_until_revoked_and_are_stored_hashed()
     {
-        var created = await _app.AdminPostAsync("/admin/v1/admin-keys", new { name = "ops" }, 201);
+        var created = await App.AdminPostAsync("/admin/v1/admin-keys", new { name = "ops" }, 201);
         var key = created["key"]!.GetValue<string>();
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         Assert.Equal(200, (int)(await client.GetAsync("/admin/v1/providers")).StatusCode);
 
-        var listed = (await _app.AdminGetAsync("/admin/v1/admin-keys")).ToJsonString();
+        var listed = (await App.AdminGetAsync("/admin/v1/admin-keys")).ToJsonString();
         Assert.DoesNotContain(key, listed);
-        Assert.False(await _app.WithDbAsync(db => db.AdminKeys.AnyAsync(k => k.KeyPrefix == key)));
+        Assert.False(await App.WithDbAsync(db => db.AdminKeys.AnyAsync(k => k.KeyPrefix == key)));
 
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         Assert.Equal(204, (int)(await admin.DeleteAsync($"/admin/v1/admin-keys/{created["id"]}")).StatusCode);
         Assert.Equal(401, (int)(await client.GetAsync("/admin/v1/providers")).StatusCode);
     }
@@ -54,12 +45,12 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task The_api_secret_is_shown_once_and_stored_only_as_a_keyed_hash()
     {
-        var shop = await _app.CreateResellerAsync(0m, "Secret Shop");
-        var listed = (await _app.AdminGetAsync($"/admin/v1/resellers/{shop.Id}/api-keys")).ToJsonString();
+        var shop = await App.CreateResellerAsync(0m, "Secret Shop");
+        var listed = (await App.AdminGetAsync($"/admin/v1/resellers/{shop.Id}/api-keys")).ToJsonString();
         Assert.Contains(shop.ApiKey, listed);
         Assert.DoesNotContain(shop.ApiSecret, listed);
-        Assert.DoesNotContain(shop.ApiSecret, (await _app.AdminGetAsync($"/admin/v1/resellers/{shop.Id}")).ToJsonString());
-        var stored = await _app.WithDbAsync(db => db.ApiCredentials.SingleAsync(c => c.ApiKey == shop.ApiKey));
+        Assert.DoesNotContain(shop.ApiSecret, (await App.AdminGetAsync($"/admin/v1/resellers/{shop.Id}")).ToJsonString());
+        var stored = await App.WithDbAsync(db => db.ApiCredentials.SingleAsync(c => c.ApiKey == shop.ApiKey));
         Assert.Equal(32, stored.SecretHash.Length);
         Assert.DoesNotContain(shop.ApiSecret, Encoding.UTF8.GetString(stored.SecretHash));
         Assert.Equal(200, (await shop.BillAsync("provider_check")).Status);
@@ -68,7 +59,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Admin_input_is_validated_with_problem_details()
     {
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         var blank = await admin.PostAsJsonAsync("/admin/v1/resellers", new { name = "" });
         Assert.Equal(400, (int)blank.StatusCode);
         Assert.Contains("name", (await blank.Content.ReadAsStringAsync()).ToLowerInvariant());
@@ -77,7 +68,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(400, (int)malformed.StatusCode);
         Assert.DoesNotContain("   at ", await malformed.Content.ReadAsStringAsync());
 
-        var p = await _app.AdminPostAsync("/admin/v1/providers", new { name = "Validation Power" }, 201);
+        var p = await App.AdminPostAsync("/admin/v1/providers", new { name = "Validation Power" }, 201);
         var badService = await admin.PostAsJsonAsync($"/admin/v1/providers/{p["id"]}/services", new
         {
             name = "Bad", module_fields = new[] { "api_secret" }, min_amount = 10, max_amount = 5, fee = 0, commission = 0, connector = "nowhere",
@@ -95,8 +86,8 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Every_admin_action_is_in_the_audit_log()
     {
-        var shop = await _app.CreateResellerAsync(75m, "Audited Shop");
-        var log = (await _app.AdminGetAsync("/admin/v1/audit-log?limit=50")).AsArray();
+        var shop = await App.CreateResellerAsync(75m, "Audited Shop");
+        var log = (await App.AdminGetAsync("/admin/v1/audit-log?limit=50")).AsArray();
         var actions = log.Select(e => e!["action"]!.GetValue<string>()).ToList();
         Assert.Contains("POST /admin/v1/resellers/", actions);
         Assert.Contains("POST /admin/v1/resellers/{id:int}/api-keys", actions);
@@ -111,7 +102,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Swagger_documents_the_admin_api_with_a_bearer_scheme()
     {
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
         var document = JsonNode.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"))!;
         Assert.Equal("bearer", document["components"]!["securitySchemes"]!["Bearer"]!["scheme"]!.GetValue<string>());
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
@@ -124,14 +115,14 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Secrets_never_reach_the_log_and_each_request_is_one_structured_line()
     {
-        var shop = await _app.CreateResellerAsync(500m, "Logged Shop");
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Logged Power");
+        var shop = await App.CreateResellerAsync(500m, "Logged Shop");
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Logged Power");
         await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()), ("amount", "20"), ("meter_number", "1"));
         await (shop with { ApiSecret = "phs_wrong-secret-attempt" }).BillAsync("provider_check");
-        await _app.AdminPostAsync("/admin/v1/admin-keys", new { name = "log-check" }, 201);
+        await App.AdminPostAsync("/admin/v1/admin-keys", new { name = "log-check" }, 201);
         await Task.Delay(500);
 
-        var log = _app.ReadLog();
+        var log = App.ReadLog();
         Assert.Contains($"\"ResellerId\":{shop.Id}", log);
         Assert.Contains("\"Path\":\"/api/bill-payment.php\"", log);
         Assert.Contains("\"StatusCode\":401", log);

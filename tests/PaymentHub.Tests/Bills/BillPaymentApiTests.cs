@@ -7,24 +7,16 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Bills;
 
 /// <summary>The seed's four calls, their documented shapes, and every row of the seed's error table.</summary>
-public sealed class BillPaymentApiTests : IAsyncLifetime
+public sealed class BillPaymentApiTests() : GatewayTest("bills_api")
 {
-    private PaymentHubApp _app = null!;
     private TestReseller _shop = null!;
     private int _providerId;
     private int _serviceId;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _app = await PaymentHubApp.StartAsync("bills_api");
-        (_providerId, _serviceId) = await _app.CreateServiceAsync(connector: "manual");
-        _shop = await _app.CreateResellerAsync(5_000m);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
+        (_providerId, _serviceId) = await App.CreateServiceAsync(connector: "manual");
+        _shop = await App.CreateResellerAsync(5_000m);
     }
 
     private (string, string)[] ValidSubmit(string amount = "500") =>
@@ -119,8 +111,8 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
         Assert.Null(processing["token_number"]);
 
         var balanceBeforeSettling = await _shop.BalanceAsync();
-        await _app.AdminPostAsync($"/admin/v1/orders/{first}/complete", new { token_number = "1234-5678-9012" });
-        await _app.AdminPostAsync($"/admin/v1/orders/{second}/cancel", new { cancel_note = "Invalid customer information" });
+        await App.AdminPostAsync($"/admin/v1/orders/{first}/complete", new { token_number = "1234-5678-9012" });
+        await App.AdminPostAsync($"/admin/v1/orders/{second}/cancel", new { cancel_note = "Invalid customer information" });
 
         var success = (await _shop.BillAsync("status_check", ("order_number", first))).Body;
         Assert.Equal("Success", success["status"]!.GetValue<string>());
@@ -138,8 +130,8 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     [Fact]
     public async Task Fee_and_commission_make_total_and_debit_amounts()
     {
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "manual", moduleFields: "account_number", fee: 10m, commission: 2.5m, provider: "DPDC");
-        var shop = await _app.CreateResellerAsync(1_000m, "Fee Shop");
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "manual", moduleFields: "account_number", fee: 10m, commission: 2.5m, provider: "DPDC");
+        var shop = await App.CreateResellerAsync(1_000m, "Fee Shop");
         var (status, body) = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
             ("amount", "100.50"), ("account_number", "99887766"));
         Assert.Equal(200, status);
@@ -151,7 +143,7 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
         Assert.Equal(892.00m, await shop.BalanceAsync());
         Assert.Null(body["bill_month"]);
 
-        await _app.AdminPostAsync($"/admin/v1/orders/{order}/cancel", new { cancel_note = "Wrong account" });
+        await App.AdminPostAsync($"/admin/v1/orders/{order}/cancel", new { cancel_note = "Wrong account" });
         Assert.Equal(1_000m, await shop.BalanceAsync());
     }
 
@@ -187,17 +179,17 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     [Fact]
     public async Task Revoked_keys_and_suspended_resellers_are_refused()
     {
-        var shop = await _app.CreateResellerAsync(100m, "Soon Revoked");
-        var keyId = (await _app.AdminGetAsync($"/admin/v1/resellers/{shop.Id}/api-keys")).AsArray().Single()!["id"]!.GetValue<int>();
-        using (var admin = _app.Admin())
+        var shop = await App.CreateResellerAsync(100m, "Soon Revoked");
+        var keyId = (await App.AdminGetAsync($"/admin/v1/resellers/{shop.Id}/api-keys")).AsArray().Single()!["id"]!.GetValue<int>();
+        using (var admin = App.Admin())
         {
             var revoke = await admin.DeleteAsync($"/admin/v1/resellers/{shop.Id}/api-keys/{keyId}");
             Assert.Equal(204, (int)revoke.StatusCode);
         }
         Assert.Equal(401, (await shop.BillAsync("provider_check")).Status);
 
-        var suspended = await _app.CreateResellerAsync(100m, "Suspended");
-        using (var admin = _app.Admin())
+        var suspended = await App.CreateResellerAsync(100m, "Suspended");
+        using (var admin = App.Admin())
         {
             var patch = await admin.PatchAsync($"/admin/v1/resellers/{suspended.Id}",
                 new StringContent("{\"status\":\"suspended\"}", Encoding.UTF8, "application/json"));
@@ -220,7 +212,7 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     [Fact]
     public async Task Row_404_invalid_service_or_provider()
     {
-        var (otherProvider, _) = await _app.CreateServiceAsync(connector: "manual", provider: "NESCO");
+        var (otherProvider, _) = await App.CreateServiceAsync(connector: "manual", provider: "NESCO");
         var mismatched = ValidSubmit().Select(f => f.Item1 == "provider_id" ? (f.Item1, otherProvider.ToString()) : f).ToArray();
         var unknown = ValidSubmit().Select(f => f.Item1 == "service_id" ? (f.Item1, "999999") : f).ToArray();
         var nonNumeric = ValidSubmit().Select(f => f.Item1 == "service_id" ? (f.Item1, "5; DROP TABLE bill_orders") : f).ToArray();
@@ -233,9 +225,9 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     [Fact]
     public async Task Inactive_providers_and_services_vanish_from_the_reseller_api()
     {
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "WZPDCL");
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "WZPDCL");
         var submit = new[] { ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()), ("amount", "50"), ("meter_number", "1") };
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         await admin.PatchAsync($"/admin/v1/services/{serviceId}", new StringContent("{\"status\":\"inactive\"}", Encoding.UTF8, "application/json"));
         Assert.Empty((await _shop.BillAsync("service_check", ("provider_id", providerId.ToString()))).Body["services"]!.AsArray());
         Assert.Equal(404, (await _shop.BillAsync("submit", submit)).Status);
@@ -250,7 +242,7 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     [Fact]
     public async Task Row_404_transaction_not_found_including_another_resellers_order()
     {
-        var other = await _app.CreateResellerAsync(1_000m, "Other Shop");
+        var other = await App.CreateResellerAsync(1_000m, "Other Shop");
         var theirs = (await other.BillAsync("submit", ValidSubmit("100"))).Body["order_number"]!.GetValue<string>();
         foreach (var orderNumber in new[] { theirs, "TST-DOESNOTEXIST", "' OR 1=1 --" })
         {
@@ -291,12 +283,12 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     [Fact]
     public async Task Row_422_insufficient_balance_changes_nothing()
     {
-        var poor = await _app.CreateResellerAsync(499.99m, "Poor Shop");
+        var poor = await App.CreateResellerAsync(499.99m, "Poor Shop");
         var (status, body) = await poor.BillAsync("submit", ValidSubmit("500"));
         Assert.Equal(422, status);
         Assert.Equal("Insufficient balance.", body["error"]!.GetValue<string>());
         Assert.Equal(499.99m, await poor.BalanceAsync());
-        Assert.Equal(0, await _app.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == poor.Id)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == poor.Id)));
     }
 
     // ---- Any other bad input: a clear 4xx JSON error, and nothing written ----
@@ -338,7 +330,7 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     public async Task Empty_body_wrong_content_type_and_oversized_body_get_json_errors()
     {
         var before = await _shop.BalanceAsync();
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
 
         var empty = await client.PostAsync("/api/bill-payment.php?action=submit", null);
         await AssertJsonErrorAsync(empty, 401);
@@ -363,7 +355,7 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
     [Fact]
     public async Task Multipart_form_posts_work_like_php_curl_arrays()
     {
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
         using var content = new MultipartFormDataContent();
         content.Add(new StringContent(_shop.ApiKey), "api_key");
         content.Add(new StringContent(_shop.ApiSecret), "api_secret");
@@ -385,7 +377,7 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
         (string, string)[] fields, int expectedStatus, string? expectedField = null, string? expectedError = null)
     {
         var balance = await _shop.BalanceAsync();
-        var orders = await _app.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == _shop.Id));
+        var orders = await App.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == _shop.Id));
         var (status, body) = await _shop.BillAsync("submit", fields);
         Assert.Equal(expectedStatus, status);
         Assert.False(string.IsNullOrWhiteSpace(body["error"]?.GetValue<string>()), body.ToJsonString());
@@ -398,7 +390,7 @@ public sealed class BillPaymentApiTests : IAsyncLifetime
             Assert.Equal(expectedError, body["error"]!.GetValue<string>());
         }
         Assert.Equal(balance, await _shop.BalanceAsync());
-        Assert.Equal(orders, await _app.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == _shop.Id)));
+        Assert.Equal(orders, await App.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == _shop.Id)));
         return (status, body);
     }
 

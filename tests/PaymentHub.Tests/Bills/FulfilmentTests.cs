@@ -5,17 +5,8 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Bills;
 
-public sealed class FulfilmentTests : IAsyncLifetime
+public sealed class FulfilmentTests() : GatewayTest("bills_fulfilment")
 {
-    private PaymentHubApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await PaymentHubApp.StartAsync("bills_fulfilment");
-
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
-    }
 
     private static async Task<System.Text.Json.Nodes.JsonNode> WaitForFinalAsync(TestReseller shop, string orderNumber)
     {
@@ -34,8 +25,8 @@ public sealed class FulfilmentTests : IAsyncLifetime
     [Fact]
     public async Task Sandbox_completes_a_bill_with_a_token_about_a_second_later()
     {
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number");
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number");
+        var shop = await App.CreateResellerAsync(1_000m);
         var submitted = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
             ("amount", "250"), ("meter_number", "123456789"));
         var orderNumber = submitted.Body["order_number"]!.GetValue<string>();
@@ -50,8 +41,8 @@ public sealed class FulfilmentTests : IAsyncLifetime
     [Fact]
     public async Task Sandbox_cancels_a_customer_number_ending_in_0000_and_refunds_once()
     {
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", fee: 5m, commission: 1m, provider: "NESCO");
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", fee: 5m, commission: 1m, provider: "NESCO");
+        var shop = await App.CreateResellerAsync(1_000m);
         var submitted = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
             ("amount", "250"), ("meter_number", "55550000"));
         var orderNumber = submitted.Body["order_number"]!.GetValue<string>();
@@ -63,29 +54,29 @@ public sealed class FulfilmentTests : IAsyncLifetime
         Assert.Equal(1_000m, await shop.BalanceAsync());
 
         // A second cancellation, by an operator, is refused and refunds nothing.
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         var again = await admin.PostAsync($"/admin/v1/orders/{orderNumber}/cancel",
             new StringContent("{\"cancel_note\":\"again\"}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(409, (int)again.StatusCode);
         Assert.Equal(1_000m, await shop.BalanceAsync());
-        Assert.Equal(1, await _app.WithDbAsync(db => db.LedgerJournals.CountAsync(j => j.Reference == orderNumber && j.Kind == JournalKind.BillOrderRefund)));
+        Assert.Equal(1, await App.WithDbAsync(db => db.LedgerJournals.CountAsync(j => j.Reference == orderNumber && j.Kind == JournalKind.BillOrderRefund)));
     }
 
     [Fact]
     public async Task Manual_orders_wait_in_the_operator_queue_until_settled()
     {
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "DPDC");
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "DPDC");
+        var shop = await App.CreateResellerAsync(1_000m);
         var orderNumber = (await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
             ("amount", "100"), ("meter_number", "42"))).Body["order_number"]!.GetValue<string>();
 
         await Task.Delay(1_500);
-        var queue = await _app.AdminGetAsync($"/admin/v1/orders?status=Processing&reseller_id={shop.Id}");
+        var queue = await App.AdminGetAsync($"/admin/v1/orders?status=Processing&reseller_id={shop.Id}");
         Assert.Contains(queue.AsArray(), o => o!["order_number"]!.GetValue<string>() == orderNumber);
 
-        var completed = await _app.AdminPostAsync($"/admin/v1/orders/{orderNumber}/complete", new { token_number = "TKN-1" });
+        var completed = await App.AdminPostAsync($"/admin/v1/orders/{orderNumber}/complete", new { token_number = "TKN-1" });
         Assert.Equal("Success", completed["status"]!.GetValue<string>());
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         var cancelAfterSuccess = await admin.PostAsync($"/admin/v1/orders/{orderNumber}/cancel",
             new StringContent("{\"cancel_note\":\"too late\"}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(409, (int)cancelAfterSuccess.StatusCode);
@@ -99,14 +90,14 @@ public sealed class FulfilmentTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_operator_cancellations_refund_exactly_once()
     {
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "BPDB");
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "BPDB");
+        var shop = await App.CreateResellerAsync(1_000m);
         var orderNumber = (await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
             ("amount", "300"), ("meter_number", "42"))).Body["order_number"]!.GetValue<string>();
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
         {
-            using var admin = _app.Admin();
+            using var admin = App.Admin();
             var response = await admin.PostAsync($"/admin/v1/orders/{orderNumber}/cancel",
                 new StringContent("{\"cancel_note\":\"duplicate\"}", System.Text.Encoding.UTF8, "application/json"));
             return (int)response.StatusCode;
@@ -119,8 +110,8 @@ public sealed class FulfilmentTests : IAsyncLifetime
     [Fact]
     public async Task A_database_failure_during_submit_answers_500_transaction_failed_and_changes_nothing()
     {
-        var (providerId, serviceId) = await _app.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "Failing");
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "Failing");
+        var shop = await App.CreateResellerAsync(1_000m);
         await ExecuteAsync("ALTER TABLE bill_orders RENAME TO bill_orders_unavailable");
         try
         {
@@ -140,14 +131,14 @@ public sealed class FulfilmentTests : IAsyncLifetime
     [Fact]
     public async Task Ledger_entries_cannot_be_changed_and_the_check_catches_tampering()
     {
-        var shop = await _app.CreateResellerAsync(100m, "Tamper Shop");
+        var shop = await App.CreateResellerAsync(100m, "Tamper Shop");
         var error = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync("UPDATE ledger_entries SET amount = amount + 1"));
         Assert.Contains("immutable", error.MessageText);
         await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync("DELETE FROM ledger_entries"));
 
-        var walletId = await _app.WithDbAsync(db => db.Resellers.Where(r => r.Id == shop.Id).Select(r => r.WalletAccountId).SingleAsync());
+        var walletId = await App.WithDbAsync(db => db.Resellers.Where(r => r.Id == shop.Id).Select(r => r.WalletAccountId).SingleAsync());
         await ExecuteAsync($"UPDATE ledger_accounts SET balance = balance + 5 WHERE id = {walletId}");
-        var check = await _app.AdminGetAsync("/admin/v1/ledger/check");
+        var check = await App.AdminGetAsync("/admin/v1/ledger/check");
         Assert.False(check["ok"]!.GetValue<bool>());
         Assert.Contains(check["wallet_mismatches"]!.AsArray(), m => m!["account_id"]!.GetValue<long>() == walletId);
         await ExecuteAsync($"UPDATE ledger_accounts SET balance = balance - 5 WHERE id = {walletId}");
@@ -156,22 +147,22 @@ public sealed class FulfilmentTests : IAsyncLifetime
     [Fact]
     public async Task Operator_credits_and_debits_are_journals_and_never_overdraw()
     {
-        var shop = await _app.CreateResellerAsync(0m, "Credit Shop");
-        var credit = await _app.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/credits", new { amount = 150.25m, note = "bank deposit" });
+        var shop = await App.CreateResellerAsync(0m, "Credit Shop");
+        var credit = await App.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/credits", new { amount = 150.25m, note = "bank deposit" });
         Assert.Equal(150.25m, credit["balance"]!.GetValue<decimal>());
-        var debit = await _app.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/debits", new { amount = 50.25m, note = "correction" });
+        var debit = await App.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/debits", new { amount = 50.25m, note = "correction" });
         Assert.Equal(100m, debit["balance"]!.GetValue<decimal>());
-        await _app.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/debits", new { amount = 100.01m }, 422);
-        await _app.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/credits", new { amount = 1.001m }, 400);
-        await _app.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/credits", new { amount = -5m }, 400);
+        await App.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/debits", new { amount = 100.01m }, 422);
+        await App.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/credits", new { amount = 1.001m }, 400);
+        await App.AdminPostAsync($"/admin/v1/resellers/{shop.Id}/wallet/credits", new { amount = -5m }, 400);
         Assert.Equal(100m, await shop.BalanceAsync());
-        var entries = await _app.AdminGetAsync($"/admin/v1/resellers/{shop.Id}/wallet/entries");
+        var entries = await App.AdminGetAsync($"/admin/v1/resellers/{shop.Id}/wallet/entries");
         Assert.Equal([-50.25m, 150.25m], entries.AsArray().Select(e => e!["amount"]!.GetValue<decimal>()));
     }
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(_app.ConnectionString);
+        await using var connection = new NpgsqlConnection(App.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();

@@ -5,22 +5,14 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Bills;
 
-public sealed class IdempotencyAndConcurrencyTests : IAsyncLifetime
+public sealed class IdempotencyAndConcurrencyTests() : GatewayTest("bills_concurrency")
 {
-    private PaymentHubApp _app = null!;
     private int _providerId;
     private int _serviceId;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _app = await PaymentHubApp.StartAsync("bills_concurrency");
-        (_providerId, _serviceId) = await _app.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", fee: 1m, commission: 0.5m);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
+        (_providerId, _serviceId) = await App.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", fee: 1m, commission: 0.5m);
     }
 
     private (string, string)[] Submit(string amount, string? requestId = null)
@@ -42,17 +34,17 @@ public sealed class IdempotencyAndConcurrencyTests : IAsyncLifetime
         // Each order debits 100 + 1 fee - 0.5 commission = 100.50; the wallet pays for exactly 120 of 250.
         const int attempts = 250;
         const int affordable = 120;
-        var shop = await _app.CreateResellerAsync(affordable * 100.50m + 50m, "Busy Shop");
+        var shop = await App.CreateResellerAsync(affordable * 100.50m + 50m, "Busy Shop");
 
         var results = await Task.WhenAll(Enumerable.Range(0, attempts).Select(_ => shop.BillAsync("submit", Submit("100"))));
 
         Assert.Equal(affordable, results.Count(r => r.Status == 200));
         Assert.Equal(attempts - affordable, results.Count(r => r.Status == 422 && r.Body["error"]!.GetValue<string>() == "Insufficient balance."));
         Assert.Equal(50m, await shop.BalanceAsync());
-        var orders = await _app.WithDbAsync(db => db.BillOrders.Where(o => o.ResellerId == shop.Id).ToListAsync());
+        var orders = await App.WithDbAsync(db => db.BillOrders.Where(o => o.ResellerId == shop.Id).ToListAsync());
         Assert.Equal(affordable, orders.Count);
         Assert.Equal(affordable, orders.Select(o => o.OrderNumber).Distinct().Count());
-        var walletEntries = await _app.WithDbAsync(db => db.LedgerEntries
+        var walletEntries = await App.WithDbAsync(db => db.LedgerEntries
             .Where(e => e.AccountId == db.Resellers.Where(r => r.Id == shop.Id).Select(r => r.WalletAccountId).Single())
             .Select(e => e.Amount).ToListAsync());
         Assert.Equal(affordable, walletEntries.Count(a => a == -100.50m));
@@ -61,7 +53,7 @@ public sealed class IdempotencyAndConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task A_retried_submit_replays_the_first_answer_and_is_charged_once()
     {
-        var shop = await _app.CreateResellerAsync(1_000m, "Retry Shop");
+        var shop = await App.CreateResellerAsync(1_000m, "Retry Shop");
         var first = await shop.BillAsync("submit", Submit("200", "req-001"));
         var second = await shop.BillAsync("submit", Submit("200", "req-001"));
         var viaHeader = await shop.PostFormAsync("/api/bill-payment.php?action=submit", Submit("200"),
@@ -71,13 +63,13 @@ public sealed class IdempotencyAndConcurrencyTests : IAsyncLifetime
         Assert.Equal(first.Body.ToJsonString(), second.Body.ToJsonString());
         Assert.Equal(first.Body.ToJsonString(), viaHeader.Body.ToJsonString());
         Assert.Equal(1_000m - 200.50m, await shop.BalanceAsync());
-        Assert.Equal(1, await _app.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == shop.Id)));
+        Assert.Equal(1, await App.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == shop.Id)));
     }
 
     [Fact]
     public async Task The_same_key_with_other_parameters_is_refused()
     {
-        var shop = await _app.CreateResellerAsync(1_000m, "Mismatch Shop");
+        var shop = await App.CreateResellerAsync(1_000m, "Mismatch Shop");
         Assert.Equal(200, (await shop.BillAsync("submit", Submit("200", "req-002"))).Status);
         var (status, body) = await shop.BillAsync("submit", Submit("300", "req-002"));
         Assert.Equal(422, status);
@@ -88,8 +80,8 @@ public sealed class IdempotencyAndConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task Keys_are_scoped_per_reseller()
     {
-        var a = await _app.CreateResellerAsync(1_000m, "Shop A");
-        var b = await _app.CreateResellerAsync(1_000m, "Shop B");
+        var a = await App.CreateResellerAsync(1_000m, "Shop A");
+        var b = await App.CreateResellerAsync(1_000m, "Shop B");
         var fromA = await a.BillAsync("submit", Submit("100", "shared-key"));
         var fromB = await b.BillAsync("submit", Submit("100", "shared-key"));
         Assert.Equal(200, fromB.Status);
@@ -101,9 +93,9 @@ public sealed class IdempotencyAndConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task A_key_whose_first_request_is_still_running_answers_409()
     {
-        var shop = await _app.CreateResellerAsync(1_000m, "Slow Shop");
+        var shop = await App.CreateResellerAsync(1_000m, "Slow Shop");
         // Hold the key's lock the way an in-flight first request does, from another connection.
-        await using var connection = new NpgsqlConnection(_app.ConnectionString);
+        await using var connection = new NpgsqlConnection(App.ConnectionString);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k)", connection, transaction))
@@ -124,13 +116,13 @@ public sealed class IdempotencyAndConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_retries_of_one_key_charge_once()
     {
-        var shop = await _app.CreateResellerAsync(1_000m, "Double Click Shop");
+        var shop = await App.CreateResellerAsync(1_000m, "Double Click Shop");
         var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => shop.BillAsync("submit", Submit("100", "req-burst"))));
         var succeeded = results.Where(r => r.Status == 200).ToList();
         Assert.NotEmpty(succeeded);
         Assert.All(results, r => Assert.Contains(r.Status, new[] { 200, 409 }));
         Assert.Single(succeeded.Select(r => r.Body["order_number"]!.GetValue<string>()).Distinct());
         Assert.Equal(1_000m - 100.50m, await shop.BalanceAsync());
-        Assert.Equal(1, await _app.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == shop.Id)));
+        Assert.Equal(1, await App.WithDbAsync(db => db.BillOrders.CountAsync(o => o.ResellerId == shop.Id)));
     }
 }

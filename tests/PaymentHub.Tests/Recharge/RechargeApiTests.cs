@@ -6,28 +6,20 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
 
-public sealed class RechargeApiTests : IAsyncLifetime
+public sealed class RechargeApiTests() : GatewayTest("recharge_api", new Dictionary<string, string?> { ["Recharge:ResolveAfterSeconds"] = "2" })
 {
-    private PaymentHubApp _app = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _app = await PaymentHubApp.StartAsync("recharge_api", new Dictionary<string, string?> { ["Recharge:ResolveAfterSeconds"] = "2" });
         foreach (var code in new[] { "GP", "GP%20ST", "BL", "RB", "AT", "TT" })
         {
             await PatchOperatorAsync(code, new { connector = "sandbox" });
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
-    }
-
     private async Task PatchOperatorAsync(string code, object body)
     {
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         var response = await admin.PatchAsync($"/admin/v1/operators/{code}", JsonContent.Create(body));
         Assert.Equal(200, (int)response.StatusCode);
     }
@@ -49,7 +41,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [Fact]
     public async Task A_successful_recharge_has_the_seed_shape_commission_and_balances()
     {
-        var shop = await _app.CreateResellerAsync(1_000m, "Customer Name");
+        var shop = await App.CreateResellerAsync(1_000m, "Customer Name");
         var (status, body) = await Recharge(shop, "01712345678", "20", "GP", "prepaid");
         Assert.Equal(200, status);
         var expectedKeys = new[] { "success", "full_name", "phone", "amount", "operator_name", "commission_amount", "before_balance", "after_balance",
@@ -78,8 +70,8 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [InlineData("operator=GP%20ST")]
     public async Task Skitto_arrives_in_both_form_encodings(string encodedOperator)
     {
-        var shop = await _app.CreateResellerAsync(100m);
-        using var client = _app.CreateClient();
+        var shop = await App.CreateResellerAsync(100m);
+        using var client = App.CreateClient();
         var body = $"api_key={shop.ApiKey}&api_secret={shop.ApiSecret}&phone=01312345678&amount=20&{encodedOperator}&account_type=prepaid";
         var response = await client.PostAsync("/api/mobile-recharge.php", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
         var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
@@ -99,7 +91,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [InlineData("TT", "015", "019")]
     public async Task Prefixes_must_belong_to_the_operator(string op, string goodPrefix, string badPrefix)
     {
-        var shop = await _app.CreateResellerAsync(100m);
+        var shop = await App.CreateResellerAsync(100m);
         Assert.Equal(200, (await Recharge(shop, goodPrefix + "12345678", "20", op)).Status);
         var (status, body) = await Recharge(shop, badPrefix + "12345678", "20", op);
         Assert.Equal(422, status);
@@ -112,7 +104,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [InlineData("+8801812345678")]
     public async Task Numbers_are_accepted_in_three_forms_and_answered_in_eleven_digits(string phone)
     {
-        var shop = await _app.CreateResellerAsync(100m);
+        var shop = await App.CreateResellerAsync(100m);
         var (status, body) = await Recharge(shop, phone, "20", "RB");
         Assert.Equal(200, status);
         Assert.Equal("01812345678", body["phone"]!.GetValue<string>());
@@ -121,7 +113,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [Fact]
     public async Task Error_rows_of_the_seed()
     {
-        var shop = await _app.CreateResellerAsync(25m);
+        var shop = await App.CreateResellerAsync(25m);
         var balance = await shop.BalanceAsync();
 
         Assert.Equal((401, "Invalid API credentials."), Error(await Recharge(shop with { ApiSecret = "nope" }, "01712345678", "20", "GP")));
@@ -140,13 +132,13 @@ public sealed class RechargeApiTests : IAsyncLifetime
         Assert.Equal((400, "Invalid action."), Error(await shop.PostFormAsync("/api/mobile-recharge.php?action=topup", [("phone", "01712345678")])));
 
         Assert.Equal(balance, await shop.BalanceAsync());
-        Assert.Equal(0, await _app.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.ResellerId == shop.Id)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.ResellerId == shop.Id)));
     }
 
     [Fact]
     public async Task A_failed_recharge_is_refunded_in_the_same_request()
     {
-        var shop = await _app.CreateResellerAsync(500m);
+        var shop = await App.CreateResellerAsync(500m);
         var (status, body) = await Recharge(shop, "01712340000", "50", "GP");
         Assert.Equal(200, status);
         Assert.False(body["success"]!.GetValue<bool>());
@@ -164,7 +156,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_outcome_stays_processing_and_is_resolved_by_the_status_query()
     {
-        var shop = await _app.CreateResellerAsync(500m);
+        var shop = await App.CreateResellerAsync(500m);
         var (_, body) = await Recharge(shop, "01712349999", "100", "GP");
         Assert.Equal("Processing", body["status"]!.GetValue<string>());
         Assert.True(body.AsObject().ContainsKey("operator_transaction_id"));
@@ -185,7 +177,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
         Assert.StartsWith("SBX", status["operator_transaction_id"]!.GetValue<string>());
         Assert.True(status["reward"]!["ok"]!.GetValue<bool>());
         Assert.Equal(401m, await shop.BalanceAsync());
-        var other = await _app.CreateResellerAsync(0m, "Nosy");
+        var other = await App.CreateResellerAsync(0m, "Nosy");
         Assert.Equal(404, (await other.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", orderNumber)])).Status);
     }
 
@@ -193,7 +185,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     public async Task Fixed_and_postpaid_commissions_follow_the_operator_settings()
     {
         await PatchOperatorAsync("AT", new { prepaid_commission_type = "fixed", prepaid_commission = 1.5m, postpaid_commission_type = "percent", postpaid_commission = 2m });
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var shop = await App.CreateResellerAsync(1_000m);
         var prepaid = (await Recharge(shop, "01612345678", "100", "AT")).Body;
         Assert.Equal("1.50", prepaid["commission_amount"]!.GetValue<string>());
         Assert.Equal("901.50", prepaid["after_balance"]!.GetValue<string>());
@@ -210,15 +202,15 @@ public sealed class RechargeApiTests : IAsyncLifetime
         await PatchOperatorAsync("TT", new { connector = "manual" });
         try
         {
-            var shop = await _app.CreateResellerAsync(200m);
+            var shop = await App.CreateResellerAsync(200m);
             var first = (await Recharge(shop, "01512345678", "50", "TT")).Body;
             var second = (await Recharge(shop, "01512345679", "50", "TT")).Body;
             Assert.Equal("Processing", first["status"]!.GetValue<string>());
             Assert.Equal(101m, await shop.BalanceAsync());
 
-            await _app.AdminPostAsync($"/admin/v1/recharges/{first["order_number"]}/complete", new { operator_transaction_id = "TT-REF-1" }, 204);
-            await _app.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "Number barred" }, 204);
-            await _app.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "again" }, 409);
+            await App.AdminPostAsync($"/admin/v1/recharges/{first["order_number"]}/complete", new { operator_transaction_id = "TT-REF-1" }, 204);
+            await App.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "Number barred" }, 204);
+            await App.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "again" }, 409);
 
             var done = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", first["order_number"]!.GetValue<string>())])).Body;
             Assert.Equal("TT-REF-1", done["operator_transaction_id"]!.GetValue<string>());
@@ -235,7 +227,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [Fact]
     public async Task Recharge_request_ids_replay_and_charge_once()
     {
-        var shop = await _app.CreateResellerAsync(100m);
+        var shop = await App.CreateResellerAsync(100m);
         var first = await Recharge(shop, "01812345678", "20", "RB", requestId: "rc-1");
         var again = await Recharge(shop, "01812345678", "20", "RB", requestId: "rc-1");
         Assert.Equal(first.Body.ToJsonString(), again.Body.ToJsonString());
@@ -248,7 +240,7 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [Fact]
     public async Task Parallel_recharges_never_overdraw_the_wallet()
     {
-        var shop = await _app.CreateResellerAsync(990m, "Rush Shop");
+        var shop = await App.CreateResellerAsync(990m, "Rush Shop");
         // 100 BDT with 1% commission debits 99: exactly 10 fit.
         var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Recharge(shop, "01912345678", "100", "BL")));
         Assert.Equal(10, results.Count(r => r.Status == 200 && r.Body["status"]!.GetValue<string>() == "Success"));
@@ -260,8 +252,8 @@ public sealed class RechargeApiTests : IAsyncLifetime
     [Fact]
     public async Task Row_500_transaction_failed_changes_nothing()
     {
-        var shop = await _app.CreateResellerAsync(100m);
-        await using (var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString))
+        var shop = await App.CreateResellerAsync(100m);
+        await using (var connection = new Npgsql.NpgsqlConnection(App.ConnectionString))
         {
             await connection.OpenAsync();
             await new Npgsql.NpgsqlCommand("ALTER TABLE recharge_orders RENAME TO recharge_orders_gone", connection).ExecuteNonQueryAsync();

@@ -5,24 +5,16 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
 
-public sealed class RewardsTests : IAsyncLifetime
+public sealed class RewardsTests() : GatewayTest("recharge_rewards")
 {
-    private PaymentHubApp _app = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _app = await PaymentHubApp.StartAsync("recharge_rewards");
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         foreach (var code in new[] { "GP", "BL", "RB" })
         {
             Assert.Equal(200, (int)(await admin.PatchAsync($"/admin/v1/operators/{code}", JsonContent.Create(new { connector = "sandbox" }))).StatusCode);
         }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
     }
 
     private static async Task<JsonNode> Recharge(TestReseller shop, string phone, string amount, string op) =>
@@ -31,40 +23,40 @@ public sealed class RewardsTests : IAsyncLifetime
     [Fact]
     public async Task Points_accumulate_and_levels_follow_lifetime_points()
     {
-        using (var admin = _app.Admin())
+        using (var admin = App.Admin())
         {
             Assert.Equal(200, (int)(await admin.PutAsJsonAsync("/admin/v1/rewards/levels/2", new { name = "Gold", min_lifetime_points = 1.0m })).StatusCode);
         }
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var shop = await App.CreateResellerAsync(1_000m);
         var first = (await Recharge(shop, "01812345678", "100", "RB"))["reward"]!["points"]!;
         Assert.Equal(0.50m, first["points"]!.GetValue<decimal>());
         Assert.Equal("silver", first["new_level_key"]!.GetValue<string>());
         var second = (await Recharge(shop, "01812345678", "100", "RB"))["reward"]!["points"]!;
         Assert.Equal(2, second["new_level_id"]!.GetValue<int>());
         Assert.Equal("gold", second["new_level_key"]!.GetValue<string>());
-        var account = await _app.WithDbAsync(db => db.ResellerRewardAccounts.SingleAsync(a => a.ResellerId == shop.Id));
+        var account = await App.WithDbAsync(db => db.ResellerRewardAccounts.SingleAsync(a => a.ResellerId == shop.Id));
         Assert.Equal(1.00m, account.LifetimePoints);
 
         var failed = await Recharge(shop, "01812340000", "100", "RB");
         Assert.Null(failed["reward"]);
-        Assert.Equal(1.00m, (await _app.WithDbAsync(db => db.ResellerRewardAccounts.SingleAsync(a => a.ResellerId == shop.Id))).LifetimePoints);
+        Assert.Equal(1.00m, (await App.WithDbAsync(db => db.ResellerRewardAccounts.SingleAsync(a => a.ResellerId == shop.Id))).LifetimePoints);
     }
 
     [Fact]
     public async Task Cashback_is_credited_once_per_eligible_recharge_within_its_rules()
     {
         var now = DateTime.UtcNow;
-        await _app.AdminPostAsync("/admin/v1/cashback-offers", new
+        await App.AdminPostAsync("/admin/v1/cashback-offers", new
         {
             name = "GP weekend", operator_code = "GP", min_amount = 50m, type = "fixed", value = 5m,
             valid_from = now.AddHours(-1), valid_until = now.AddDays(1), max_per_reseller_per_day = 1,
         }, 201);
-        await _app.AdminPostAsync("/admin/v1/cashback-offers", new
+        await App.AdminPostAsync("/admin/v1/cashback-offers", new
         {
             name = "Expired", operator_code = (string?)null, min_amount = 0m, type = "fixed", value = 50m,
             valid_from = now.AddDays(-10), valid_until = now.AddDays(-1), max_per_reseller_per_day = 10,
         }, 201);
-        var shop = await _app.CreateResellerAsync(1_000m);
+        var shop = await App.CreateResellerAsync(1_000m);
 
         var tooSmall = (await Recharge(shop, "01712345678", "40", "GP"))["reward"]!["cashback"]!;
         Assert.Equal("No eligible active offer found", tooSmall["message"]!.GetValue<string>());
@@ -81,13 +73,13 @@ public sealed class RewardsTests : IAsyncLifetime
 
         var secondToday = (await Recharge(shop, "01712345678", "60", "GP"))["reward"]!["cashback"]!;
         Assert.Equal("No eligible active offer found", secondToday["message"]!.GetValue<string>());
-        Assert.Equal(1, await _app.WithDbAsync(db => db.CashbackGrants.CountAsync(g => g.ResellerId == shop.Id)));
+        Assert.Equal(1, await App.WithDbAsync(db => db.CashbackGrants.CountAsync(g => g.ResellerId == shop.Id)));
     }
 
     [Fact]
     public async Task A_failing_reward_step_never_fails_the_recharge()
     {
-        var shop = await _app.CreateResellerAsync(100m);
+        var shop = await App.CreateResellerAsync(100m);
         await ExecuteAsync("ALTER TABLE reward_levels RENAME TO reward_levels_gone");
         JsonNode body;
         try
@@ -102,12 +94,12 @@ public sealed class RewardsTests : IAsyncLifetime
         Assert.False(body["reward"]!["ok"]!.GetValue<bool>());
         Assert.False(string.IsNullOrEmpty(body["reward"]!["message"]!.GetValue<string>()));
         Assert.Equal(80.20m, await shop.BalanceAsync());
-        Assert.False(await _app.WithDbAsync(db => db.ResellerRewardAccounts.AnyAsync(a => a.ResellerId == shop.Id)));
+        Assert.False(await App.WithDbAsync(db => db.ResellerRewardAccounts.AnyAsync(a => a.ResellerId == shop.Id)));
     }
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await using var connection = new Npgsql.NpgsqlConnection(App.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
@@ -116,7 +108,7 @@ public sealed class RewardsTests : IAsyncLifetime
     [Fact]
     public async Task Offers_are_validated()
     {
-        using var admin = _app.Admin();
+        using var admin = App.Admin();
         var bad = await admin.PostAsJsonAsync("/admin/v1/cashback-offers", new
         {
             name = "Bad", min_amount = 10m, type = "bonus", value = 0m, valid_from = DateTime.UtcNow, valid_until = DateTime.UtcNow.AddDays(-1),
