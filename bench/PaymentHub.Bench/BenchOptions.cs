@@ -1,0 +1,148 @@
+using System.Globalization;
+
+namespace PaymentHub.Bench;
+
+/// <summary>Command-line options. Every loop the benchmark runs is bounded by a count and by <see cref="Duration"/>.</summary>
+public sealed record BenchOptions
+{
+    public const int MaxRequests = 100_000;
+    public const int MaxConcurrency = 512;
+    public const int MaxDurationSeconds = 3_600;
+
+    public Uri BaseUrl { get; init; } = new("http://localhost:5080");
+    public string AdminKey { get; init; } = "";
+    public int Requests { get; init; } = 2_000;
+    /// <summary>How many status_check calls follow the submits; defaults to the number of submits.</summary>
+    public int? StatusChecks { get; init; }
+    public int Concurrency { get; init; } = 32;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public int Warmup { get; init; } = 20;
+    public decimal Amount { get; init; } = 25.00m;
+    /// <summary>Send a unique request_id with every submit, so the idempotency gate is part of what is measured.</summary>
+    public bool RequestIds { get; init; }
+
+    public int StatusCheckCount => StatusChecks ?? Requests;
+
+    public const string Usage = """
+        PaymentHub load benchmark: sets up its own reseller, provider and manual-connector service through the
+        admin API, fires bill submits and then status checks at a gateway that is already running on this machine,
+        and prints throughput, latency percentiles, non-2xx replies, the ledger check and the wallet balance.
+
+        Usage:
+          dotnet run --project bench/PaymentHub.Bench -c Release -- --url http://localhost:5080 --admin-key KEY [options]
+
+        Options:
+          --url URL              Gateway base address; must be loopback (localhost, 127.0.0.0/8, [::1]). Default http://localhost:5080
+          --admin-key KEY        Admin key (or set PAYMENTHUB_ADMIN_KEY).
+          --requests N           Bill submits to send (1..100000). Default 2000.
+          --status-checks N      status_check calls after the submits (0..100000). Default: same as --requests.
+          --concurrency N        Requests in flight at once (1..512). Default 32.
+          --duration SECONDS     Hard cap on the load phases together (1..3600); unsent requests are skipped. Default 120.
+          --timeout SECONDS      Per-request timeout (1..300). Default 30.
+          --warmup N             provider_check calls before measuring (0..1000, not counted). Default 20.
+          --amount AMOUNT        Bill amount per submit (10.00..50000.00). Default 25.00.
+          --request-ids          Send a unique request_id with every submit (exercises the idempotency gate).
+          -h, --help             Show this text.
+
+        Exit code: 0 when the ledger check is ok, the wallet balance is as expected and no reply was 5xx;
+        1 when not; 2 for bad arguments, 3 when the gateway could not be reached or set up.
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; returns null with <paramref name="error"/> set (empty for --help) when it cannot.</summary>
+    public static BenchOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var options = new BenchOptions { AdminKey = Environment.GetEnvironmentVariable("PAYMENTHUB_ADMIN_KEY") ?? "" };
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                error = "";
+                return null;
+            }
+            if (name == "--request-ids")
+            {
+                options = options with { RequestIds = true };
+                continue;
+            }
+            if (i + 1 >= args.Count)
+            {
+                error = $"{name} needs a value.";
+                return null;
+            }
+            var value = args[++i];
+            switch (name)
+            {
+                case "--url":
+                    if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                    {
+                        error = $"--url must be an absolute http(s) address, not '{value}'.";
+                        return null;
+                    }
+                    options = options with { BaseUrl = url };
+                    break;
+                case "--admin-key":
+                    options = options with { AdminKey = value };
+                    break;
+                case "--requests":
+                    options = options with { Requests = ParseInt(name, value, 1, MaxRequests, ref error) };
+                    break;
+                case "--status-checks":
+                    options = options with { StatusChecks = ParseInt(name, value, 0, MaxRequests, ref error) };
+                    break;
+                case "--concurrency":
+                    options = options with { Concurrency = ParseInt(name, value, 1, MaxConcurrency, ref error) };
+                    break;
+                case "--duration":
+                    options = options with { Duration = TimeSpan.FromSeconds(ParseInt(name, value, 1, MaxDurationSeconds, ref error)) };
+                    break;
+                case "--timeout":
+                    options = options with { RequestTimeout = TimeSpan.FromSeconds(ParseInt(name, value, 1, 300, ref error)) };
+                    break;
+                case "--warmup":
+                    options = options with { Warmup = ParseInt(name, value, 0, 1_000, ref error) };
+                    break;
+                case "--amount":
+                    if (!decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+                        || amount < 10m || amount > 50_000m || decimal.Round(amount, 2) != amount)
+                    {
+                        error = "--amount must be between 10.00 and 50000.00 with at most two decimals.";
+                    }
+                    options = options with { Amount = amount };
+                    break;
+                default:
+                    error = $"Unknown option '{name}'.";
+                    break;
+            }
+            if (error is not null)
+            {
+                return null;
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.AdminKey))
+        {
+            error = "An admin key is needed: --admin-key KEY or PAYMENTHUB_ADMIN_KEY.";
+            return null;
+        }
+        if (!options.BaseUrl.IsLoopback)
+        {
+            // This tool generates load: it only ever targets a gateway on this machine.
+            error = $"Refusing to load '{options.BaseUrl.Host}': the benchmark only targets loopback addresses (localhost, 127.0.0.0/8, [::1]).";
+            return null;
+        }
+        return options;
+    }
+
+    private static int ParseInt(string name, string value, int min, int max, ref string? error)
+    {
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max)
+        {
+            return parsed;
+        }
+        error = $"{name} must be a whole number from {min} to {max}, not '{value}'.";
+        return 0;
+    }
+}
