@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
 using PaymentHub.Ledger;
 
@@ -24,15 +25,11 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var updated = await Claimable(orderNumber, leaseOwner, now)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.Status, BillOrderStatus.Success)
-                .SetProperty(o => o.TokenNumber, tokenNumber)
-                .SetProperty(o => o.Stage, "done")
-                .SetProperty(o => o.CompletedAt, now)
-                .SetProperty(o => o.UpdatedAt, now)
-                .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
-                .SetProperty(o => o.LeaseOwner, (string?)null)
-                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+            .ExecuteUpdateAsync(s =>
+            {
+                Close(s, now);
+                s.SetProperty(o => o.Status, BillOrderStatus.Success).SetProperty(o => o.TokenNumber, tokenNumber);
+            }, ct);
         return updated == 1 ? SettlementResult.Settled : await WhyNotAsync(orderNumber, ct);
     }
 
@@ -41,15 +38,11 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var updated = await Claimable(orderNumber, leaseOwner, now)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.Status, BillOrderStatus.Cancelled)
-                .SetProperty(o => o.CancelNote, cancelNote)
-                .SetProperty(o => o.Stage, "done")
-                .SetProperty(o => o.CompletedAt, now)
-                .SetProperty(o => o.UpdatedAt, now)
-                .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
-                .SetProperty(o => o.LeaseOwner, (string?)null)
-                .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+            .ExecuteUpdateAsync(s =>
+            {
+                Close(s, now);
+                s.SetProperty(o => o.Status, BillOrderStatus.Cancelled).SetProperty(o => o.CancelNote, cancelNote);
+            }, ct);
         if (updated == 0)
         {
             await tx.RollbackAsync(ct);
@@ -66,6 +59,15 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
         await tx.CommitAsync(ct);
         return SettlementResult.Settled;
     }
+
+    /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
+    private static void Close(UpdateSettersBuilder<BillOrder> s, DateTime now) => s
+        .SetProperty(o => o.Stage, "done")
+        .SetProperty(o => o.CompletedAt, now)
+        .SetProperty(o => o.UpdatedAt, now)
+        .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+        .SetProperty(o => o.LeaseOwner, (string?)null)
+        .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
 
     private IQueryable<BillOrder> Claimable(string orderNumber, string? leaseOwner, DateTime now) =>
         leaseOwner is null

@@ -231,25 +231,24 @@ public static class RechargeAdminApi
     public static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(
         string orderNumber, CompleteRechargeRequest request, PaymentHubDbContext db, RechargeSettlement settlement, CancellationToken ct)
     {
-        var id = await db.RechargeOrders.Where(o => o.OrderNumber == orderNumber).Select(o => (long?)o.Id).FirstOrDefaultAsync(ct);
-        if (id is null)
-        {
-            return TypedResults.Problem(statusCode: 404, title: "Recharge not found");
-        }
-        return await settlement.SucceedAsync(id.Value, request.OperatorTransactionId.Trim(), null, ct)
-            ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: 409, title: "Recharge is not open", detail: "It is already final, or the reconciler holds it right now.");
+        return await ResolveAsync(orderNumber, db, id => settlement.SucceedAsync(id, request.OperatorTransactionId.Trim(), null, ct), ct);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> FailAsync(
         string orderNumber, FailRechargeRequest request, PaymentHubDbContext db, RechargeSettlement settlement, CancellationToken ct)
+    {
+        return await ResolveAsync(orderNumber, db, id => settlement.FailAsync(id, request.Reason.Trim(), null, ct), ct);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResolveAsync(
+        string orderNumber, PaymentHubDbContext db, Func<long, Task<bool>> settle, CancellationToken ct)
     {
         var id = await db.RechargeOrders.Where(o => o.OrderNumber == orderNumber).Select(o => (long?)o.Id).FirstOrDefaultAsync(ct);
         if (id is null)
         {
             return TypedResults.Problem(statusCode: 404, title: "Recharge not found");
         }
-        return await settlement.FailAsync(id.Value, request.Reason.Trim(), null, ct)
+        return await settle(id.Value)
             ? TypedResults.NoContent()
             : TypedResults.Problem(statusCode: 409, title: "Recharge is not open", detail: "It is already final, or the reconciler holds it right now.");
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
 using PaymentHub.Ledger;
 
@@ -17,15 +18,11 @@ public sealed partial class RechargeSettlement(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s => s
-            .SetProperty(o => o.Status, RechargeStatus.Success)
-            .SetProperty(o => o.OperatorTransactionId, operatorTransactionId)
-            .SetProperty(o => o.Stage, "done")
-            .SetProperty(o => o.CompletedAt, now)
-            .SetProperty(o => o.UpdatedAt, now)
-            .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
-            .SetProperty(o => o.LeaseOwner, (string?)null)
-            .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s =>
+        {
+            Close(s, now);
+            s.SetProperty(o => o.Status, RechargeStatus.Success).SetProperty(o => o.OperatorTransactionId, operatorTransactionId);
+        }, ct);
         if (updated == 0)
         {
             await tx.RollbackAsync(ct);
@@ -60,15 +57,11 @@ public sealed partial class RechargeSettlement(
         var now = clock.GetUtcNow().UtcDateTime;
         var text = reason.Length <= 500 ? reason : reason[..500];
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s => s
-            .SetProperty(o => o.Status, RechargeStatus.Failed)
-            .SetProperty(o => o.FailureReason, text)
-            .SetProperty(o => o.Stage, "done")
-            .SetProperty(o => o.CompletedAt, now)
-            .SetProperty(o => o.UpdatedAt, now)
-            .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
-            .SetProperty(o => o.LeaseOwner, (string?)null)
-            .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s =>
+        {
+            Close(s, now);
+            s.SetProperty(o => o.Status, RechargeStatus.Failed).SetProperty(o => o.FailureReason, text);
+        }, ct);
         if (updated == 0)
         {
             await tx.RollbackAsync(ct);
@@ -81,6 +74,15 @@ public sealed partial class RechargeSettlement(
         await tx.CommitAsync(ct);
         return true;
     }
+
+    /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
+    private static void Close(UpdateSettersBuilder<RechargeOrder> s, DateTime now) => s
+        .SetProperty(o => o.Stage, "done")
+        .SetProperty(o => o.CompletedAt, now)
+        .SetProperty(o => o.UpdatedAt, now)
+        .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
+        .SetProperty(o => o.LeaseOwner, (string?)null)
+        .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
 
     private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now) => leaseOwner is null
         ? db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing
