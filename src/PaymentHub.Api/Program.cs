@@ -13,6 +13,7 @@ using PaymentHub.Connectors.Sandbox;
 using PaymentHub.Data;
 using PaymentHub.Demo;
 using PaymentHub.Fulfilment;
+using PaymentHub.Funding;
 using PaymentHub.Idempotency;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
@@ -84,6 +85,7 @@ builder.Services.AddScoped<RechargeSettlement>();
 builder.Services.AddScoped<RewardEngine>();
 builder.Services.AddHostedService<RechargeReconciler>();
 builder.Services.AddIakConnector();
+builder.Services.AddFunding();
 builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<BillFulfilmentWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
@@ -156,6 +158,8 @@ var resellerApi = app.MapGroup("/api")
     .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ResellerForm.MaxBodyBytes));
 resellerApi.MapBillPaymentApi();
 resellerApi.MapRechargeApi();
+resellerApi.MapWalletApi();
+app.MapPaymentPages();
 
 var adminApi = app.MapGroup("/admin/v1")
     .RequireAuthorization(AdminKeyAuthenticationHandler.PolicyName)
@@ -170,6 +174,7 @@ adminApi.MapRechargeAdminApi();
 adminApi.MapLedgerAdminApi();
 adminApi.MapAdminKeysApi();
 adminApi.MapIakAdminApi();
+adminApi.MapTopUpAdminApi();
 
 await StartupTasks.RunAsync(app);
 await app.RunAsync();

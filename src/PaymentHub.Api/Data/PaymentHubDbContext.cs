@@ -23,6 +23,8 @@ public sealed class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> op
     public DbSet<AdminKey> AdminKeys => Set<AdminKey>();
     public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
     public DbSet<AppSetting> AppSettings => Set<AppSetting>();
+    public DbSet<Funding.TopUp> TopUps => Set<Funding.TopUp>();
+    public DbSet<Funding.FundingGatewaySettings> FundingGateways => Set<Funding.FundingGatewaySettings>();
     public DbSet<Recharge.MobileOperator> MobileOperators => Set<Recharge.MobileOperator>();
     public DbSet<Recharge.RechargeOrder> RechargeOrders => Set<Recharge.RechargeOrder>();
     public DbSet<Recharge.RewardSettings> RewardSettings => Set<Recharge.RewardSettings>();

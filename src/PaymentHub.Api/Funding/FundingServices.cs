@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+using PaymentHub.Connectors;
+using PaymentHub.Connectors.Resilience;
+using PaymentHub.Connectors.SecureSoftPay;
+using PaymentHub.Connectors.ShurjoPay;
+
+namespace PaymentHub.Funding;
+
+public static class FundingServices
+{
+    public static IServiceCollection AddFunding(this IServiceCollection services)
+    {
+        services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section)
+            .Validate(o => string.IsNullOrWhiteSpace(o.PublicBaseUrl)
+                           || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                "Funding:PublicBaseUrl must be an absolute http(s) URL.")
+            .ValidateOnStart();
+        services.AddOptions<ShurjoPayOptions>().BindConfiguration(ShurjoPayOptions.Section)
+            .Validate(o => !o.IsConfigured || IsHttpUrl(o.BaseUrl) && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.Password),
+                "Connectors:ShurjoPay needs an absolute http(s) BaseUrl, a Username and a Password.")
+            .ValidateOnStart();
+        services.AddOptions<SecureSoftPayOptions>().BindConfiguration(SecureSoftPayOptions.Section)
+            .Validate(o => !o.IsConfigured || IsHttpUrl(o.BaseUrl) && !string.IsNullOrWhiteSpace(o.ApiKey) && !string.IsNullOrWhiteSpace(o.ClientBaseUrl),
+                "Connectors:SecureSoftPay needs an absolute http(s) BaseUrl, an ApiKey and the ClientBaseUrl registered at the gateway.")
+            .ValidateOnStart();
+
+        AddGatewayClient<ShurjoPayClient>(services, ConnectorNames.ShurjoPay, ShurjoPayOptions.Section);
+        AddGatewayClient<SecureSoftPayClient>(services, ConnectorNames.SecureSoftPay, SecureSoftPayOptions.Section);
+
+        services.AddScoped<TopUpSettlement>();
+        services.AddScoped<TopUpGateways>();
+        services.AddSingleton<TopUpWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<TopUpWatcher>());
+        return services;
+    }
+
+    /// <summary>
+    /// A typed client behind its own resilience pipeline. Token requests and verifications are marked safe to
+    /// repeat and are retried; starting a payment is resent only when the connection was refused.
+    /// </summary>
+    private static void AddGatewayClient<TClient>(IServiceCollection services, string name, string section) where TClient : class
+    {
+        services.AddOptions<UpstreamResilienceOptions>(name).BindConfiguration(section);
+        services.AddKeyedSingleton(name, (sp, _) => new UpstreamResilience(
+            sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(name), sp.GetRequiredService<TimeProvider>()));
+        // Singleton clients: shurjoPay's token cache lives in its client, so there is one per process.
+        services.AddHttpClient<TClient>((sp, client) => client.Timeout = TimeSpan.FromSeconds(
+                sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(name).TimeoutSeconds + 5))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(name)));
+        services.AddSingleton(sp =>
+            ActivatorUtilities.CreateInstance<TClient>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(typeof(TClient).Name)));
+    }
+
+    private static bool IsHttpUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+}

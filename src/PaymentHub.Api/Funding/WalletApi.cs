@@ -1,0 +1,194 @@
+using System.Net.Mail;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PaymentHub.Data;
+using PaymentHub.Infrastructure;
+using PaymentHub.Resellers;
+
+namespace PaymentHub.Funding;
+
+/// <summary>The reseller's wallet: <c>POST /api/wallet.php?action=add_fund | topup_status | balance</c> (form POST, same credentials).</summary>
+public static partial class WalletApi
+{
+    public static IEndpointConventionBuilder MapWalletApi(this RouteGroupBuilder resellerApi) =>
+        resellerApi.MapPost("/wallet.php", HandleAsync)
+            .WithName("Wallet")
+            .WithSummary("Wallet funding: action=add_fund (amount, gateway), topup_status (topup_id), balance");
+
+    public readonly record struct WalletDependencies(
+        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options);
+
+    public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] WalletDependencies deps, CancellationToken ct)
+    {
+        if (action is not ("add_fund" or "topup_status" or "balance"))
+        {
+            return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
+        }
+        var (form, reseller, error) = await deps.Authenticator.AuthenticateAsync(http, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+        return action switch
+        {
+            "add_fund" => await AddFundAsync(http, form!, reseller!, deps, ct),
+            "topup_status" => await TopUpStatusAsync(form!, reseller!, deps.Db, ct),
+            _ => await BalanceAsync(reseller!, deps.Db, ct),
+        };
+    }
+
+    public static async Task<IResult> BalanceAsync(AuthenticatedReseller reseller, PaymentHubDbContext db, CancellationToken ct)
+    {
+        var balance = await db.LedgerAccounts.Where(a => a.Id == reseller.WalletAccountId).Select(a => a.Balance).SingleAsync(ct);
+        return ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject { ["success"] = true, ["balance"] = Money.Format(balance) });
+    }
+
+    public static async Task<IResult> TopUpStatusAsync(ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, CancellationToken ct)
+    {
+        var reference = form["topup_id"];
+        if (reference is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.", "topup_id");
+        }
+        var topUp = reference.Length > 32
+            ? null
+            : await db.TopUps.AsNoTracking().FirstOrDefaultAsync(t => t.Reference == reference && t.ResellerId == reseller.Id, ct);
+        return topUp is null
+            ? ResellerResults.Error(StatusCodes.Status404NotFound, "Top-up not found.")
+            : ResellerResults.Reply(StatusCodes.Status200OK, Describe(topUp));
+    }
+
+    public static async Task<IResult> AddFundAsync(
+        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, WalletDependencies deps, CancellationToken ct)
+    {
+        var amountText = form["amount"];
+        var gatewayText = form["gateway"];
+        if (amountText is null || gatewayText is null)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.", amountText is null ? "amount" : "gateway");
+        }
+        if (!Money.TryParsePositive(amountText, out var amount))
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Invalid amount.", "amount");
+        }
+        if (ParseGateway(gatewayText) is not { } gateway)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            {
+                ["error"] = "Invalid gateway.",
+                ["allowed_gateway"] = new JsonArray(GatewayCodes.Values.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+            });
+        }
+        var (customer, returnUrl, fieldError) = ReadCustomer(form);
+        if (fieldError is not null)
+        {
+            return fieldError;
+        }
+
+        var publicBase = deps.Options.Value.PublicBaseUrl is { Length: > 0 } configured
+            ? configured
+            : $"{http.Request.Scheme}://{http.Request.Host}";
+        var result = await deps.Gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, gateway, amount, customer, returnUrl,
+            "reseller", http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
+        return result.Error switch
+        {
+            TopUpStartError.None => ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject
+            {
+                ["success"] = true,
+                ["topup_id"] = result.TopUp!.Reference,
+                ["payment_url"] = result.TopUp.PaymentUrl,
+                ["amount"] = Money.Format(result.TopUp.Amount),
+                ["gateway"] = GatewayCodes[gateway],
+                ["status"] = ResellerStatus(result.TopUp.Status),
+            }),
+            TopUpStartError.AmountOutOfRange => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            {
+                ["error"] = "Invalid amount.",
+                ["field"] = "amount",
+                ["min_amount"] = Money.Format(result.MinAmount!.Value),
+                ["max_amount"] = Money.Format(result.MaxAmount!.Value),
+            }),
+            TopUpStartError.GatewayUnavailable => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "This payment gateway is not available."),
+            _ => ResellerResults.Error(StatusCodes.Status502BadGateway, new JsonObject
+            {
+                ["error"] = "The payment gateway could not start the payment. Try again later.",
+                ["topup_id"] = result.TopUp?.Reference,
+                ["gateway_message"] = result.Message,
+            }),
+        };
+    }
+
+    public static readonly IReadOnlyDictionary<FundingGateway, string> GatewayCodes = new Dictionary<FundingGateway, string>
+    {
+        [FundingGateway.ShurjoPay] = "shurjopay",
+        [FundingGateway.SecureSoftPay] = "securesoftpay",
+    };
+
+    public static FundingGateway? ParseGateway(string text) =>
+        GatewayCodes.FirstOrDefault(p => string.Equals(p.Value, text.Trim(), StringComparison.OrdinalIgnoreCase)) is { Value: not null } match
+            ? match.Key
+            : null;
+
+    /// <summary>What a reseller sees: Pending, Completed, Failed or Cancelled.</summary>
+    public static string ResellerStatus(TopUpStatus status) => status switch
+    {
+        TopUpStatus.Initiating or TopUpStatus.Pending or TopUpStatus.Review => "Pending",
+        TopUpStatus.Completed => "Completed",
+        TopUpStatus.Cancelled => "Cancelled",
+        _ => "Failed",
+    };
+
+    public static JsonObject Describe(TopUp topUp) => new()
+    {
+        ["success"] = true,
+        ["topup_id"] = topUp.Reference,
+        ["status"] = ResellerStatus(topUp.Status),
+        ["amount"] = Money.Format(topUp.Amount),
+        ["currency"] = topUp.Currency,
+        ["gateway"] = GatewayCodes[topUp.Gateway],
+        ["gateway_reference"] = topUp.GatewayTransactionId ?? topUp.GatewayOrderId,
+        ["created_at"] = topUp.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        ["completed_at"] = topUp.CompletedAt?.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public static (TopUpCustomer Customer, string? ReturnUrl, IResult? Error) ReadCustomer(ResellerForm form)
+    {
+        var name = form["customer_name"];
+        var phone = form["customer_phone"];
+        var email = form["customer_email"];
+        var address = form["customer_address"];
+        var city = form["customer_city"];
+        var returnUrl = form["return_url"];
+        IResult Invalid(string field) => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, $"Invalid {field}.", field);
+        if (name is { Length: > 100 })
+        {
+            return (null!, null, Invalid("customer_name"));
+        }
+        if (phone is not null && !PhonePattern().IsMatch(phone))
+        {
+            return (null!, null, Invalid("customer_phone"));
+        }
+        if (email is not null && (email.Length > 200 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
+        {
+            return (null!, null, Invalid("customer_email"));
+        }
+        if (address is { Length: > 200 } || city is { Length: > 100 })
+        {
+            return (null!, null, Invalid(address is { Length: > 200 } ? "customer_address" : "customer_city"));
+        }
+        if (returnUrl is not null && !IsSafeReturnUrl(returnUrl))
+        {
+            return (null!, null, Invalid("return_url"));
+        }
+        return (new TopUpCustomer(name, phone, email, address, city), returnUrl, null);
+    }
+
+    public static bool IsSafeReturnUrl(string url) =>
+        url.Length <= 500 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo);
+
+    [GeneratedRegex(@"^\+?[0-9]{6,15}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PhonePattern();
+}
