@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PaymentHub.Tests.Infrastructure;
+
+namespace PaymentHub.Tests.Funding;
+
+/// <summary>
+/// One test's world for wallet funding: a WireMock prefix faking shurjoPay (<c>/sp/api</c>) and SecureSoftPay
+/// (<c>/ssp</c>), a gateway (real PostgreSQL) pointed at both, and a reseller with an empty wallet.
+/// </summary>
+public sealed class FundingHarness : IAsyncDisposable
+{
+    public const string SpUsername = "sp_test_store";
+    public const string SpPassword = "sp-test-password-9f2c&77";
+    public const string SspApiKey = "ssp-test-secret-key-71d3c0a8";
+    public const string PublicBaseUrl = "https://hub.example.test";
+
+    public required PaymentHubApp App { get; init; }
+    public required WireMockScope Mock { get; init; }
+    public required TestReseller Shop { get; init; }
+
+    public string SpBase => $"/{Mock.Prefix}/sp/api";
+    public string SspBase => $"/{Mock.Prefix}/ssp";
+
+    public static async Task<FundingHarness> StartAsync(string name, IDictionary<string, string?>? settings = null, string? sharedDatabase = null)
+    {
+        var wiremock = await WireMockServer.GetAsync();
+        var scope = wiremock.NewScope(name.Replace('_', '-'));
+        var all = Merge(new Dictionary<string, string?>
+        {
+            ["Connectors:ShurjoPay:BaseUrl"] = scope.BaseUrl + "/sp/api",
+            ["Connectors:ShurjoPay:Username"] = SpUsername,
+            ["Connectors:ShurjoPay:Password"] = SpPassword,
+            ["Connectors:ShurjoPay:Prefix"] = "sp",
+            ["Connectors:ShurjoPay:TimeoutSeconds"] = "4",
+            ["Connectors:ShurjoPay:AttemptTimeoutSeconds"] = "1",
+            ["Connectors:ShurjoPay:MaxRetries"] = "2",
+            ["Connectors:ShurjoPay:RetryDelaySeconds"] = "0.05",
+            ["Connectors:SecureSoftPay:BaseUrl"] = scope.BaseUrl + "/ssp",
+            ["Connectors:SecureSoftPay:ApiKey"] = SspApiKey,
+            ["Connectors:SecureSoftPay:ClientBaseUrl"] = "https://hub.example.test/api",
+            ["Connectors:SecureSoftPay:TimeoutSeconds"] = "4",
+            ["Connectors:SecureSoftPay:AttemptTimeoutSeconds"] = "1",
+            ["Connectors:SecureSoftPay:MaxRetries"] = "2",
+            ["Connectors:SecureSoftPay:RetryDelaySeconds"] = "0.05",
+            ["Funding:PublicBaseUrl"] = PublicBaseUrl,
+            ["Funding:WatcherEnabled"] = "false",
+            ["Funding:PollIntervalMs"] = "100",
+            ["Funding:FirstCheckSeconds"] = "0.2",
+            ["Funding:MaxCheckDelaySeconds"] = "0.5",
+        }, settings);
+        var app = await PaymentHubApp.StartAsync("funding_" + name, all, sharedDatabase: sharedDatabase);
+        var shop = await app.CreateResellerAsync(0m);
+        return new FundingHarness { App = app, Mock = scope, Shop = shop, _settings = all };
+    }
+
+    /// <summary>A second gateway instance on the same database and the same fakes (another app server behind the load balancer).</summary>
+    public Task<PaymentHubApp> StartSecondInstanceAsync(IDictionary<string, string?>? settings = null) =>
+        PaymentHubApp.StartAsync("unused", Merge(new Dictionary<string, string?>(_settings), settings), sharedDatabase: App.ConnectionString);
+
+    private Dictionary<string, string?> _settings = [];
+
+    public static Dictionary<string, string?> Merge(Dictionary<string, string?> defaults, IDictionary<string, string?>? overrides)
+    {
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            defaults[key] = value;
+        }
+        return defaults;
+    }
+
+    // ---- reseller calls ----
+
+    public async Task<(int Status, JsonNode Body)> AddFundAsync(decimal amount, string gateway, params (string Key, string Value)[] extra)
+    {
+        var fields = new List<(string, string)> { ("amount", amount.ToString("0.00", CultureInfo.InvariantCulture)), ("gateway", gateway) };
+        fields.AddRange(extra);
+        return await Shop.PostFormAsync("/api/wallet.php?action=add_fund", [.. fields]);
+    }
+
+    public async Task<string> StartTopUpAsync(decimal amount, string gateway, params (string Key, string Value)[] extra)
+    {
+        var (status, body) = await AddFundAsync(amount, gateway, extra);
+        Assert.True(status == 200, body.ToJsonString());
+        Assert.True(body["success"]!.GetValue<bool>());
+        return body["topup_id"]!.GetValue<string>();
+    }
+
+    public async Task<string> TopUpStatusAsync(string topUpId)
+    {
+        var (status, body) = await Shop.PostFormAsync("/api/wallet.php?action=topup_status", [("topup_id", topUpId)]);
+        Assert.True(status == 200, body.ToJsonString());
+        return body["status"]!.GetValue<string>();
+    }
+
+    public Task<JsonNode> AdminTopUpAsync(string topUpId) => App.AdminGetAsync($"/admin/v1/topups/{topUpId}");
+
+    public Task<int> CreditJournalsAsync(string topUpId) => App.WithDbAsync(async db =>
+        await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(
+            db.LedgerJournals, j => j.Kind == PaymentHub.Ledger.JournalKind.TopUpCredit && j.Reference == topUpId));
+
+    /// <summary>A GET as the customer's browser (or the gateway's IPN) would send it; returns the status and the body.</summary>
+    public async Task<(int Status, string Body)> BrowserGetAsync(string pathAndQuery)
+    {
+        using var client = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var response = await client.GetAsync(pathAndQuery);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task<(int Status, string Body)> BrowserPostAsync(string pathAndQuery)
+    {
+        using var client = App.CreateClient();
+        using var response = await client.PostAsync(pathAndQuery, new FormUrlEncodedContent([]));
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    // ---- shurjoPay fakes ----
+
+    public static string SpOrderId(string topUpId) => "sp" + topUpId;
+
+    public Task StubTokenAsync(string token = "sp-token-1", object? expiresIn = null, string? scenario = null, string? requiredState = null, string? newState = null) =>
+        Stub("POST", $"{SpBase}/get_token", 200, new JsonObject
+        {
+            ["token"] = token,
+            ["store_id"] = 1,
+            ["execute_url"] = "https://sandbox.shurjopayment.com/api/secret-pay",
+            ["token_type"] = "Bearer",
+            ["sp_code"] = "200",
+            ["message"] = "Ok",
+            ["token_create_time"] = "2026-11-22 01:21:28pm",
+            ["expires_in"] = JsonValue.Create(expiresIn ?? 3600),
+        }, bodyPattern: new JsonObject { ["equalToJson"] = new JsonObject { ["username"] = SpUsername, ["password"] = SpPassword } },
+            scenario: scenario, requiredState: requiredState, newState: newState);
+
+    /// <summary>secret-pay answering with <c>sp</c> + our order id as <c>sp_order_id</c> (WireMock response templating).</summary>
+    public Task StubSecretPayAsync(string token = "sp-token-1") =>
+        Mock.Server.AddMappingAsync(new JsonObject
+        {
+            ["request"] = new JsonObject
+            {
+                ["method"] = "POST",
+                ["urlPath"] = $"{SpBase}/secret-pay",
+                ["headers"] = new JsonObject { ["Authorization"] = new JsonObject { ["equalTo"] = $"Bearer {token}" } },
+            },
+            ["response"] = new JsonObject
+            {
+                ["status"] = 200,
+                ["headers"] = new JsonObject { ["Content-Type"] = "application/json" },
+                ["body"] = """
+                    {"checkout_url":"https://sandbox.securepay.shurjopayment.com/spaycheckout/?token=abc&order_id=sp{{jsonPath request.body '$.order_id'}}",
+                     "amount":{{jsonPath request.body '$.amount'}},"currency":"BDT","sp_order_id":"sp{{jsonPath request.body '$.order_id'}}",
+                     "customer_order_id":"{{jsonPath request.body '$.order_id'}}","customer_name":"Test","customer_address":"Dhaka",
+                     "customer_city":"Dhaka","customer_phone":"01700000000","customer_email":null,"client_ip":"127.0.0.1",
+                     "intent":"sale","transactionStatus":"Initiated"}
+                    """,
+                ["transformers"] = new JsonArray("response-template"),
+            },
+        }.ToJsonString());
+
+    public static JsonObject VerificationElement(string spOrderId, string topUpId, object spCode, string amount, string currency = "BDT", string message = "Success") =>
+        new()
+        {
+            ["id"] = 1109612,
+            ["order_id"] = spOrderId,
+            ["currency"] = currency,
+            ["amount"] = amount,
+            ["payable_amount"] = amount,
+            ["discount_amount"] = "0.0000",
+            ["disc_percent"] = 0,
+            ["recived_amount"] = amount,
+            ["usd_amt"] = "0.0000",
+            ["usd_rate"] = 0,
+            ["card_holder_name"] = null,
+            ["card_number"] = null,
+            ["phone_no"] = null,
+            ["bank_trx_id"] = "ACF8HPQJ0G",
+            ["invoice_no"] = spOrderId,
+            ["bank_status"] = message,
+            ["customer_order_id"] = topUpId,
+            ["sp_code"] = JsonValue.Create(spCode),
+            ["sp_massage"] = message,
+            ["sp_message"] = message,
+            ["name"] = "Test Shop",
+            ["email"] = "shop@example.test",
+            ["address"] = "Dhaka",
+            ["city"] = "Dhaka",
+            ["value1"] = "",
+            ["value2"] = null,
+            ["value3"] = null,
+            ["value4"] = null,
+            ["transaction_status"] = message,
+            ["method"] = "bKash",
+            ["date_time"] = "2026-11-22 17:25:06",
+        };
+
+    /// <summary>verification (or payment-status) of one order answering a JSON array with one element.</summary>
+    public Task StubCheckAsync(string endpoint, string topUpId, object spCode, string amount = "100.0000", string currency = "BDT",
+        string message = "Success", string? scenario = null, string? requiredState = null, string? newState = null, int delayMs = 0) =>
+        Stub("POST", $"{SpBase}/{endpoint}", 200, new JsonArray(VerificationElement(SpOrderId(topUpId), topUpId, spCode, amount, currency, message)),
+            bodyPattern: new JsonObject { ["equalToJson"] = new JsonObject { ["order_id"] = SpOrderId(topUpId) } },
+            scenario: scenario, requiredState: requiredState, newState: newState, delayMs: delayMs);
+
+    public Task<int> SpCallsAsync(string endpoint, string? bodyContains = null) =>
+        Mock.Server.CountRequestsAsync("POST", $"{SpBase}/{endpoint}", bodyContains);
+
+    // ---- SecureSoftPay fakes ----
+
+    public Task StubCheckoutAsync() =>
+        Stub("POST", $"{SspBase}/api/v1/checkout", 200, new JsonObject
+        {
+            ["status"] = "success",
+            ["payment_url"] = "https://pay.example.test/checkout?trx_id=a1b2c3",
+        }, headerEquals: ("Authorization", $"Bearer {SspApiKey}"));
+
+    public Task StubVerifyAsync(string transactionId, JsonNode reply, int status = 200, int delayMs = 0) =>
+        Stub("POST", $"{SspBase}/api/v1/verify", status, reply,
+            bodyPattern: new JsonObject { ["equalToJson"] = new JsonObject { ["transaction_id"] = transactionId } },
+            headerEquals: ("Authorization", $"Bearer {SspApiKey}"), delayMs: delayMs);
+
+    public static JsonObject VerifyReply(string transactionId, string topUpId, decimal amount, string status = "COMPLETED") => new()
+    {
+        ["status"] = "success",
+        ["data"] = new JsonObject
+        {
+            ["transaction_id"] = transactionId,
+            ["amount"] = amount.ToString("0.00", CultureInfo.InvariantCulture),
+            ["currency"] = "BDT",
+            ["status"] = status,
+            ["payment_method"] = "bkash",
+            ["meta_data"] = new JsonObject { ["order_id"] = topUpId, ["topup_id"] = topUpId }.ToJsonString(),
+        },
+    };
+
+    public Task<int> SspCallsAsync(string path, string? bodyContains = null) =>
+        Mock.Server.CountRequestsAsync("POST", $"{SspBase}{path}", bodyContains);
+
+    // ---- generic stubs ----
+
+    public Task Stub(string method, string urlPath, int status, JsonNode? jsonBody, JsonObject? bodyPattern = null,
+        (string Name, string Value)? headerEquals = null, string? scenario = null, string? requiredState = null, string? newState = null,
+        int delayMs = 0, string? rawBody = null, string contentType = "application/json", string? fault = null)
+    {
+        var request = new JsonObject { ["method"] = method, ["urlPath"] = urlPath };
+        if (bodyPattern is not null)
+        {
+            request["bodyPatterns"] = new JsonArray(bodyPattern);
+        }
+        if (headerEquals is { } header)
+        {
+            request["headers"] = new JsonObject { [header.Name] = new JsonObject { ["equalTo"] = header.Value } };
+        }
+        var response = new JsonObject { ["status"] = status, ["headers"] = new JsonObject { ["Content-Type"] = contentType } };
+        if (rawBody is not null)
+        {
+            response["body"] = rawBody;
+        }
+        else if (jsonBody is not null)
+        {
+            response["jsonBody"] = jsonBody.DeepClone();
+        }
+        if (delayMs > 0)
+        {
+            response["fixedDelayMilliseconds"] = delayMs;
+        }
+        if (fault is not null)
+        {
+            response["fault"] = fault;
+        }
+        var mapping = new JsonObject { ["request"] = request, ["response"] = response };
+        if (scenario is not null)
+        {
+            mapping["scenarioName"] = $"{scenario}-{Mock.Prefix}";
+            mapping["requiredScenarioState"] = requiredState ?? "Started";
+            if (newState is not null)
+            {
+                mapping["newScenarioState"] = newState;
+            }
+        }
+        return Mock.Server.AddMappingAsync(mapping.ToJsonString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.AssertLedgerOkAsync();
+            var log = App.ReadLog();
+            Assert.DoesNotContain(SpPassword, log);
+            Assert.DoesNotContain(SspApiKey, log);
+            Assert.DoesNotContain("sp-token-", log);
+        }
+        finally
+        {
+            await App.DisposeAsync();
+        }
+    }
+}
