@@ -433,6 +433,33 @@ public sealed class ShurjoPayFundingTests
         Assert.Equal(3m, (await t.AdminTopUpAsync(topUpId))["fee"]!.GetValue<decimal>());
     }
 
+    [Fact]
+    public async Task On_the_embedded_sqlite_default_concurrent_return_and_ipn_credit_once()
+    {
+        var dir = Directory.CreateTempSubdirectory("paymenthub-funding-sqlite");
+        try
+        {
+            var (t, topUpId) = await StartedAsync("sp_sqlite", settings: new Dictionary<string, string?>
+            {
+                ["Database:Provider"] = "Sqlite",
+                ["ConnectionStrings:PaymentHub"] = $"Data Source={Path.Combine(dir.FullName, "paymenthub.db")}",
+            });
+            await using var _ = t;
+            await t.StubCheckAsync("verification", topUpId, "1000", delayMs: 100);
+            var spOrderId = FundingHarness.SpOrderId(topUpId);
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => i % 2 == 0
+                ? t.BrowserGetAsync($"/payments/shurjopay/return?order_id={spOrderId}")
+                : t.BrowserPostAsync($"/payments/shurjopay/ipn?order_id={spOrderId}")));
+            Assert.All(statuses, r => Assert.Equal(200, r.Status));
+            Assert.Equal(100m, await t.Shop.BalanceAsync());
+            Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     private static Task StubFailureAsync(FundingHarness t, string endpoint, string failure) => failure switch
     {
         "html" => t.Stub("POST", $"{t.SpBase}/{endpoint}", 502, null, contentType: "text/html",
