@@ -460,6 +460,24 @@ public sealed class ShurjoPayFundingTests
         }
     }
 
+    [Fact]
+    public async Task The_ledger_check_catches_a_completed_top_up_without_its_credit()
+    {
+        var (t, topUpId) = await StartedAsync("sp_ledger_check");
+        await using var _ = t;
+        await t.App.WithDbAsync(db => db.TopUps.Where(x => x.Reference == topUpId)
+            .ExecuteUpdateAsync(x => x.SetProperty(p => p.Status, PaymentHub.Funding.TopUpStatus.Completed)));
+        var check = await t.App.AdminGetAsync("/admin/v1/ledger/check");
+        Assert.False(check["ok"]!.GetValue<bool>());
+        var mismatch = Assert.Single(check["top_up_credit_mismatches"]!.AsArray());
+        Assert.Equal(topUpId, mismatch!["top_up_id"]!.GetValue<string>());
+        Assert.Equal(0, mismatch["credit_journals"]!.GetValue<int>());
+
+        await t.App.WithDbAsync(db => db.TopUps.Where(x => x.Reference == topUpId)
+            .ExecuteUpdateAsync(x => x.SetProperty(p => p.Status, PaymentHub.Funding.TopUpStatus.Pending)));
+        Assert.True((await t.App.AdminGetAsync("/admin/v1/ledger/check"))["ok"]!.GetValue<bool>());
+    }
+
     private static Task StubFailureAsync(FundingHarness t, string endpoint, string failure) => failure switch
     {
         "html" => t.Stub("POST", $"{t.SpBase}/{endpoint}", 502, null, contentType: "text/html",
