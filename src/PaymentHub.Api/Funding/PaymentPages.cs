@@ -13,7 +13,8 @@ public static class PaymentPages
 {
     public static RouteGroupBuilder MapPaymentPages(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/payments").WithTags("Payment gateway callbacks").DisableAntiforgery();
+        // Public and unauthenticated: rate-limited per client IP like the reseller API, since a known order id makes us call the gateway.
+        var group = app.MapGroup("/payments").WithTags("Payment gateway callbacks").DisableAntiforgery().RequireRateLimiting("reseller");
         group.MapGet("/shurjopay/return", ShurjoPayReturnAsync);
         group.MapMethods("/shurjopay/ipn", [HttpMethods.Get, HttpMethods.Post], ShurjoPayIpnAsync);
         group.MapGet("/securesoftpay/return", SecureSoftPayReturnAsync);
