@@ -29,7 +29,15 @@ public sealed class PostgresServer
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await command.ExecuteNonQueryAsync();
         }
-        return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, MaxPoolSize = 120 }.ConnectionString;
+        // Each test database has its own pool; idle connections are closed within seconds (and PaymentHubApp clears its pool
+        // when disposed) so that the hundreds of databases of one run never hold more than the server's max_connections.
+        return new NpgsqlConnectionStringBuilder(_adminConnectionString)
+        {
+            Database = name,
+            MaxPoolSize = 120,
+            ConnectionIdleLifetime = 2,
+            ConnectionPruningInterval = 1,
+        }.ConnectionString;
     }
 
     private static async Task<PostgresServer> StartAsync()
@@ -54,21 +62,11 @@ public sealed class PostgresServer
         await RunAsync(initdb, ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], asRoot);
         var port = FreePort();
         var serverOptions = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-                            "-c full_page_writes=off -c max_connections=600 -c shared_buffers=128MB";
+                            "-c full_page_writes=off -c max_connections=1000 -c shared_buffers=128MB";
         await RunAsync(pgCtl, ["-D", dataDir, "-l", Path.Combine(root, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], asRoot);
 
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                RunAsync(pgCtl, ["-D", dataDir, "-m", "immediate", "-w", "stop"], asRoot).GetAwaiter().GetResult();
-                Directory.Delete(root, recursive: true);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"Could not stop the test PostgreSQL cluster in {root}: {ex.Message}");
-            }
-        };
+        var stop = $"{ExitWatchdog.Quote(pgCtl)} -D {ExitWatchdog.Quote(dataDir)} -m immediate -w stop; rm -rf {ExitWatchdog.Quote(root)}";
+        ExitWatchdog.RunAfterExit(asRoot ? $"runuser -u postgres -- {stop}" : stop);
 
         return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true");
     }

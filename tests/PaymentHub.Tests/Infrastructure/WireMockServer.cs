@@ -118,22 +118,7 @@ public sealed class WireMockServer
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(5_000);
-                }
-                Directory.Delete(root, recursive: true);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"Could not stop WireMock ({root}): {ex.Message}");
-            }
-        };
+        ExitWatchdog.RunAfterExit($"kill {process.Id}; sleep 2; kill -9 {process.Id}; rm -rf {ExitWatchdog.Quote(root)}");
 
         var server = new WireMockServer($"http://127.0.0.1:{port}");
         var deadline = DateTime.UtcNow.AddSeconds(60);
