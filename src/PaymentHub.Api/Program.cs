@@ -89,6 +89,8 @@ builder.Services.AddFunding();
 builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<BillFulfilmentWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
+// A rule stops at its first failure, so a later check (Must, Matches) never sees the null that NotEmpty already refused.
+ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
 foreach (var validator in typeof(Program).Assembly.GetTypes()
              .Where(t => t is { IsAbstract: false, IsGenericTypeDefinition: false })
              .SelectMany(t => t.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>)),
