@@ -108,10 +108,7 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
         var message = JsonFields.Text(reply, "message");
         if (topStatus is "error" or "failed" or "false")
         {
-            var unknown = message is not null && (message.Contains("not found", StringComparison.OrdinalIgnoreCase)
-                                                  || message.Contains("invalid", StringComparison.OrdinalIgnoreCase)
-                                                  || message.Contains("no transaction", StringComparison.OrdinalIgnoreCase));
-            return unknown
+            return IsAboutAnUnknownTransaction(message)
                 ? new GatewayCheck(GatewayCheckOutcome.UnknownPayment, message!)
                 : new GatewayCheck(GatewayCheckOutcome.Unavailable, $"SecureSoftPay could not verify: {message ?? "error"}");
         }
@@ -138,6 +135,17 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
         return new GatewayCheck(outcome, message ?? state ?? "no status", state, amount, JsonFields.Text(payment, "currency"),
             JsonFields.FirstText(payment, "payment_method", "method"), transactionId, ReadTopUpReference(payment));
     }
+
+    /// <summary>
+    /// Only an error that names the transaction as unknown proves the id is worthless ("Transaction not found", "Invalid
+    /// transaction id"). Any other error ("Invalid API key", "Invalid request") is about us, so the payment stays unverified.
+    /// </summary>
+    private static bool IsAboutAnUnknownTransaction(string? message) =>
+        message is not null
+        && (message.Contains("not found", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("no transaction", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("does not exist", StringComparison.OrdinalIgnoreCase)
+            || (message.Contains("invalid", StringComparison.OrdinalIgnoreCase) && message.Contains("transaction", StringComparison.OrdinalIgnoreCase)));
 
     private static string? ReadTopUpReference(JsonElement payment)
     {
