@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Ledger;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Funding;
@@ -98,6 +101,33 @@ public sealed class FundingHarness : IAsyncDisposable
     public Task<int> CreditJournalsAsync(string topUpId) => App.WithDbAsync(async db =>
         await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(
             db.LedgerJournals, j => j.Kind == PaymentHub.Ledger.JournalKind.TopUpCredit && j.Reference == topUpId));
+
+    /// <summary>Sets the fee the operator books for <paramref name="gateway"/> (shurjopay or securesoftpay), limits 10 to 100,000.</summary>
+    public async Task SetGatewayFeeAsync(string gateway, decimal feePercent)
+    {
+        using var admin = App.Admin();
+        using var response = await admin.PutAsJsonAsync($"/admin/v1/funding-gateways/{gateway}",
+            new { is_enabled = true, min_amount = 10m, max_amount = 100000m, fee_percent = feePercent, fee_fixed = 0m });
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>The entries of the top-up's credit journal, with the kind of account each one moved.</summary>
+    public Task<List<(LedgerAccountKind Kind, decimal Amount)>> CreditEntriesAsync(string topUpId) => App.WithDbAsync(async db =>
+        (await db.LedgerJournals.Where(j => j.Kind == JournalKind.TopUpCredit && j.Reference == topUpId)
+            .SelectMany(j => j.Entries).Join(db.LedgerAccounts, e => e.AccountId, a => a.Id, (e, a) => new { a.Kind, e.Amount })
+            .ToListAsync()).Select(e => (e.Kind, e.Amount)).ToList());
+
+    /// <summary>A credit of 200 with a 1.5% gateway fee: the wallet gets all 200; clearing and the fee expense split it.</summary>
+    public async Task AssertFeeBookedSeparatelyAsync(string topUpId)
+    {
+        Assert.Equal(200m, await Shop.BalanceAsync());
+        var entries = await CreditEntriesAsync(topUpId);
+        Assert.Equal(3, entries.Count);
+        Assert.Equal(200m, entries.Single(e => e.Kind == LedgerAccountKind.ResellerWallet).Amount);
+        Assert.Equal(-197m, entries.Single(e => e.Kind == LedgerAccountKind.GatewayClearing).Amount);
+        Assert.Equal(-3m, entries.Single(e => e.Kind == LedgerAccountKind.GatewayFeeExpense).Amount);
+        Assert.Equal(3m, (await AdminTopUpAsync(topUpId))["fee"]!.GetValue<decimal>());
+    }
 
     /// <summary>A GET as the customer's browser (or the gateway's IPN) would send it; returns the status and the body.</summary>
     public async Task<(int Status, string Body)> BrowserGetAsync(string pathAndQuery)

@@ -413,24 +413,11 @@ public sealed class ShurjoPayFundingTests
     {
         var (t, topUpId) = await StartedAsync("sp_fee", amount: 200m);
         await using var _ = t;
-        using (var admin = t.App.Admin())
-        {
-            using var response = await admin.PutAsJsonAsync("/admin/v1/funding-gateways/shurjopay",
-                new { is_enabled = true, min_amount = 10m, max_amount = 100000m, fee_percent = 1.5m, fee_fixed = 0m });
-            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-        }
+        await t.SetGatewayFeeAsync("shurjopay", 1.5m);
         await t.StubCheckAsync("verification", topUpId, "1000", amount: "200.0000");
         await t.BrowserGetAsync(Return(topUpId));
 
-        Assert.Equal(200m, await t.Shop.BalanceAsync());
-        var entries = await t.App.WithDbAsync(db => db.LedgerJournals.Where(j => j.Kind == JournalKind.TopUpCredit && j.Reference == topUpId)
-            .SelectMany(j => j.Entries).Join(db.LedgerAccounts, e => e.AccountId, a => a.Id, (e, a) => new { a.Kind, e.Amount })
-            .ToListAsync());
-        Assert.Equal(3, entries.Count);
-        Assert.Equal(200m, entries.Single(e => e.Kind == LedgerAccountKind.ResellerWallet).Amount);
-        Assert.Equal(-197m, entries.Single(e => e.Kind == LedgerAccountKind.GatewayClearing).Amount);
-        Assert.Equal(-3m, entries.Single(e => e.Kind == LedgerAccountKind.GatewayFeeExpense).Amount);
-        Assert.Equal(3m, (await t.AdminTopUpAsync(topUpId))["fee"]!.GetValue<decimal>());
+        await t.AssertFeeBookedSeparatelyAsync(topUpId);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using PaymentHub.Data;
 
 namespace PaymentHub.Tests.Infrastructure;
@@ -21,6 +22,17 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     public string LogFile { get; } = Path.Combine(Path.GetTempPath(), $"paymenthub-test-{Guid.NewGuid():N}.log");
     public string ConnectionString { get; }
 
+    /// <summary>Whether the gateway listens on a real loopback TCP port (Kestrel) instead of the in-memory TestServer.</summary>
+    public bool UsesKestrel { get; private set; }
+
+    /// <summary>
+    /// Where the gateway listens, e.g. <c>http://127.0.0.1:41234/</c>, for a browser or another process; only for an app
+    /// started with <c>kestrel: true</c> (the in-memory TestServer has no address outside this process).
+    /// </summary>
+    public Uri ServerAddress => UsesKestrel
+        ? ClientOptions.BaseAddress
+        : throw new InvalidOperationException("This PaymentHubApp runs on the in-memory TestServer; start it with StartAsync(..., kestrel: true) for a real address.");
+
     private PaymentHubApp(string connectionString, Dictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
         ConnectionString = connectionString;
@@ -28,8 +40,14 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         _services = services;
     }
 
+    /// <summary>
+    /// Starts the gateway on a fresh database (or <paramref name="sharedDatabase"/>). With <paramref name="kestrel"/> it listens on
+    /// a free loopback port (see <see cref="ServerAddress"/>) instead of in memory; <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/>
+    /// and the helpers here then talk to that port over real HTTP.
+    /// </summary>
     public static async Task<PaymentHubApp> StartAsync(
-        string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? sharedDatabase = null)
+        string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? sharedDatabase = null,
+        bool kestrel = false)
     {
         var server = await PostgresServer.GetAsync();
         var connectionString = sharedDatabase ?? await server.CreateDatabaseAsync(name);
@@ -49,6 +67,12 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             all[key] = value;
         }
         var app = new PaymentHubApp(connectionString, all, services);
+        if (kestrel)
+        {
+            // Port 0: WebApplicationFactory binds http://127.0.0.1:0 and Kestrel picks a free port.
+            app.UseKestrel(0);
+            app.UsesKestrel = true;
+        }
         app.StartServer();
         return app;
     }
@@ -64,6 +88,17 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         if (_services is not null)
         {
             builder.ConfigureTestServices(_services);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        // Close this database's idle pooled connections now rather than when the pool prunes them.
+        if (_settings.TryGetValue("Database:Provider", out var provider) && provider == "Postgres")
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            NpgsqlConnection.ClearPool(connection);
         }
     }
 

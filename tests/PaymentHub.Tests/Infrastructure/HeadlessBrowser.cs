@@ -1,0 +1,150 @@
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>
+/// A headless Chromium driven by Playwright, for tests that look at a page the way a person would. It launches the machine's
+/// Chromium (Debian's <c>chromium</c> package, which <c>.ci/run</c> installs) through the Playwright driver bundled in the NuGet
+/// package; Playwright's own browser downloads are never used. A page needs a real address: start the gateway with
+/// <c>PaymentHubApp.StartAsync(..., kestrel: true)</c> and open <c>new Uri(app.ServerAddress, "/some/page")</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var browser = await HeadlessBrowser.LaunchAsync();
+/// var page = await browser.OpenAsync(new Uri(app.ServerAddress, "/swagger/index.html"));
+/// var png = await browser.ScreenshotAsync(page, "swagger", output);
+/// </code>
+/// </example>
+public sealed class HeadlessBrowser : IAsyncDisposable
+{
+    /// <summary>Environment variable that names the Chromium binary, when it is not at one of the usual Debian paths.</summary>
+    public const string PathVariable = "CHROMIUM_PATH";
+
+    private static readonly string[] KnownPaths = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+    private const float TimeoutMs = 30_000;
+
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+    private readonly IBrowserContext _context;
+
+    private HeadlessBrowser(string executablePath, IPlaywright playwright, IBrowser browser, IBrowserContext context)
+    {
+        ExecutablePath = executablePath;
+        _playwright = playwright;
+        _browser = browser;
+        _context = context;
+    }
+
+    /// <summary>The Chromium binary this browser runs.</summary>
+    public string ExecutablePath { get; }
+
+    /// <summary>The browser context every <see cref="OpenAsync(Uri, int)"/> page lives in (one cookie jar, 1280×800 viewport).</summary>
+    public IBrowserContext Context => _context;
+
+    /// <summary>Where <see cref="ScreenshotAsync"/> saves its PNGs: <c>screenshots/</c> under the test output directory.</summary>
+    public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    /// <summary>
+    /// The Chromium binary to launch: <c>$CHROMIUM_PATH</c> when set, else <c>/usr/bin/chromium</c> or <c>/usr/bin/chromium-browser</c>.
+    /// Fails the test (never skips it) when there is none.
+    /// </summary>
+    public static string FindChromium()
+    {
+        var configured = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return File.Exists(configured)
+                ? configured
+                : throw new Xunit.Sdk.XunitException(
+                    $"{PathVariable} is set to '{configured}', but there is no such file. Point it at a Chromium binary or unset it.");
+        }
+        return KnownPaths.FirstOrDefault(File.Exists) ?? throw new Xunit.Sdk.XunitException(
+            $"Chromium not found: looked at ${PathVariable} (unset), {string.Join(", ", KnownPaths)}. This test needs a real headless "
+            + "browser: install Debian's package with 'apt-get install -y chromium' (.ci/run does this on a new machine) "
+            + $"or set {PathVariable} to a Chromium binary.");
+    }
+
+    /// <summary>Starts headless Chromium (<see cref="FindChromium"/>, or <paramref name="executablePath"/>) with a fresh browser context.</summary>
+    public static async Task<HeadlessBrowser> LaunchAsync(string? executablePath = null)
+    {
+        var chromium = executablePath ?? FindChromium();
+        var playwright = await Playwright.CreateAsync();
+        IBrowser? browser = null;
+        try
+        {
+            browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = chromium,
+                Headless = true,
+                // --no-sandbox: the tests run as root, where Chromium's sandbox refuses to start.
+                Args = ["--no-sandbox"],
+                Timeout = TimeoutMs,
+            });
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions
+            {
+                ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+                Locale = "en-US",
+            });
+            context.SetDefaultTimeout(TimeoutMs);
+            context.SetDefaultNavigationTimeout(TimeoutMs);
+            return new HeadlessBrowser(chromium, playwright, browser, context);
+        }
+        catch (PlaywrightException ex)
+        {
+            if (browser is not null)
+            {
+                await browser.CloseAsync();
+            }
+            playwright.Dispose();
+            throw new Xunit.Sdk.XunitException($"Could not launch headless Chromium ({chromium}) through Playwright: {ex.Message}");
+        }
+    }
+
+    /// <summary>Opens <paramref name="url"/> in a new page, waits until the network is idle and fails unless it answered <paramref name="expectedStatus"/>.</summary>
+    public async Task<IPage> OpenAsync(Uri url, int expectedStatus = 200)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!url.IsAbsoluteUri)
+        {
+            throw new ArgumentException($"A browser needs an absolute URL (e.g. new Uri(app.ServerAddress, \"{url}\")), got '{url}'.", nameof(url));
+        }
+        var page = await _context.NewPageAsync();
+        var response = await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+        if (response is null || response.Status != expectedStatus)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"Expected HTTP {expectedStatus} for {url}, got {(response is null ? "no response" : response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
+        }
+        return page;
+    }
+
+    /// <inheritdoc cref="OpenAsync(Uri, int)"/>
+    public Task<IPage> OpenAsync(string url, int expectedStatus = 200) => OpenAsync(new Uri(url, UriKind.Absolute), expectedStatus);
+
+    /// <summary>
+    /// Saves a PNG of <paramref name="page"/> (the whole scrollable page, or only the viewport) as <c>screenshots/&lt;name&gt;.png</c>
+    /// under the test output directory (replacing an earlier one of the same name), writes its full path to the test output,
+    /// and returns that path.
+    /// </summary>
+    public async Task<string> ScreenshotAsync(IPage page, string name, ITestOutputHelper output, bool fullPage = true)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(output);
+        Directory.CreateDirectory(ScreenshotDirectory);
+        var invalid = Path.GetInvalidFileNameChars();
+        var fileName = new string(name.Select(c => invalid.Contains(c) || char.IsWhiteSpace(c) ? '-' : c).ToArray()) + ".png";
+        var path = Path.Combine(ScreenshotDirectory, fileName);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage, Type = ScreenshotType.Png });
+        output.WriteLine($"Screenshot of {page.Url}: {path}");
+        return path;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _context.CloseAsync();
+        await _browser.CloseAsync();
+        _playwright.Dispose();
+    }
+}
