@@ -25,7 +25,12 @@ public sealed class FundingHarness : IAsyncDisposable
     public string SpBase => $"/{Mock.Prefix}/sp/api";
     public string SspBase => $"/{Mock.Prefix}/ssp";
 
-    public static async Task<FundingHarness> StartAsync(string name, IDictionary<string, string?>? settings = null, string? sharedDatabase = null)
+    /// <summary>
+    /// With <paramref name="kestrel"/> the gateway listens on a real loopback port (for a browser) and, unless a setting says
+    /// otherwise, builds the gateways' return URLs from the request's own host, i.e. that port.
+    /// </summary>
+    public static async Task<FundingHarness> StartAsync(
+        string name, IDictionary<string, string?>? settings = null, string? sharedDatabase = null, bool kestrel = false)
     {
         var wiremock = await WireMockServer.GetAsync();
         var scope = wiremock.NewScope(name.Replace('_', '-'));
@@ -46,13 +51,13 @@ public sealed class FundingHarness : IAsyncDisposable
             ["Connectors:SecureSoftPay:AttemptTimeoutSeconds"] = "1",
             ["Connectors:SecureSoftPay:MaxRetries"] = "2",
             ["Connectors:SecureSoftPay:RetryDelaySeconds"] = "0.05",
-            ["Funding:PublicBaseUrl"] = PublicBaseUrl,
+            ["Funding:PublicBaseUrl"] = kestrel ? "" : PublicBaseUrl,
             ["Funding:WatcherEnabled"] = "false",
             ["Funding:PollIntervalMs"] = "100",
             ["Funding:FirstCheckSeconds"] = "0.2",
             ["Funding:MaxCheckDelaySeconds"] = "0.5",
         }, settings);
-        var app = await PaymentHubApp.StartAsync("funding_" + name, all, sharedDatabase: sharedDatabase);
+        var app = await PaymentHubApp.StartAsync("funding_" + name, all, sharedDatabase: sharedDatabase, kestrel: kestrel);
         var shop = await app.CreateResellerAsync(0m);
         return new FundingHarness { App = app, Mock = scope, Shop = shop, _settings = all };
     }
@@ -163,7 +168,7 @@ public sealed class FundingHarness : IAsyncDisposable
             scenario: scenario, requiredState: requiredState, newState: newState);
 
     /// <summary>secret-pay answering with <c>sp</c> + our order id as <c>sp_order_id</c> (WireMock response templating).</summary>
-    public Task StubSecretPayAsync(string token = "sp-token-1") =>
+    public Task StubSecretPayAsync(string token = "sp-token-1", string checkoutUrl = "https://sandbox.securepay.shurjopayment.com/spaycheckout/?token=abc") =>
         Mock.Server.AddMappingAsync(new JsonObject
         {
             ["request"] = new JsonObject
@@ -177,12 +182,12 @@ public sealed class FundingHarness : IAsyncDisposable
                 ["status"] = 200,
                 ["headers"] = new JsonObject { ["Content-Type"] = "application/json" },
                 ["body"] = """
-                    {"checkout_url":"https://sandbox.securepay.shurjopayment.com/spaycheckout/?token=abc&order_id=sp{{jsonPath request.body '$.order_id'}}",
+                    {"checkout_url":"__CHECKOUT__&order_id=sp{{jsonPath request.body '$.order_id'}}",
                      "amount":{{jsonPath request.body '$.amount'}},"currency":"BDT","sp_order_id":"sp{{jsonPath request.body '$.order_id'}}",
                      "customer_order_id":"{{jsonPath request.body '$.order_id'}}","customer_name":"Test","customer_address":"Dhaka",
                      "customer_city":"Dhaka","customer_phone":"01700000000","customer_email":null,"client_ip":"127.0.0.1",
                      "intent":"sale","transactionStatus":"Initiated"}
-                    """,
+                    """.Replace("__CHECKOUT__", checkoutUrl, StringComparison.Ordinal),
                 ["transformers"] = new JsonArray("response-template"),
             },
         }.ToJsonString());
