@@ -16,6 +16,7 @@ public static class PaymentPages
         // Public and unauthenticated: rate-limited per client IP like the reseller API, since a known order id makes us call the gateway.
         var group = app.MapGroup("/payments").WithTags("Payment gateway callbacks").DisableAntiforgery().RequireRateLimiting("reseller");
         group.MapGet("/shurjopay/return", ShurjoPayReturnAsync);
+        group.MapGet("/shurjopay/cancel", ShurjoPayCancelAsync);
         group.MapMethods("/shurjopay/ipn", [HttpMethods.Get, HttpMethods.Post], ShurjoPayIpnAsync);
         group.MapGet("/securesoftpay/return", SecureSoftPayReturnAsync);
         group.MapGet("/securesoftpay/cancel", SecureSoftPayCancelAsync);
@@ -29,6 +30,16 @@ public static class PaymentPages
             return NotFoundPage();
         }
         var topUp = await gateways.ShurjoPayCallbackAsync(orderId, "return", ct);
+        return topUp is null ? NotFoundPage() : Page(topUp, null);
+    }
+
+    public static async Task<IResult> ShurjoPayCancelAsync([FromQuery(Name = "topup")] string? reference, TopUpGateways gateways, CancellationToken ct)
+    {
+        if (reference is null || reference.Length > 32)
+        {
+            return NotFoundPage();
+        }
+        var topUp = await gateways.ShurjoPayCancelAsync(reference, ct);
         return topUp is null ? NotFoundPage() : Page(topUp, null);
     }
 

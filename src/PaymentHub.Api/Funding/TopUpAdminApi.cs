@@ -124,7 +124,7 @@ public static class TopUpAdminApi
         var publicBase = options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured : $"{http.Request.Scheme}://{http.Request.Host}";
         var result = await gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, WalletApi.ParseGateway(request.Gateway)!.Value,
             request.Amount, new TopUpCustomer(request.CustomerName, request.CustomerPhone, request.CustomerEmail, null, null), request.ReturnUrl,
-            $"admin:{http.User.Identity?.Name ?? "unknown"}", null), publicBase, ct);
+            $"admin:{http.User.Identity?.Name ?? "unknown"}", http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
         return result.Error switch
         {
             TopUpStartError.None => TypedResults.Created($"/admin/v1/topups/{result.TopUp!.Reference}", ToReply(result.TopUp)),

@@ -24,7 +24,7 @@ public sealed class FundingOptions
     public bool WatcherEnabled { get; set; } = true;
 }
 
-public sealed record TopUpCustomer(string? Name, string? Phone, string? Email, string? Address, string? City);
+public sealed record TopUpCustomer(string? Name, string? Phone, string? Email, string? Address, string? City, string? PostCode = null);
 
 public sealed record TopUpStartRequest(
     int ResellerId, string ResellerName, FundingGateway Gateway, decimal Amount, TopUpCustomer Customer, string? ReturnUrl,
@@ -101,14 +101,14 @@ public sealed partial class TopUpGateways(
         var checkout = request.Gateway switch
         {
             FundingGateway.ShurjoPay => await shurjoPay.InitiateAsync(topUp.Reference, topUp.Amount, topUp.Currency,
-                $"{baseUrl}/payments/shurjopay/return", $"{baseUrl}/payments/shurjopay/return",
+                $"{baseUrl}/payments/shurjopay/return", $"{baseUrl}/payments/shurjopay/cancel?topup={topUp.Reference}",
                 new ShurjoPayCustomer(
                     request.Customer.Name ?? request.ResellerName,
                     request.Customer.Phone ?? "01700000000",
                     request.Customer.Email,
                     request.Customer.Address ?? "Bangladesh",
                     request.Customer.City ?? "Dhaka",
-                    "1000",
+                    request.Customer.PostCode ?? "1000",
                     request.ClientIp ?? "127.0.0.1"), ct),
             _ => await secureSoftPay.CheckoutAsync(topUp.Amount, request.Customer.Name ?? request.ResellerName, request.Customer.Email,
                 $"{baseUrl}/payments/securesoftpay/return?topup={topUp.Reference}",
@@ -158,6 +158,22 @@ public sealed partial class TopUpGateways(
             return topUp;
         }
         return await CheckAsync(topUp, source, ct);
+    }
+
+    /// <summary>
+    /// The customer left shurjoPay's page by its cancel button. That proves nothing (the payment may have gone through in
+    /// another tab), so the top-up is verified like a return; our reference finds it whether or not shurjoPay adds its order id.
+    /// </summary>
+    public async Task<TopUp?> ShurjoPayCancelAsync(string reference, CancellationToken ct)
+    {
+        var topUp = await db.TopUps.AsNoTracking()
+            .FirstOrDefaultAsync(t => t.Gateway == FundingGateway.ShurjoPay && t.Reference == reference, ct);
+        if (topUp is null)
+        {
+            LogUnknownCallback(FundingGateway.ShurjoPay, "cancel");
+            return null;
+        }
+        return topUp.Status is TopUpStatus.Completed or TopUpStatus.Rejected ? topUp : await CheckAsync(topUp, "cancel", ct);
     }
 
     /// <summary>The browser's return from SecureSoftPay with a transaction id: claimed once, then verified server-side.</summary>

@@ -63,6 +63,11 @@ public sealed partial class TopUpSettlement(
         {
             return $"The gateway reports {paid:0.00##} paid for a top-up of {Money.Format(topUp.Amount)} {topUp.Currency}.";
         }
+        // shurjoPay settles in BDT or USD, so its answer must name the currency; SecureSoftPay's checkout has no currency at all.
+        if (check.Currency is null && topUp.Gateway == FundingGateway.ShurjoPay)
+        {
+            return "The gateway reported the payment without a currency.";
+        }
         if (check.Currency is { } currency && !string.Equals(currency.Trim(), topUp.Currency, StringComparison.OrdinalIgnoreCase))
         {
             return $"The gateway reports the payment in {currency}, the top-up is in {topUp.Currency}.";

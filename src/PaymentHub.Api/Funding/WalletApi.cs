@@ -82,7 +82,7 @@ public static partial class WalletApi
                 ["allowed_gateway"] = new JsonArray(GatewayCodes.Values.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
             });
         }
-        var (customer, returnUrl, fieldError) = ReadCustomer(form);
+        var (customer, returnUrl, clientIp, fieldError) = ReadCustomer(form);
         if (fieldError is not null)
         {
             return fieldError;
@@ -92,7 +92,7 @@ public static partial class WalletApi
             ? configured
             : $"{http.Request.Scheme}://{http.Request.Host}";
         var result = await deps.Gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, gateway, amount, customer, returnUrl,
-            "reseller", http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
+            "reseller", clientIp ?? http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
         return result.Error switch
         {
             TopUpStartError.None => ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject
@@ -154,36 +154,50 @@ public static partial class WalletApi
         ["completed_at"] = topUp.CompletedAt?.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    public static (TopUpCustomer Customer, string? ReturnUrl, IResult? Error) ReadCustomer(ResellerForm form)
+    /// <summary>
+    /// The optional customer details of add_fund. <c>client_ip</c> is the paying customer's address as the reseller saw it
+    /// (shurjoPay wants the customer's, not the reseller server's).
+    /// </summary>
+    public static (TopUpCustomer Customer, string? ReturnUrl, string? ClientIp, IResult? Error) ReadCustomer(ResellerForm form)
     {
         var name = form["customer_name"];
         var phone = form["customer_phone"];
         var email = form["customer_email"];
         var address = form["customer_address"];
         var city = form["customer_city"];
+        var postCode = form["customer_post_code"];
+        var clientIp = form["client_ip"];
         var returnUrl = form["return_url"];
         IResult Invalid(string field) => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, $"Invalid {field}.", field);
         if (name is { Length: > 100 })
         {
-            return (null!, null, Invalid("customer_name"));
+            return (null!, null, null, Invalid("customer_name"));
         }
         if (phone is not null && !PhonePattern().IsMatch(phone))
         {
-            return (null!, null, Invalid("customer_phone"));
+            return (null!, null, null, Invalid("customer_phone"));
         }
         if (email is not null && (email.Length > 200 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
         {
-            return (null!, null, Invalid("customer_email"));
+            return (null!, null, null, Invalid("customer_email"));
         }
         if (address is { Length: > 200 } || city is { Length: > 100 })
         {
-            return (null!, null, Invalid(address is { Length: > 200 } ? "customer_address" : "customer_city"));
+            return (null!, null, null, Invalid(address is { Length: > 200 } ? "customer_address" : "customer_city"));
         }
         if (returnUrl is not null && !IsSafeReturnUrl(returnUrl))
         {
-            return (null!, null, Invalid("return_url"));
+            return (null!, null, null, Invalid("return_url"));
         }
-        return (new TopUpCustomer(name, phone, email, address, city), returnUrl, null);
+        if (postCode is not null && !PostCodePattern().IsMatch(postCode))
+        {
+            return (null!, null, null, Invalid("customer_post_code"));
+        }
+        if (clientIp is not null && (clientIp.Length > 45 || clientIp.IndexOfAny(['.', ':']) < 0 || !System.Net.IPAddress.TryParse(clientIp, out _)))
+        {
+            return (null!, null, null, Invalid("client_ip"));
+        }
+        return (new TopUpCustomer(name, phone, email, address, city, postCode), returnUrl, clientIp, null);
     }
 
     public static bool IsSafeReturnUrl(string url) =>
@@ -191,4 +205,7 @@ public static partial class WalletApi
 
     [GeneratedRegex(@"^\+?[0-9]{6,15}$", RegexOptions.CultureInvariant)]
     private static partial Regex PhonePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9 -]{3,12}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PostCodePattern();
 }

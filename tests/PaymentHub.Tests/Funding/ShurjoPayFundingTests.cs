@@ -28,7 +28,7 @@ public sealed class ShurjoPayFundingTests
         Assert.Equal(1, await t.SpCallsAsync("secret-pay", $"\"order_id\":\"{topUpId}\""));
         Assert.Equal(1, await t.SpCallsAsync("secret-pay", "\"prefix\":\"sp\",\"token\":\"sp-token-1\",\"store_id\":\"1\""));
         Assert.Equal(1, await t.SpCallsAsync("secret-pay",
-            "\"return_url\":\"https://hub.example.test/payments/shurjopay/return\",\"cancel_url\":\"https://hub.example.test/payments/shurjopay/return\",\"amount\":100"));
+            $"\"return_url\":\"https://hub.example.test/payments/shurjopay/return\",\"cancel_url\":\"https://hub.example.test/payments/shurjopay/cancel?topup={topUpId}\",\"amount\":100"));
         Assert.Equal(1, await t.SpCallsAsync("secret-pay", "\"currency\":\"BDT\",\"customer_name\":\"Rahim Store\""));
         Assert.Equal(0m, await t.Shop.BalanceAsync());
 
@@ -463,6 +463,141 @@ public sealed class ShurjoPayFundingTests
         await t.App.WithDbAsync(db => db.TopUps.Where(x => x.Reference == topUpId)
             .ExecuteUpdateAsync(x => x.SetProperty(p => p.Status, PaymentHub.Funding.TopUpStatus.Pending)));
         Assert.True((await t.App.AdminGetAsync("/admin/v1/ledger/check"))["ok"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task The_customers_details_and_address_reach_secret_pay_and_cancel_comes_back_with_our_reference()
+    {
+        await using var t = await FundingHarness.StartAsync("sp_customer");
+        await t.StubTokenAsync();
+        await t.StubSecretPayAsync();
+        var topUpId = await t.StartTopUpAsync(100m, "shurjopay", ("customer_name", "Karim"), ("customer_phone", "01811111111"),
+            ("customer_email", "karim@example.test"), ("customer_address", "House 4, Road 2"), ("customer_city", "Chattogram"),
+            ("customer_post_code", "4000"), ("client_ip", "103.4.145.2"));
+
+        Assert.Equal(1, await t.SpCallsAsync("secret-pay",
+            $"\"cancel_url\":\"https://hub.example.test/payments/shurjopay/cancel?topup={topUpId}\""));
+        Assert.Equal(1, await t.SpCallsAsync("secret-pay",
+            "\"customer_name\":\"Karim\",\"customer_address\":\"House 4, Road 2\",\"customer_phone\":\"01811111111\",\"customer_city\":\"Chattogram\""));
+        Assert.Equal(1, await t.SpCallsAsync("secret-pay", "\"customer_post_code\":\"4000\",\"client_ip\":\"103.4.145.2\""));
+        Assert.Equal(1, await t.SpCallsAsync("secret-pay", "\"customer_email\":\"karim@example.test\""));
+    }
+
+    [Fact]
+    public async Task The_cancel_page_verifies_and_shows_what_shurjopay_says()
+    {
+        var (t, topUpId) = await StartedAsync("sp_cancel_page");
+        await using var _ = t;
+        await t.StubCheckAsync("verification", topUpId, "1002", message: "Cancel");
+
+        var (status, page) = await t.BrowserGetAsync($"/payments/shurjopay/cancel?topup={topUpId}");
+        Assert.Equal(200, status);
+        Assert.Contains("Payment cancelled", page);
+        Assert.Equal("Cancelled", await t.TopUpStatusAsync(topUpId));
+        Assert.Equal(1, await t.SpCallsAsync("verification"));
+
+        // A paid answer arriving later (the customer paid in another tab) still completes it, once.
+        await t.StubCheckAsync("verification", topUpId, "1000");
+        Assert.Contains("Payment completed", (await t.BrowserGetAsync($"/payments/shurjopay/cancel?topup={topUpId}")).Body);
+        Assert.Equal(100m, await t.Shop.BalanceAsync());
+        Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
+
+        var (unknown, _) = await t.BrowserGetAsync("/payments/shurjopay/cancel?topup=TUNEVERCREATED00");
+        Assert.Equal(404, unknown);
+        Assert.Equal(2, await t.SpCallsAsync("verification"));
+    }
+
+    [Fact]
+    public async Task A_paid_answer_without_a_currency_goes_to_review_without_credit()
+    {
+        var (t, topUpId) = await StartedAsync("sp_no_currency");
+        await using var _ = t;
+        var element = FundingHarness.VerificationElement(FundingHarness.SpOrderId(topUpId), topUpId, "1000", "100.0000");
+        element.Remove("currency");
+        await t.Stub("POST", $"{t.SpBase}/verification", 200, new JsonArray(element));
+
+        Assert.Contains("Payment pending", (await t.BrowserGetAsync(Return(topUpId))).Body);
+        Assert.Equal(0m, await t.Shop.BalanceAsync());
+        var admin = await t.AdminTopUpAsync(topUpId);
+        Assert.Equal("Review", admin["status"]!.GetValue<string>());
+        Assert.Contains("without a currency", admin["review_reason"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("html", 3)]
+    [InlineData("timeout", 3)]
+    [InlineData("reset", 3)]
+    [InlineData("garbage", 1)]
+    public async Task Token_request_failures_fail_the_start_cleanly_and_no_payment_is_opened(string failure, int expectedTokenCalls)
+    {
+        await using var t = await FundingHarness.StartAsync("sp_token_" + failure);
+        await StubFailureAsync(t, "get_token", failure);
+        await t.StubSecretPayAsync();
+
+        var (status, body) = await t.AddFundAsync(100m, "shurjopay");
+        Assert.Equal(502, status);
+        Assert.Equal("The payment gateway could not start the payment. Try again later.", body["error"]!.GetValue<string>());
+        Assert.Equal("Failed", await t.TopUpStatusAsync(body["topup_id"]!.GetValue<string>()));
+        // Asking for a token is safe to repeat: transport failures and 5xx were retried; a readable 200 was not.
+        Assert.Equal(expectedTokenCalls, await t.SpCallsAsync("get_token"));
+        Assert.Equal(0, await t.SpCallsAsync("secret-pay"));
+    }
+
+    [Fact]
+    public async Task A_token_rejected_during_verification_is_renewed_once_and_the_payment_credited()
+    {
+        await using var t = await FundingHarness.StartAsync("sp_verify_reauth");
+        await t.StubTokenAsync("sp-token-old", scenario: "token", newState: "renewed");
+        await t.StubTokenAsync("sp-token-new", scenario: "token", requiredState: "renewed");
+        await t.StubSecretPayAsync("sp-token-old");
+        var topUpId = await t.StartTopUpAsync(100m, "shurjopay");
+        await t.Stub("POST", $"{t.SpBase}/verification", 401, new JsonObject { ["message"] = "Unauthenticated." },
+            headerEquals: ("Authorization", "Bearer sp-token-old"));
+        await t.Stub("POST", $"{t.SpBase}/verification", 200,
+            new JsonArray(FundingHarness.VerificationElement(FundingHarness.SpOrderId(topUpId), topUpId, "1000", "100.0000")),
+            headerEquals: ("Authorization", "Bearer sp-token-new"));
+
+        Assert.Contains("Payment completed", (await t.BrowserGetAsync(Return(topUpId))).Body);
+        Assert.Equal(2, await t.SpCallsAsync("get_token"));
+        Assert.Equal(2, await t.SpCallsAsync("verification"));
+        Assert.Equal(100m, await t.Shop.BalanceAsync());
+    }
+
+    [Fact]
+    public async Task Only_the_misspelt_sp_massage_is_enough_to_tell_the_outcome()
+    {
+        var (t, topUpId) = await StartedAsync("sp_massage");
+        await using var _ = t;
+        var element = FundingHarness.VerificationElement(FundingHarness.SpOrderId(topUpId), topUpId, 1002, "100.0000", message: "Cancelled by customer");
+        element.Remove("sp_message");
+        element.Remove("transaction_status");
+        await t.Stub("POST", $"{t.SpBase}/verification", 200, new JsonArray(element));
+
+        Assert.Contains("Payment cancelled", (await t.BrowserGetAsync(Return(topUpId))).Body);
+        var admin = await t.AdminTopUpAsync(topUpId);
+        Assert.Equal("Cancelled", admin["status"]!.GetValue<string>());
+        Assert.Equal("1002", admin["gateway_code"]!.GetValue<string>());
+        Assert.Equal("Cancelled by customer", admin["gateway_message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_unknown_order_in_an_array_and_an_ipn_posted_as_a_form_are_understood()
+    {
+        var (t, topUpId) = await StartedAsync("sp_ipn_form");
+        await using var _ = t;
+        await t.Stub("POST", $"{t.SpBase}/verification", 200,
+            new JsonArray(new JsonObject { ["sp_code"] = 1011, ["message"] = "Please check your order id" }));
+        Assert.Contains("Payment pending", (await t.BrowserGetAsync(Return(topUpId))).Body);
+        Assert.Equal("Pending", (await t.AdminTopUpAsync(topUpId))["status"]!.GetValue<string>());
+
+        await t.StubCheckAsync("verification", topUpId, "1000");
+        using var client = t.App.CreateClient();
+        using var ipn = await client.PostAsync("/payments/shurjopay/ipn",
+            new FormUrlEncodedContent([new KeyValuePair<string, string>("order_id", FundingHarness.SpOrderId(topUpId))]));
+        Assert.Equal(System.Net.HttpStatusCode.OK, ipn.StatusCode);
+        Assert.Equal("Completed", JsonNode.Parse(await ipn.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        Assert.Equal(100m, await t.Shop.BalanceAsync());
+        Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
     }
 
     private static Task StubFailureAsync(FundingHarness t, string endpoint, string failure) => failure switch

@@ -86,6 +86,9 @@ public sealed class WalletApiTests
         new("ftp return_url", [("amount", "100"), ("gateway", "securesoftpay"), ("return_url", "ftp://shop.example.test/wallet")], "Invalid return_url.", "return_url"),
         new("relative return_url", [("amount", "100"), ("gateway", "securesoftpay"), ("return_url", "/wallet")], "Invalid return_url.", "return_url"),
         new("return_url with credentials", [("amount", "100"), ("gateway", "securesoftpay"), ("return_url", "https://user:pw@shop.example.test/")], "Invalid return_url.", "return_url"),
+        new("client_ip not an address", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "localhost")], "Invalid client_ip.", "client_ip"),
+        new("client_ip a bare number", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "12345")], "Invalid client_ip.", "client_ip"),
+        new("post code with markup", [("amount", "100"), ("gateway", "shurjopay"), ("customer_post_code", "<b>1")], "Invalid customer_post_code.", "customer_post_code"),
     ];
 
     [Fact]
