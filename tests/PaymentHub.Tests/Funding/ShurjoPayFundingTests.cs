@@ -255,6 +255,38 @@ public sealed class ShurjoPayFundingTests
     }
 
     [Fact]
+    public async Task Returns_ipns_and_both_instances_background_jobs_racing_credit_exactly_once()
+    {
+        var watching = new Dictionary<string, string?> { ["Funding:WatcherEnabled"] = "true", ["Funding:PollIntervalMs"] = "20" };
+        var (t, topUpId) = await StartedAsync("sp_race_watch", settings: watching);
+        await using var _ = t;
+        await using var second = await t.StartSecondInstanceAsync(watching);
+        // Both background jobs find the top-up due (first check after 0.2 s) while returns and IPNs arrive on both instances.
+        await t.StubCheckAsync("payment-status", topUpId, "1000", delayMs: 100);
+        // Verification is slower, so the top-up is still open when the jobs' first check falls due.
+        await t.StubCheckAsync("verification", topUpId, "1000", delayMs: 400);
+        await Task.Delay(150);
+
+        var spOrderId = FundingHarness.SpOrderId(topUpId);
+        var calls = Enumerable.Range(0, 12).Select(async i =>
+        {
+            await Task.Delay(i * 15);
+            using var client = (i % 2 == 0 ? t.App : second).CreateClient();
+            using var response = i % 3 == 0
+                ? await client.PostAsync($"/payments/shurjopay/ipn?order_id={spOrderId}", new FormUrlEncodedContent([]))
+                : await client.GetAsync($"/payments/shurjopay/return?order_id={spOrderId}");
+            return (int)response.StatusCode;
+        });
+        Assert.All(await Task.WhenAll(calls), status => Assert.Equal(200, status));
+        await Task.Delay(500);
+
+        Assert.True(await t.SpCallsAsync("payment-status") >= 1, "Neither background job asked payment-status.");
+        Assert.Equal(100m, await t.Shop.BalanceAsync());
+        Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
+        Assert.Equal("Completed", await t.TopUpStatusAsync(topUpId));
+    }
+
+    [Fact]
     public async Task The_token_is_shared_by_concurrent_requests_and_fetched_once()
     {
         await using var t = await FundingHarness.StartAsync("sp_token_shared");
