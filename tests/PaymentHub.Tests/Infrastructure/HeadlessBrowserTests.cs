@@ -31,6 +31,21 @@ public sealed class HeadlessBrowserTests(ITestOutputHelper output)
         await title.WaitForAsync();
         Assert.Contains("PaymentHub", await title.InnerTextAsync(), StringComparison.Ordinal);
 
+        // The Authorize button takes the admin key as a bearer token; the admin endpoints are listed with their padlock.
+        var authorize = page.Locator("button.authorize");
+        await authorize.WaitForAsync();
+        await authorize.ClickAsync();
+        var dialog = page.Locator(".modal-ux");
+        await dialog.WaitForAsync();
+        Assert.Contains("Bearer", await dialog.InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+        await dialog.Locator("input").First.FillAsync(PaymentHubApp.AdminKey);
+        await dialog.Locator("button.modal-btn.auth").First.ClickAsync();
+        Assert.Contains("Logout", await dialog.InnerTextAsync(), StringComparison.Ordinal);
+        await browser.ScreenshotAsync(page, "swagger-ui-authorized", output);
+        await dialog.Locator("button.btn-done").ClickAsync();
+        Assert.True(await page.Locator("span.opblock-summary-path", new() { HasText = "/admin/v1/ledger/check" }).CountAsync() > 0,
+            "The ledger check is not listed in Swagger UI.");
+
         var path = await browser.ScreenshotAsync(page, "swagger-ui", output);
         Assert.True(File.Exists(path), $"No screenshot at {path}");
         var bytes = await File.ReadAllBytesAsync(path);
