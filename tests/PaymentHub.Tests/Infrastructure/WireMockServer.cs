@@ -232,9 +232,12 @@ public sealed class WireMockScope(WireMockServer server, string prefix)
     public string BaseUrl => $"{server.BaseUrl}/{prefix}";
 
     /// <summary>Loads named stub files of a folder with <c>__PREFIX__</c> replaced by this scope's prefix.</summary>
-    public async Task StubAsync(string folder, params string[] names)
+    public Task StubAsync(string folder, params string[] names) => StubAsync(folder, null, names);
+
+    /// <summary>Loads named stub files with <c>__PREFIX__</c> and the given tokens (e.g. <c>__RC__</c>) replaced.</summary>
+    public async Task StubAsync(string folder, IReadOnlyDictionary<string, string>? extraTokens, params string[] names)
     {
-        var tokens = new Dictionary<string, string> { ["__PREFIX__"] = prefix };
+        var tokens = new Dictionary<string, string>(extraTokens ?? new Dictionary<string, string>()) { ["__PREFIX__"] = prefix };
         foreach (var name in names)
         {
             var file = Path.Combine(AppContext.BaseDirectory, folder, name + ".json");
