@@ -116,7 +116,15 @@ public sealed class IakHarness : IAsyncDisposable
         }
         finally
         {
-            await App.DisposeAsync();
+            try
+            {
+                await App.DisposeAsync();
+            }
+            finally
+            {
+                // The gateway is stopped first, so nothing reaches the prefix after its stubs and journal are gone.
+                await Iak.DisposeAsync();
+            }
         }
     }
 }
