@@ -10,7 +10,7 @@ namespace PaymentHub.Tests.Infrastructure;
 /// <summary>
 /// A real WireMock (the standalone jar from the npm package <c>wiremock</c>, run with the machine's java), started once
 /// per test run and stopped when the test process exits. Tests stay isolated by giving every test its own URL prefix
-/// (<see cref="NewScope"/>): stubs and journal counts are all under that prefix.
+/// (<see cref="NewScope"/>): stubs and journal counts are all under that prefix, and disposing the scope removes both.
 /// </summary>
 public sealed class WireMockServer
 {
@@ -62,6 +62,37 @@ public sealed class WireMockServer
     {
         using var response = await _admin.PostAsync("/__admin/reset", null);
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// Deletes every mapping whose request URL (<c>url</c>, <c>urlPath</c>, <c>urlPattern</c> or <c>urlPathPattern</c>) lies
+    /// under <c>/{prefix}/</c>, and every journal entry for such a URL. Mappings have ids (<c>DELETE /__admin/mappings/{id}</c>);
+    /// the journal is pruned by a request pattern (<c>POST /__admin/requests/remove</c>).
+    /// </summary>
+    public async Task RemoveUnderPrefixAsync(string prefix)
+    {
+        var under = "/" + prefix + "/";
+        var mappings = await _admin.GetFromJsonAsync<JsonObject>("/__admin/mappings");
+        foreach (var mapping in mappings?["mappings"]?.AsArray() ?? [])
+        {
+            var request = mapping?["request"]?.AsObject();
+            var urls = new[] { "url", "urlPath", "urlPattern", "urlPathPattern" }
+                .Select(key => request?[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null);
+            if (!urls.Any(url => url is not null && (url.StartsWith(under, StringComparison.Ordinal) || url == under.TrimEnd('/'))))
+            {
+                continue;
+            }
+            using var deleted = await _admin.DeleteAsync($"/__admin/mappings/{mapping!["id"]!.GetValue<string>()}");
+            // 404: already gone (a second cleanup of the same scope).
+            if (!deleted.IsSuccessStatusCode && deleted.StatusCode != HttpStatusCode.NotFound)
+            {
+                throw new InvalidOperationException($"WireMock did not delete a mapping ({(int)deleted.StatusCode}).");
+            }
+        }
+        var pattern = new JsonObject { ["urlPattern"] = $"/\\Q{prefix}\\E([/?].*)?" };
+        using var removed = await _admin.PostAsync("/__admin/requests/remove",
+            new StringContent(pattern.ToJsonString(), Encoding.UTF8, "application/json"));
+        removed.EnsureSuccessStatusCode();
     }
 
     /// <summary>How many requests the journal holds that match a WireMock request pattern (method, url, bodyPatterns…).</summary>
@@ -224,17 +255,24 @@ public sealed class WireMockServer
     }
 }
 
-/// <summary>One test's slice of WireMock: its own URL prefix, used by its stubs and its journal counts.</summary>
-public sealed class WireMockScope(WireMockServer server, string prefix)
+/// <summary>
+/// One test's slice of WireMock: its own URL prefix, used by its stubs and its journal counts. Disposing it deletes
+/// every mapping under the prefix (also those added through <see cref="WireMockServer.AddMappingAsync"/>) and the
+/// prefix's requests from the journal, so that a long run does not pile them up in the shared server.
+/// </summary>
+public sealed class WireMockScope(WireMockServer server, string prefix) : IAsyncDisposable
 {
     public WireMockServer Server => server;
     public string Prefix => prefix;
     public string BaseUrl => $"{server.BaseUrl}/{prefix}";
 
     /// <summary>Loads named stub files of a folder with <c>__PREFIX__</c> replaced by this scope's prefix.</summary>
-    public async Task StubAsync(string folder, params string[] names)
+    public Task StubAsync(string folder, params string[] names) => StubAsync(folder, null, names);
+
+    /// <summary>Loads named stub files with <c>__PREFIX__</c> and the given tokens (e.g. <c>__RC__</c>) replaced.</summary>
+    public async Task StubAsync(string folder, IReadOnlyDictionary<string, string>? extraTokens, params string[] names)
     {
-        var tokens = new Dictionary<string, string> { ["__PREFIX__"] = prefix };
+        var tokens = new Dictionary<string, string>(extraTokens ?? new Dictionary<string, string>()) { ["__PREFIX__"] = prefix };
         foreach (var name in names)
         {
             var file = Path.Combine(AppContext.BaseDirectory, folder, name + ".json");
@@ -244,4 +282,7 @@ public sealed class WireMockScope(WireMockServer server, string prefix)
 
     public Task<int> CountAsync(string path, string? bodyContains = null) =>
         server.CountRequestsAsync("POST", $"/{prefix}{path}", bodyContains);
+
+    /// <summary>Deletes this scope's mappings (and so their scenarios) and its requests from the journal. Safe to call twice.</summary>
+    public ValueTask DisposeAsync() => new(server.RemoveUnderPrefixAsync(prefix));
 }

@@ -37,7 +37,12 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
             case IakOutcome.Failed:
                 return new ConnectorOutcome.Cancelled(inquiry.Message);
             case IakOutcome.Pending or IakOutcome.Unknown:
-                // Nothing was paid yet: asking again is safe.
+                // A pending inquiry (rc 05/39/201) or one without a readable reply: nothing was paid, and checkstatus has
+                // nothing to resolve (it tracks payments; after an inquiry alone it answers status 0, rc 42). So the
+                // inquiry itself is asked again with backoff, and a bill is paid only on a successful one, never on the
+                // tr_id or price of a pending reply. An inquiry that stays pending leaves the order Processing (not
+                // refunded) until the worker flags it after Fulfilment:FlagAfterMinutes; the operator may then cancel it,
+                // which is safe since no payment went out.
                 return Pending(work, "new", $"Inquiry: {inquiry.Message}");
         }
         var data = inquiry.Data!;

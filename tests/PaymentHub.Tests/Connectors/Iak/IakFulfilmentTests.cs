@@ -24,6 +24,17 @@ public sealed class IakFulfilmentTests
     }
 
     [Fact]
+    public async Task A_payment_success_with_an_empty_noref_takes_iaks_tr_id_as_the_token()
+    {
+        await using var t = await IakHarness.StartAsync("empty_noref", "inquiry-success", "pay-success-empty-noref", "checkstatus-success");
+        var final = await t.WaitForFinalAsync(await t.SubmitAsync());
+        Assert.Equal("Success", final["status"]!.GetValue<string>());
+        Assert.Equal("48213377", final["token_number"]!.GetValue<string>());
+        Assert.Equal(IakHarness.Funding - IakHarness.BillTotal, await t.Shop.BalanceAsync());
+        await t.AssertCallsAsync(inquiries: 1, payments: 1, statusChecks: 0);
+    }
+
+    [Fact]
     public async Task Numbers_sent_as_strings_and_an_empty_desc_are_read_the_same()
     {
         await using var t = await IakHarness.StartAsync("strings", "inquiry-success-strings", "pay-success");

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Ledger;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Connectors.Iak;
@@ -49,6 +51,10 @@ public sealed class IakHarness : IAsyncDisposable
         return new IakHarness { App = app, Iak = scope, Shop = shop, ProviderId = providerId, ServiceId = serviceId };
     }
 
+    /// <summary>Adds stub files to this test's prefix, with tokens such as <c>__RC__</c> replaced.</summary>
+    public Task StubAsync(string stub, params (string Token, string Value)[] tokens) =>
+        Iak.StubAsync("Stubs/Iak", tokens.ToDictionary(t => t.Token, t => t.Value), stub);
+
     public async Task<string> SubmitAsync(decimal amount = BillTotal, string meter = "530000000001")
     {
         var (status, body) = await Shop.BillAsync("submit", ("provider_id", Id(ProviderId)), ("service_id", Id(ServiceId)),
@@ -69,6 +75,19 @@ public sealed class IakHarness : IAsyncDisposable
             }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>How many refund journals the order has (the ledger refuses a second one; this shows there is exactly one).</summary>
+    public Task<int> RefundJournalsAsync(string orderNumber) =>
+        App.WithDbAsync(db => db.LedgerJournals.CountAsync(j => j.Kind == JournalKind.BillOrderRefund && j.Reference == orderNumber));
+
+    /// <summary>Asserts the order was cancelled with exactly <paramref name="cancelNote"/> and refunded once, to the last cent.</summary>
+    public async Task AssertCancelledAndRefundedAsync(string orderNumber, JsonNode final, string cancelNote)
+    {
+        Assert.Equal("Cancelled", final["status"]!.GetValue<string>());
+        Assert.Equal(cancelNote, final["cancel_note"]!.GetValue<string>());
+        Assert.Equal(Funding, await Shop.BalanceAsync());
+        Assert.Equal(1, await RefundJournalsAsync(orderNumber));
     }
 
     public Task<int> InquiriesAsync() => Iak.CountAsync(CheckPath, "\"commands\":\"inq-pasca\"");
@@ -97,7 +116,15 @@ public sealed class IakHarness : IAsyncDisposable
         }
         finally
         {
-            await App.DisposeAsync();
+            try
+            {
+                await App.DisposeAsync();
+            }
+            finally
+            {
+                // The gateway is stopped first, so nothing reaches the prefix after its stubs and journal are gone.
+                await Iak.DisposeAsync();
+            }
         }
     }
 }
