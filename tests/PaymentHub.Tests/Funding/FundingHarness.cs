@@ -327,6 +327,7 @@ public sealed class FundingHarness : IAsyncDisposable
         finally
         {
             await App.DisposeAsync();
+            await Mock.DisposeAsync();
         }
     }
 }
