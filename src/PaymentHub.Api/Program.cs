@@ -142,8 +142,9 @@ builder.Services.AddSwaggerGen(options =>
 
 var app = builder.Build();
 
-app.UsePaymentHubErrorHandling();
+// Outermost, so that the line it writes carries the status the client got, after the error handling below set it.
 app.UseMiddleware<RequestLoggingMiddleware>();
+app.UsePaymentHubErrorHandling();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();

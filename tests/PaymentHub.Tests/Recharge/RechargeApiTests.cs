@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
@@ -269,6 +270,9 @@ public sealed class RechargeApiTests() : GatewayTest("recharge_api", new Diction
             }
         }
         Assert.Equal(100m, await shop.BalanceAsync());
+        var line = Assert.Single(await RequestLogLines.WaitForAsync(App, l => RequestLogLines.ResellerId(l) == shop.Id));
+        Assert.Equal("/api/mobile-recharge.php", line["Path"]!.GetValue<string>());
+        Assert.Equal(500, line["StatusCode"]!.GetValue<int>());
     }
 
     private static (int, string) Error((int Status, JsonNode Body) reply) => (reply.Status, reply.Body["error"]!.GetValue<string>());
