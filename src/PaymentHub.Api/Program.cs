@@ -166,8 +166,8 @@ app.MapPaymentPages();
 
 var adminApi = app.MapGroup("/admin/v1")
     .RequireAuthorization(AdminKeyAuthenticationHandler.PolicyName)
-    .AddEndpointFilter<ValidationFilter>()
     .AddEndpointFilter<AuditFilter>()
+    .AddEndpointFilter<ValidationFilter>()
     .ProducesProblem(StatusCodes.Status401Unauthorized);
 adminApi.MapResellerAdminApi();
 adminApi.MapWalletAdminApi();

@@ -165,11 +165,5 @@ public sealed class FulfilmentTests() : GatewayTest("bills_fulfilment")
         Assert.Equal([-50.25m, 150.25m], entries.AsArray().Select(e => e!["amount"]!.GetValue<decimal>()));
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(App.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task<int> ExecuteAsync(string sql) => Sql.ExecuteAsync(App, sql);
 }
