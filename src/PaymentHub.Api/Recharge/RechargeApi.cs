@@ -33,7 +33,7 @@ public static partial class RechargeApi
     public readonly record struct RechargeDependencies(
         ResellerAuthenticator Authenticator, PaymentHubDbContext Db, OrderNumbers OrderNumbers, LedgerService Ledger, HouseAccounts House,
         IdempotencyGate Gate, RechargeSettlement Settlement, IEnumerable<IRechargeConnector> Connectors, IOptions<RechargeOptions> Options,
-        TimeProvider Clock);
+        TimeProvider Clock, ILoggerFactory Loggers);
 
     public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] RechargeDependencies deps, CancellationToken ct)
     {
@@ -136,7 +136,13 @@ public static partial class RechargeApi
             }
         }
 
-        var commission = mobileOperator.CommissionFor(accountType, amount);
+        if (mobileOperator.CommissionFor(accountType, amount) is not { } commission)
+        {
+            // Stored settings that would give the whole amount away (set behind the admin API's back): a configuration
+            // error on our side, refused before any money moves.
+            LogFreeRechargeRefused(deps.Loggers.CreateLogger(typeof(RechargeApi).FullName!), mobileOperator.Code, accountType, Money.Format(amount));
+            return ResellerResults.Error(StatusCodes.Status500InternalServerError, "Transaction failed.");
+        }
         var debit = amount - commission;
         var now = deps.Clock.GetUtcNow().UtcDateTime;
         var orderNumber = deps.OrderNumbers.Next();
@@ -262,23 +268,19 @@ public static partial class RechargeApi
         }
     }
 
-    /// <summary>01XXXXXXXXX, 8801XXXXXXXXX or +8801XXXXXXXXX to the 11-digit form; null when it is not a Bangladeshi mobile number.</summary>
+    /// <summary>01XXXXXXXXX, 8801XXXXXXXXX or +8801XXXXXXXXX to the 11-digit form; null for anything else (+01…, 801…).</summary>
     public static string? NormalisePhone(string text)
     {
-        var digits = text.Trim();
-        if (digits.StartsWith('+'))
-        {
-            digits = digits[1..];
-        }
-        if (digits.Length == 13 && digits.StartsWith("880", StringComparison.Ordinal))
-        {
-            digits = digits[2..];
-        }
-        return MobileNumber().IsMatch(digits) ? digits : null;
+        var match = MobileNumber().Match(text.Trim());
+        return match.Success ? match.Groups["local"].Value : null;
     }
 
-    [GeneratedRegex(@"^01[3-9][0-9]{8}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:\+?88)?(?<local>01[3-9][0-9]{8})$", RegexOptions.CultureInvariant)]
     private static partial Regex MobileNumber();
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Recharge refused: operator {Operator} {AccountType} commission would give away all of {Amount}; fix it with PATCH /admin/v1/operators")]
+    private static partial void LogFreeRechargeRefused(ILogger logger, string @operator, string accountType, string amount);
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Whitespace();
