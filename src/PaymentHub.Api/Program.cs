@@ -142,8 +142,9 @@ builder.Services.AddSwaggerGen(options =>
 
 var app = builder.Build();
 
-app.UsePaymentHubErrorHandling();
+// Outermost, so that the line it writes carries the status the client got, after the error handling below set it.
 app.UseMiddleware<RequestLoggingMiddleware>();
+app.UsePaymentHubErrorHandling();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -165,8 +166,8 @@ app.MapPaymentPages();
 
 var adminApi = app.MapGroup("/admin/v1")
     .RequireAuthorization(AdminKeyAuthenticationHandler.PolicyName)
-    .AddEndpointFilter<ValidationFilter>()
     .AddEndpointFilter<AuditFilter>()
+    .AddEndpointFilter<ValidationFilter>()
     .ProducesProblem(StatusCodes.Status401Unauthorized);
 adminApi.MapResellerAdminApi();
 adminApi.MapWalletAdminApi();

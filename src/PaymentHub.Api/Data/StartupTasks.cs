@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Admin;
 using PaymentHub.Demo;
+using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 using PaymentHub.Resellers;
 
@@ -31,12 +32,13 @@ public static partial class StartupTasks
 
         await services.GetRequiredService<HouseAccounts>().EnsureCreatedAsync(db, clock, ct);
         services.GetRequiredService<CredentialHasher>().Initialize(await LoadCredentialKeyAsync(db, app.Configuration, ct));
-        await EnsureAdminKeyAsync(db, app.Configuration, clock, logger, ct);
+        var console = OperatorConsole.From(services);
+        await EnsureAdminKeyAsync(db, app.Configuration, clock, console, logger, ct);
 
         var seedDemo = app.Configuration.GetValue<bool?>("Demo:Seed") ?? app.Environment.IsDevelopment();
         if (seedDemo)
         {
-            await services.GetRequiredService<DemoSeeder>().SeedAsync(ct);
+            await services.GetRequiredService<DemoSeeder>().SeedAsync(console, ct);
         }
     }
 
@@ -66,7 +68,7 @@ public static partial class StartupTasks
     }
 
     private static async Task EnsureAdminKeyAsync(
-        PaymentHubDbContext db, IConfiguration configuration, TimeProvider clock, ILogger logger, CancellationToken ct)
+        PaymentHubDbContext db, IConfiguration configuration, TimeProvider clock, OperatorConsole console, ILogger logger, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var bootstrapKey = configuration["Admin:BootstrapKey"];
@@ -89,13 +91,10 @@ public static partial class StartupTasks
         await SaveIgnoringRaceAsync(db, ct);
         LogAdminKeyCreated(logger);
         // Printed once to the console only, never through the logger, so it never reaches a log sink.
-        Console.WriteLine();
-        Console.WriteLine("==================================================================");
-        Console.WriteLine(" PaymentHub: first start. Your admin key (shown only this once):");
-        Console.WriteLine($"   {key}");
-        Console.WriteLine(" Use it as 'Authorization: Bearer <key>' on /admin/v1 and in /swagger.");
-        Console.WriteLine("==================================================================");
-        Console.WriteLine();
+        console.Show(
+            " PaymentHub: first start. Your admin key (shown only this once):",
+            $"   {key}",
+            " Use it as 'Authorization: Bearer <key>' on /admin/v1 and in /swagger.");
     }
 
     private static async Task SaveIgnoringRaceAsync(PaymentHubDbContext db, CancellationToken ct)

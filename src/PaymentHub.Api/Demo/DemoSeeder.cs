@@ -1,7 +1,9 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Catalog;
 using PaymentHub.Connectors;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 using PaymentHub.Resellers;
 
@@ -37,7 +39,7 @@ public sealed partial class DemoSeeder(
         (6, "Palli Bidyut Postpaid", "breb-postpaid.png", "sms_account_number,bill_month,contact_number", 5m, 2m),
     ];
 
-    public async Task SeedAsync(CancellationToken ct)
+    public async Task SeedAsync(OperatorConsole console, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (!await db.Providers.AnyAsync(ct))
@@ -71,12 +73,9 @@ public sealed partial class DemoSeeder(
             LogCatalogueSeeded(logger, Providers.Length, Services.Length);
         }
 
-        // Demo recharges go to the sandbox, so the seed's curl examples complete on the run command.
-        await db.MobileOperators.Where(o => o.Connector == ConnectorNames.Manual)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.Connector, ConnectorNames.Sandbox), ct);
-
         if (await db.Resellers.AnyAsync(r => r.Name == DemoResellerName, ct))
         {
+            // Seeded before: what the operator has changed since (an operator's connector, say) stays as they left it.
             return;
         }
         var wallet = new LedgerAccount { Code = $"wallet:{Guid.NewGuid():N}", Kind = LedgerAccountKind.ResellerWallet, CreatedAt = now };
@@ -91,6 +90,10 @@ public sealed partial class DemoSeeder(
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             await db.SaveChangesAsync(ct);
+            // Demo recharges go to the sandbox, so the seed's curl examples complete on the run command. Only on this
+            // first seeding: an operator later set back to 'manual' is not switched again on the next start.
+            await db.MobileOperators.Where(o => o.Connector == ConnectorNames.Manual)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.Connector, ConnectorNames.Sandbox), ct);
             await ledger.PostAsync(JournalKind.OperatorCredit, $"demo-opening:{reseller.Id}", "Demo opening balance",
                 [new Posting(wallet.Id, DemoOpeningBalance), new Posting(house[LedgerAccountKind.OperatorFunding], -DemoOpeningBalance)], ct);
             await db.SaveChangesAsync(ct);
@@ -99,13 +102,10 @@ public sealed partial class DemoSeeder(
 
         LogResellerSeeded(logger, reseller.Id);
         // Printed once to the console only, never through the logger.
-        Console.WriteLine();
-        Console.WriteLine("==================================================================");
-        Console.WriteLine($" Demo reseller created (balance {DemoOpeningBalance:0.00} BDT). Shown only this once:");
-        Console.WriteLine($"   api_key    = {apiKey}");
-        Console.WriteLine($"   api_secret = {apiSecret}");
-        Console.WriteLine("==================================================================");
-        Console.WriteLine();
+        console.Show(
+            string.Create(CultureInfo.InvariantCulture, $" Demo reseller created (balance {DemoOpeningBalance:0.00} BDT). Shown only this once:"),
+            $"   api_key    = {apiKey}",
+            $"   api_secret = {apiSecret}");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo catalogue seeded: {Providers} providers, {Services} services")]

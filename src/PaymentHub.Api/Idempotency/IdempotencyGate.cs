@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,7 @@ public sealed record IdempotencyDecision(IdempotencyVerdict Verdict, Idempotency
 /// Reseller-scoped idempotency keys (form field <c>request_id</c> or header <c>Idempotency-Key</c>).
 /// Runs inside the caller's transaction; the record is saved with the order it answers for.
 /// </summary>
-public sealed class IdempotencyGate(PaymentHubDbContext db, TimeProvider clock)
+public sealed partial class IdempotencyGate(PaymentHubDbContext db, TimeProvider clock, ILogger<IdempotencyGate> logger)
 {
     public const int MaxKeyLength = 100;
 
@@ -111,6 +112,38 @@ public sealed class IdempotencyGate(PaymentHubDbContext db, TimeProvider clock)
             ? new IdempotencyDecision(IdempotencyVerdict.InFlight).ToResult()
             : decision.ToResult();
     }
+
+    /// <summary>
+    /// A record saved with its order but never answered, and older than any request may run: the request that wrote it
+    /// died after its commit (an exception, a crash, a lost database). Its money moved, so a retry must report that order
+    /// rather than answer 409 for ever, and must not charge again.
+    /// </summary>
+    public bool IsAbandoned(IdempotencyDecision decision, TimeSpan requestLifetime) =>
+        decision is { Verdict: IdempotencyVerdict.InFlight, Record: { ResponseStatus: null, OrderNumber: not null } record }
+        && record.CreatedAt < clock.GetUtcNow().UtcDateTime - requestLifetime;
+
+    /// <summary>
+    /// Stores the answer for a key, once: a record that already has one keeps it. False (and logged) when it could not be
+    /// stored; the caller still answers, and a retry then finds the record unanswered (see <see cref="IsAbandoned"/>).
+    /// </summary>
+    public async Task<bool> TryAnswerAsync(int resellerId, string scope, string key, int status, string body)
+    {
+        try
+        {
+            await db.IdempotencyRecords
+                .Where(r => r.ResellerId == resellerId && r.Scope == scope && r.Key == key && r.ResponseStatus == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ResponseStatus, status).SetProperty(r => r.ResponseBody, body), CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException)
+        {
+            LogAnswerNotStored(logger, ex, resellerId, scope);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The answer for an idempotency key of reseller {ResellerId} ({Scope}) could not be stored")]
+    private static partial void LogAnswerNotStored(ILogger logger, Exception ex, int resellerId, string scope);
 
     public IdempotencyRecord Record(int resellerId, string scope, string key, string requestHash,
         int? responseStatus, string? responseBody, string? orderNumber)

@@ -1,4 +1,8 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using PaymentHub.Admin;
+using PaymentHub.Data;
 
 namespace PaymentHub.Infrastructure;
 
@@ -23,6 +27,7 @@ public static partial class ErrorHandling
             {
                 LogUnhandled(logger, error, context.Request.Method, context.Request.Path.Value ?? "/");
             }
+            await AuditFailedAdminCallAsync(context, status, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint, logger);
             if (context.Request.Path.StartsWithSegments("/api"))
             {
                 // Each seed spells its 500 row its own way: "Transaction failed" (bills), "Transaction failed." (recharge).
@@ -46,6 +51,28 @@ public static partial class ErrorHandling
             await Results.Problem(statusCode: context.Response.StatusCode).ExecuteAsync(context);
         });
     }
+
+    /// <summary>An admin call that threw, or whose body could not be read, is audited with the status it is answered with.</summary>
+    private static async Task AuditFailedAdminCallAsync(HttpContext context, int status, Endpoint? endpoint, ILogger logger)
+    {
+        if (!AdminAudit.IsPending(context))
+        {
+            return;
+        }
+        var services = context.RequestServices;
+        try
+        {
+            await AdminAudit.WriteAsync(context, services.GetRequiredService<PaymentHubDbContext>(), services.GetRequiredService<TimeProvider>(), status, endpoint);
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException)
+        {
+            // The failure may be the database itself: the caller still gets its answer, and the log says what is missing.
+            LogAuditFailed(logger, ex, context.Request.Method, context.Request.Path.Value ?? "/", status);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit entry for {Method} {Path} ({StatusCode}) could not be written")]
+    private static partial void LogAuditFailed(ILogger logger, Exception ex, string method, string path, int statusCode);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception? ex, string method, string path);

@@ -13,17 +13,22 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var completed = false;
         try
         {
             await next(context);
+            completed = true;
         }
         finally
         {
+            // Registered before the error handling, so a failure is already answered (and its status set) when we get
+            // here. Should an exception still escape, the server answers 500 unless the response had started.
+            var status = completed || context.Response.HasStarted ? context.Response.StatusCode : StatusCodes.Status500InternalServerError;
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var resellerId = context.Items.TryGetValue(ResellerAuthenticator.ResellerIdItem, out var id) ? id as int? : null;
             var action = context.Request.Query["action"].ToString();
             LogRequest(logger, context.Request.Method, context.Request.Path.Value ?? "/", action.Length is > 0 and <= 40 ? action : null,
-                context.Response.StatusCode, Math.Round(elapsed, 1), resellerId, context.User.FindFirstValue(ClaimTypes.Name));
+                status, Math.Round(elapsed, 1), resellerId, context.User.FindFirstValue(ClaimTypes.Name));
         }
     }
 

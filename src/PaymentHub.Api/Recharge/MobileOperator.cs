@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Recharge;
 
@@ -34,17 +35,44 @@ public sealed class MobileOperator
     public (decimal Min, decimal Max) Limits(string accountType) =>
         accountType == AccountTypes.Postpaid ? (PostpaidMin, PostpaidMax) : (PrepaidMin, PrepaidMax);
 
-    public decimal CommissionFor(string accountType, decimal amount)
+    /// <summary>
+    /// The reseller's rebate on a recharge of <paramref name="amount"/>, or null when these settings would give all of it
+    /// (or more) away: a recharge is never free, whatever is stored.
+    /// </summary>
+    public decimal? CommissionFor(string accountType, decimal amount)
     {
-        var (type, value) = accountType == AccountTypes.Postpaid
-            ? (PostpaidCommissionType, PostpaidCommission)
-            : (PrepaidCommissionType, PrepaidCommission);
+        var (type, value) = Commission(accountType);
         var commission = type == CommissionType.Percent
             ? decimal.Round(amount * value / 100m, 2, MidpointRounding.ToZero)
             : value;
-        // A commission can never exceed what is recharged.
-        return Math.Min(commission, amount);
+        return commission < amount ? commission : null;
     }
+
+    /// <summary>
+    /// Why these settings could make a recharge free, or null when they cannot: a fixed commission must stay below the
+    /// account type's minimum amount, a percentage below 100.
+    /// </summary>
+    public string? CommissionProblem()
+    {
+        foreach (var accountType in new[] { AccountTypes.Prepaid, AccountTypes.Postpaid })
+        {
+            var (type, value) = Commission(accountType);
+            var (min, _) = Limits(accountType);
+            if (type == CommissionType.Fixed && value >= min)
+            {
+                return $"The {accountType} fixed commission ({Money.Format(value)}) must be below the {accountType} minimum amount ({Money.Format(min)}).";
+            }
+            if (type == CommissionType.Percent && value >= 100m)
+            {
+                return $"The {accountType} percentage commission must be below 100.";
+            }
+        }
+        return null;
+    }
+
+    private (CommissionType Type, decimal Value) Commission(string accountType) => accountType == AccountTypes.Postpaid
+        ? (PostpaidCommissionType, PostpaidCommission)
+        : (PrepaidCommissionType, PrepaidCommission);
 }
 
 public static class AccountTypes

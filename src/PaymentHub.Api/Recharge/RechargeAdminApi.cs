@@ -20,6 +20,14 @@ public sealed record RewardLevelRequest(string Name, decimal MinLifetimePoints);
 public sealed record CashbackOfferRequest(
     string Name, string? OperatorCode, decimal MinAmount, string Type, decimal Value, decimal? MaxCashback, DateTime ValidFrom, DateTime ValidUntil,
     int MaxPerResellerPerDay, bool? Active);
+public sealed record CashbackOfferReply(
+    int Id, string Name, string? OperatorCode, decimal MinAmount, string Type, decimal Value, decimal? MaxCashback, DateTime ValidFrom,
+    DateTime ValidUntil, int MaxPerResellerPerDay, bool IsActive, DateTime CreatedAt)
+{
+    public static CashbackOfferReply From(CashbackOffer o) => new(o.Id, o.Name, o.OperatorCode, o.MinAmount, EnumNames.Lower(o.Type), o.Value,
+        o.MaxCashback, o.ValidFrom, o.ValidUntil, o.MaxPerResellerPerDay, o.IsActive, o.CreatedAt);
+}
+
 public sealed record CompleteRechargeRequest(string OperatorTransactionId);
 public sealed record FailRechargeRequest(string Reason);
 
@@ -41,8 +49,8 @@ public sealed class UpdateOperatorRequestValidator : AbstractValidator<UpdateOpe
         RuleFor(r => r.PostpaidMax).GreaterThan(0m).LessThanOrEqualTo(Money.Ceiling).Must(a => a is null || Money.HasAtMostTwoDecimals(a.Value));
         RuleFor(r => r.PrepaidCommission).GreaterThanOrEqualTo(0m).Must(a => a is null || Money.HasAtMostTwoDecimals(a.Value));
         RuleFor(r => r.PostpaidCommission).GreaterThanOrEqualTo(0m).Must(a => a is null || Money.HasAtMostTwoDecimals(a.Value));
-        RuleFor(r => r.PrepaidCommissionType).Must(t => t is null || Enum.TryParse<CommissionType>(t, true, out _)).WithMessage("Use 'percent' or 'fixed'.");
-        RuleFor(r => r.PostpaidCommissionType).Must(t => t is null || Enum.TryParse<CommissionType>(t, true, out _)).WithMessage("Use 'percent' or 'fixed'.");
+        RuleFor(r => r.PrepaidCommissionType).Must(t => t is null || EnumNames.IsName<CommissionType>(t)).WithMessage("Use 'percent' or 'fixed'.");
+        RuleFor(r => r.PostpaidCommissionType).Must(t => t is null || EnumNames.IsName<CommissionType>(t)).WithMessage("Use 'percent' or 'fixed'.");
         RuleFor(r => r.Connector).NotEmpty().MaximumLength(32).When(r => r.Connector is not null);
     }
 }
@@ -67,7 +75,7 @@ public sealed class CashbackOfferRequestValidator : AbstractValidator<CashbackOf
     {
         RuleFor(r => r.Name).NotEmpty().MaximumLength(100);
         RuleFor(r => r.MinAmount).GreaterThanOrEqualTo(0m).Must(Money.HasAtMostTwoDecimals);
-        RuleFor(r => r.Type).Must(t => Enum.TryParse<CashbackType>(t, true, out _)).WithMessage("Use 'fixed' or 'percent'.");
+        RuleFor(r => r.Type).Must(EnumNames.IsName<CashbackType>).WithMessage("Use 'fixed' or 'percent'.");
         RuleFor(r => r.Value).GreaterThan(0m).Must(Money.HasAtMostTwoDecimals);
         RuleFor(r => r.Value).LessThanOrEqualTo(100m).When(r => string.Equals(r.Type, "percent", StringComparison.OrdinalIgnoreCase));
         RuleFor(r => r.MaxCashback).GreaterThan(0m).When(r => r.MaxCashback is not null);
@@ -104,8 +112,7 @@ public static class RechargeAdminApi
 
         var offers = admin.MapGroup("/cashback-offers").WithTags("Mobile recharge");
         offers.MapPost("/", CreateOfferAsync);
-        offers.MapGet("/", async (PaymentHubDbContext db, CancellationToken ct) =>
-            TypedResults.Ok(await db.CashbackOffers.AsNoTracking().OrderBy(o => o.Id).ToListAsync(ct)));
+        offers.MapGet("/", ListOffersAsync);
         offers.MapPut("/{id:int}", UpdateOfferAsync);
         offers.MapDelete("/{id:int}", DeactivateOfferAsync).WithDescription("Deactivates the offer; grants already paid stay in the ledger.");
 
@@ -138,18 +145,19 @@ public static class RechargeAdminApi
         op.PrepaidMax = request.PrepaidMax ?? op.PrepaidMax;
         op.PostpaidMin = request.PostpaidMin ?? op.PostpaidMin;
         op.PostpaidMax = request.PostpaidMax ?? op.PostpaidMax;
-        op.PrepaidCommissionType = request.PrepaidCommissionType is null ? op.PrepaidCommissionType : Enum.Parse<CommissionType>(request.PrepaidCommissionType, true);
+        op.PrepaidCommissionType = EnumNames.TryParse<CommissionType>(request.PrepaidCommissionType, out var prepaidType) ? prepaidType : op.PrepaidCommissionType;
         op.PrepaidCommission = request.PrepaidCommission ?? op.PrepaidCommission;
-        op.PostpaidCommissionType = request.PostpaidCommissionType is null ? op.PostpaidCommissionType : Enum.Parse<CommissionType>(request.PostpaidCommissionType, true);
+        op.PostpaidCommissionType = EnumNames.TryParse<CommissionType>(request.PostpaidCommissionType, out var postpaidType) ? postpaidType : op.PostpaidCommissionType;
         op.PostpaidCommission = request.PostpaidCommission ?? op.PostpaidCommission;
         op.Connector = request.Connector ?? op.Connector;
         op.IsActive = request.Active ?? op.IsActive;
-        if (op.PrepaidMax < op.PrepaidMin || op.PostpaidMax < op.PostpaidMin
-            || (op.PrepaidCommissionType == CommissionType.Percent && op.PrepaidCommission > 100m)
-            || (op.PostpaidCommissionType == CommissionType.Percent && op.PostpaidCommission > 100m))
+        var problem = op.PrepaidMax < op.PrepaidMin || op.PostpaidMax < op.PostpaidMin
+            ? "Maximums must not be below minimums."
+            : op.CommissionProblem();
+        if (problem is not null)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Inconsistent operator settings",
-                detail: "Maximums must not be below minimums and a percentage commission is at most 100.");
+            // Nothing is saved: the tracked changes die with this request's context.
+            return TypedResults.Problem(statusCode: 400, title: "Inconsistent operator settings", detail: problem);
         }
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(ToReply(op));
@@ -176,25 +184,52 @@ public static class RechargeAdminApi
         return TypedResults.Ok(level);
     }
 
-    public static async Task<Created<CashbackOffer>> CreateOfferAsync(CashbackOfferRequest request, PaymentHubDbContext db, TimeProvider clock, CancellationToken ct)
+    public static async Task<Results<Created<CashbackOfferReply>, ProblemHttpResult>> CreateOfferAsync(
+        CashbackOfferRequest request, PaymentHubDbContext db, TimeProvider clock, CancellationToken ct)
     {
+        if (await UnknownOperatorAsync(request, db, ct) is { } unknown)
+        {
+            return unknown;
+        }
         var offer = new CashbackOffer { Name = request.Name, CreatedAt = clock.GetUtcNow().UtcDateTime };
         Apply(offer, request);
         db.CashbackOffers.Add(offer);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/admin/v1/cashback-offers/{offer.Id}", offer);
+        return TypedResults.Created($"/admin/v1/cashback-offers/{offer.Id}", CashbackOfferReply.From(offer));
     }
 
-    public static async Task<Results<Ok<CashbackOffer>, ProblemHttpResult>> UpdateOfferAsync(int id, CashbackOfferRequest request, PaymentHubDbContext db, CancellationToken ct)
+    public static async Task<Ok<List<CashbackOfferReply>>> ListOffersAsync(PaymentHubDbContext db, CancellationToken ct) =>
+        TypedResults.Ok((await db.CashbackOffers.AsNoTracking().OrderBy(o => o.Id).ToListAsync(ct)).Select(CashbackOfferReply.From).ToList());
+
+    public static async Task<Results<Ok<CashbackOfferReply>, ProblemHttpResult>> UpdateOfferAsync(
+        int id, CashbackOfferRequest request, PaymentHubDbContext db, CancellationToken ct)
     {
         var offer = await db.CashbackOffers.FirstOrDefaultAsync(o => o.Id == id, ct);
         if (offer is null)
         {
             return TypedResults.Problem(statusCode: 404, title: "Offer not found");
         }
+        if (await UnknownOperatorAsync(request, db, ct) is { } unknown)
+        {
+            return unknown;
+        }
         Apply(offer, request);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(offer);
+        return TypedResults.Ok(CashbackOfferReply.From(offer));
+    }
+
+    /// <summary>An offer names an operator by its code exactly as stored (GP, GP ST, …), or none for every operator.</summary>
+    private static async Task<ProblemHttpResult?> UnknownOperatorAsync(CashbackOfferRequest request, PaymentHubDbContext db, CancellationToken ct)
+    {
+        if (request.OperatorCode is null)
+        {
+            return null;
+        }
+        var codes = await db.MobileOperators.AsNoTracking().OrderBy(o => o.SortOrder).Select(o => o.Code).ToListAsync(ct);
+        return codes.Contains(request.OperatorCode)
+            ? null
+            : TypedResults.Problem(statusCode: 400, title: "Unknown operator",
+                detail: $"operator_code must be one of {string.Join(", ", codes)}, or null for every operator.");
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeactivateOfferAsync(int id, PaymentHubDbContext db, CancellationToken ct) =>
@@ -202,12 +237,17 @@ public static class RechargeAdminApi
             ? TypedResults.NoContent()
             : TypedResults.Problem(statusCode: 404, title: "Offer not found");
 
-    public static async Task<Ok<List<RechargeAdminReply>>> ListRechargesAsync(
+    public static async Task<Results<Ok<List<RechargeAdminReply>>, ProblemHttpResult>> ListRechargesAsync(
         PaymentHubDbContext db, CancellationToken ct, string? status = null, int? reseller_id = null, bool? flagged = null, string? phone = null, int limit = 100)
     {
         var query = db.RechargeOrders.AsNoTracking();
-        if (status is not null && Enum.TryParse<RechargeStatus>(status, true, out var parsed))
+        if (status is not null)
         {
+            if (!EnumNames.TryParse<RechargeStatus>(status, out var parsed))
+            {
+                return TypedResults.Problem(statusCode: 400, title: "Invalid status",
+                    detail: $"Use {string.Join(", ", Enum.GetNames<RechargeStatus>())}.");
+            }
             query = query.Where(o => o.Status == parsed);
         }
         if (reseller_id is not null)
@@ -258,7 +298,7 @@ public static class RechargeAdminApi
         offer.Name = request.Name.Trim();
         offer.OperatorCode = request.OperatorCode;
         offer.MinAmount = request.MinAmount;
-        offer.Type = Enum.Parse<CashbackType>(request.Type, true);
+        offer.Type = EnumNames.TryParse<CashbackType>(request.Type, out var type) ? type : offer.Type;
         offer.Value = request.Value;
         offer.MaxCashback = request.MaxCashback;
         offer.ValidFrom = request.ValidFrom.ToUniversalTime();
@@ -268,6 +308,6 @@ public static class RechargeAdminApi
     }
 
     private static OperatorReply ToReply(MobileOperator o) => new(o.Code, o.Name, o.PrefixList, o.PrepaidMin, o.PrepaidMax, o.PostpaidMin, o.PostpaidMax,
-        o.PrepaidCommissionType.ToString().ToLowerInvariant(), o.PrepaidCommission, o.PostpaidCommissionType.ToString().ToLowerInvariant(),
+        EnumNames.Lower(o.PrepaidCommissionType), o.PrepaidCommission, EnumNames.Lower(o.PostpaidCommissionType),
         o.PostpaidCommission, o.Connector, o.IsActive);
 }

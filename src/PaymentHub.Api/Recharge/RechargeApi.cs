@@ -33,7 +33,7 @@ public static partial class RechargeApi
     public readonly record struct RechargeDependencies(
         ResellerAuthenticator Authenticator, PaymentHubDbContext Db, OrderNumbers OrderNumbers, LedgerService Ledger, HouseAccounts House,
         IdempotencyGate Gate, RechargeSettlement Settlement, IEnumerable<IRechargeConnector> Connectors, IOptions<RechargeOptions> Options,
-        TimeProvider Clock);
+        TimeProvider Clock, ILoggerFactory Loggers);
 
     public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] RechargeDependencies deps, CancellationToken ct)
     {
@@ -136,7 +136,13 @@ public static partial class RechargeApi
             }
         }
 
-        var commission = mobileOperator.CommissionFor(accountType, amount);
+        if (mobileOperator.CommissionFor(accountType, amount) is not { } commission)
+        {
+            // Stored settings that would give the whole amount away (set behind the admin API's back): a configuration
+            // error on our side, refused before any money moves.
+            LogFreeRechargeRefused(deps.Loggers.CreateLogger(typeof(RechargeApi).FullName!), mobileOperator.Code, accountType, Money.Format(amount));
+            return ResellerResults.Error(StatusCodes.Status500InternalServerError, "Transaction failed.");
+        }
         var debit = amount - commission;
         var now = deps.Clock.GetUtcNow().UtcDateTime;
         var orderNumber = deps.OrderNumbers.Next();
@@ -148,6 +154,12 @@ public static partial class RechargeApi
             if (requestId is not null)
             {
                 var decision = await deps.Gate.EnterAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
+                if (deps.Gate.IsAbandoned(decision, TimeSpan.FromSeconds(deps.Options.Value.ResolveAfterSeconds)))
+                {
+                    // Nothing was written in this transaction: end it before answering from the committed order.
+                    await tx.RollbackAsync(ct);
+                    return await AnswerAbandonedAsync(decision.Record!, reseller, deps, ct);
+                }
                 if (decision.Verdict != IdempotencyVerdict.Proceed)
                 {
                     return decision.ToResult();
@@ -208,19 +220,40 @@ public static partial class RechargeApi
             }
         }
 
-        if (connector is not null)
+        // From here on the money has moved: the outcome is recorded whatever happens to the caller's connection, and
+        // the reseller is told about the order whatever fails, never "Transaction failed", which would invite a second
+        // recharge under a new request_id.
+        JsonObject reply;
+        try
         {
-            // From here on the money has moved: the outcome is recorded whatever happens to the caller's connection.
-            await SendAsync(connector, order, deps, CancellationToken.None);
+            if (connector is not null)
+            {
+                await SendAsync(connector, order, deps, CancellationToken.None);
+            }
+            var final = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == order.Id, CancellationToken.None);
+            reply = RechargeReplies.For(final, reseller.Name);
         }
-
-        var final = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == order.Id, CancellationToken.None);
-        var reply = RechargeReplies.For(final, reseller.Name);
+        catch (Exception ex)
+        {
+            // The order stays Processing as committed: the reconciler resolves it by status query once ResolveAfterSeconds
+            // have passed (or an operator does, for a manual one). It is neither resent nor refunded blindly.
+            LogLeftProcessing(deps.Loggers.CreateLogger(typeof(RechargeApi).FullName!), ex, order.OrderNumber);
+            reply = RechargeReplies.For(order, reseller.Name);
+        }
         if (requestId is not null)
         {
-            await db.IdempotencyRecords.Where(r => r.ResellerId == reseller.Id && r.Scope == IdempotencyScope && r.Key == requestId)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ResponseStatus, 200).SetProperty(r => r.ResponseBody, reply.ToJsonString()), CancellationToken.None);
+            await deps.Gate.TryAnswerAsync(reseller.Id, IdempotencyScope, requestId, StatusCodes.Status200OK, reply.ToJsonString());
         }
+        return ResellerResults.Reply(StatusCodes.Status200OK, reply);
+    }
+
+    /// <summary>A retry of a request that died after its debit committed: the existing order, as it stands now, is the answer.</summary>
+    private static async Task<IResult> AnswerAbandonedAsync(IdempotencyRecord record, AuthenticatedReseller reseller, RechargeDependencies deps, CancellationToken ct)
+    {
+        var order = await deps.Db.RechargeOrders.AsNoTracking()
+            .SingleAsync(o => o.OrderNumber == record.OrderNumber && o.ResellerId == reseller.Id, ct);
+        var reply = RechargeReplies.For(order, reseller.Name);
+        await deps.Gate.TryAnswerAsync(reseller.Id, IdempotencyScope, record.Key, StatusCodes.Status200OK, reply.ToJsonString());
         return ResellerResults.Reply(StatusCodes.Status200OK, reply);
     }
 
@@ -262,23 +295,23 @@ public static partial class RechargeApi
         }
     }
 
-    /// <summary>01XXXXXXXXX, 8801XXXXXXXXX or +8801XXXXXXXXX to the 11-digit form; null when it is not a Bangladeshi mobile number.</summary>
+    /// <summary>01XXXXXXXXX, 8801XXXXXXXXX or +8801XXXXXXXXX to the 11-digit form; null for anything else (+01…, 801…).</summary>
     public static string? NormalisePhone(string text)
     {
-        var digits = text.Trim();
-        if (digits.StartsWith('+'))
-        {
-            digits = digits[1..];
-        }
-        if (digits.Length == 13 && digits.StartsWith("880", StringComparison.Ordinal))
-        {
-            digits = digits[2..];
-        }
-        return MobileNumber().IsMatch(digits) ? digits : null;
+        var match = MobileNumber().Match(text.Trim());
+        return match.Success ? match.Groups["local"].Value : null;
     }
 
-    [GeneratedRegex(@"^01[3-9][0-9]{8}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:\+?88)?(?<local>01[3-9][0-9]{8})$", RegexOptions.CultureInvariant)]
     private static partial Regex MobileNumber();
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Recharge {OrderNumber} is debited but sending or settling it failed; it stays Processing for the status query")]
+    private static partial void LogLeftProcessing(ILogger logger, Exception ex, string orderNumber);
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Recharge refused: operator {Operator} {AccountType} commission would give away all of {Amount}; fix it with PATCH /admin/v1/operators")]
+    private static partial void LogFreeRechargeRefused(ILogger logger, string @operator, string accountType, string amount);
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Whitespace();

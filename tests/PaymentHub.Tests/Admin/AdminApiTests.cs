@@ -117,19 +117,52 @@ public sealed class AdminApiTests() : GatewayTest("admin_api")
     {
         var shop = await App.CreateResellerAsync(500m, "Logged Shop");
         var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Logged Power");
-        await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()), ("amount", "20"), ("meter_number", "1"));
-        await (shop with { ApiSecret = "phs_wrong-secret-attempt" }).BillAsync("provider_check");
-        await App.AdminPostAsync("/admin/v1/admin-keys", new { name = "log-check" }, 201);
-        await Task.Delay(500);
+        var (submitStatus, submitted) = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
+            ("amount", "20"), ("meter_number", "1"));
+        Assert.Equal(200, submitStatus);
+        var orderNumber = submitted["order_number"]!.GetValue<string>();
+        var requests = 1;
+        JsonNode order;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        do
+        {
+            await Task.Delay(200);
+            order = (await shop.BillAsync("status_check", ("order_number", orderNumber))).Body;
+            requests++;
+        }
+        while (order["status"]!.GetValue<string>() == "Processing" && DateTime.UtcNow < deadline);
+        Assert.Equal("Success", order["status"]!.GetValue<string>());
+        var token = order["token_number"]!.GetValue<string>();
+        Assert.Equal(24, token.Length);
+
+        var (refusedStatus, _) = await (shop with { ApiSecret = "phs_wrong-secret-attempt" }).BillAsync("provider_check");
+        Assert.Equal(401, refusedStatus);
+        var newAdminKey = (await App.AdminPostAsync("/admin/v1/admin-keys", new { name = "log-check" }, 201))["key"]!.GetValue<string>();
+
+        // One line per request of this reseller: method, path, action, status, elapsed and the reseller's id.
+        var lines = await RequestLogLines.WaitForAsync(App, l => RequestLogLines.ResellerId(l) == shop.Id, requests);
+        Assert.Equal(requests, lines.Count);
+        Assert.All(lines, line =>
+        {
+            Assert.Equal("POST", line["Method"]!.GetValue<string>());
+            Assert.Equal("/api/bill-payment.php", line["Path"]!.GetValue<string>());
+            Assert.Equal(200, line["StatusCode"]!.GetValue<int>());
+            Assert.InRange(line["ElapsedMs"]!.GetValue<double>(), 0d, 60_000d);
+        });
+        Assert.Equal(["submit", .. Enumerable.Repeat("status_check", requests - 1)], lines.Select(l => l["Action"]!.GetValue<string>()));
+        var refused = Assert.Single(await RequestLogLines.WaitForAsync(App,
+            l => l["StatusCode"]!.GetValue<int>() == 401 && l["Path"]!.GetValue<string>() == "/api/bill-payment.php"));
+        Assert.Null(RequestLogLines.ResellerId(refused));
+        Assert.Equal("provider_check", refused["Action"]!.GetValue<string>());
+        var keyLine = Assert.Single(await RequestLogLines.WaitForAsync(App,
+            l => l["Path"]!.GetValue<string>() == "/admin/v1/admin-keys" && l["Method"]!.GetValue<string>() == "POST"));
+        Assert.Equal(201, keyLine["StatusCode"]!.GetValue<int>());
+        Assert.Equal("bootstrap", keyLine["Admin"]!.GetValue<string>());
 
         var log = App.ReadLog();
-        Assert.Contains($"\"ResellerId\":{shop.Id}", log);
-        Assert.Contains("\"Path\":\"/api/bill-payment.php\"", log);
-        Assert.Contains("\"StatusCode\":401", log);
-        Assert.Contains("\"ElapsedMs\":", log);
-        Assert.DoesNotContain(shop.ApiSecret, log);
-        Assert.DoesNotContain("phs_wrong-secret-attempt", log);
-        Assert.DoesNotContain(PaymentHubApp.AdminKey, log);
-        Assert.DoesNotContain("pha_", log);
+        foreach (var secret in new[] { shop.ApiSecret, "phs_wrong-secret-attempt", PaymentHubApp.AdminKey, newAdminKey, token })
+        {
+            Assert.DoesNotContain(secret, log);
+        }
     }
 }

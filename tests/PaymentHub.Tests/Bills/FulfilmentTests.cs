@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PaymentHub.Ledger;
+using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Bills;
@@ -126,6 +127,10 @@ public sealed class FulfilmentTests() : GatewayTest("bills_fulfilment")
             await ExecuteAsync("ALTER TABLE bill_orders_unavailable RENAME TO bill_orders");
         }
         Assert.Equal(1_000m, await shop.BalanceAsync());
+        // The request line says what the client got: 500, not the 200 the response held while the handler threw.
+        var line = Assert.Single(await RequestLogLines.WaitForAsync(App, l => RequestLogLines.ResellerId(l) == shop.Id));
+        Assert.Equal("submit", line["Action"]!.GetValue<string>());
+        Assert.Equal(500, line["StatusCode"]!.GetValue<int>());
     }
 
     [Fact]
@@ -160,11 +165,5 @@ public sealed class FulfilmentTests() : GatewayTest("bills_fulfilment")
         Assert.Equal([-50.25m, 150.25m], entries.AsArray().Select(e => e!["amount"]!.GetValue<decimal>()));
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(App.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task<int> ExecuteAsync(string sql) => Sql.ExecuteAsync(App, sql);
 }

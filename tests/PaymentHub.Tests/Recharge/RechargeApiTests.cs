@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
@@ -108,6 +109,68 @@ public sealed class RechargeApiTests() : GatewayTest("recharge_api", new Diction
         var (status, body) = await Recharge(shop, phone, "20", "RB");
         Assert.Equal(200, status);
         Assert.Equal("01812345678", body["phone"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("+01812345678")]
+    [InlineData("+1812345678")]
+    [InlineData("1812345678")]
+    [InlineData("801812345678")]
+    [InlineData("+88801812345678")]
+    [InlineData("008801812345678")]
+    [InlineData("018 1234 5678")]
+    public async Task Numbers_in_any_other_form_are_refused_with_the_seed_error(string phone)
+    {
+        var shop = await App.CreateResellerAsync(100m);
+        Assert.Equal((422, "Invalid operator number for this recharge."), Error(await Recharge(shop, phone, "20", "RB")));
+        Assert.Equal(100m, await shop.BalanceAsync());
+        Assert.Equal(0, await App.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.ResellerId == shop.Id)));
+    }
+
+    [Theory]
+    [InlineData("Fixed", "50")]
+    [InlineData("Fixed", "20")]
+    [InlineData("Percent", "100")]
+    public async Task Stored_commission_settings_that_would_make_a_recharge_free_are_refused_before_money_moves(string type, string value)
+    {
+        // Settings the admin API refuses, written behind its back: the recharge must still never be free.
+        var shop = await App.CreateResellerAsync(100m);
+        await Sql.ExecuteAsync(App, $"UPDATE mobile_operators SET prepaid_commission_type = '{type}', prepaid_commission = {value} WHERE code = 'GP ST'");
+        try
+        {
+            Assert.Equal((500, "Transaction failed."), Error(await Recharge(shop, "01312345678", "20", "GP ST")));
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(App, "UPDATE mobile_operators SET prepaid_commission_type = 'Percent', prepaid_commission = 1 WHERE code = 'GP ST'");
+        }
+        Assert.Equal(100m, await shop.BalanceAsync());
+        Assert.Equal(0, await App.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.ResellerId == shop.Id)));
+        Assert.Contains("would give away all of", App.ReadLog());
+    }
+
+    [Fact]
+    public async Task The_idempotency_key_header_replays_a_recharge_and_charges_once()
+    {
+        var shop = await App.CreateResellerAsync(100m);
+        Task<(int Status, JsonNode Body)> WithHeader(string key, params (string, string)[] extra) => shop.PostFormAsync("/api/mobile-recharge.php",
+            [("phone", "01812345678"), ("amount", "20"), ("operator", "RB"), .. extra], request => request.Headers.Add("Idempotency-Key", key));
+
+        var first = await WithHeader("hdr-1");
+        Assert.Equal(200, first.Status);
+        Assert.Equal("Success", first.Body["status"]!.GetValue<string>());
+        var again = await WithHeader("hdr-1");
+        Assert.Equal(first.Body.ToJsonString(), again.Body.ToJsonString());
+        var sameInForm = await Recharge(shop, "01812345678", "20", "RB", requestId: "hdr-1");
+        Assert.Equal(first.Body.ToJsonString(), sameInForm.Body.ToJsonString());
+        var both = await WithHeader("hdr-1", ("request_id", "hdr-1"));
+        Assert.Equal(first.Body.ToJsonString(), both.Body.ToJsonString());
+        Assert.Equal((422, "request_id and the Idempotency-Key header differ."), Error(await WithHeader("hdr-1", ("request_id", "hdr-2"))));
+        Assert.Equal(422, (await WithHeader("hdr-1", ("account_type", "postpaid"))).Status);
+        Assert.Equal(80.20m, await shop.BalanceAsync());
+        Assert.Equal(1, await App.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.ResellerId == shop.Id)));
+        var byKey = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("request_id", "hdr-1")])).Body;
+        Assert.Equal(first.Body["order_number"]!.GetValue<string>(), byKey["order_number"]!.GetValue<string>());
     }
 
     [Fact]
@@ -269,6 +332,9 @@ public sealed class RechargeApiTests() : GatewayTest("recharge_api", new Diction
             }
         }
         Assert.Equal(100m, await shop.BalanceAsync());
+        var line = Assert.Single(await RequestLogLines.WaitForAsync(App, l => RequestLogLines.ResellerId(l) == shop.Id));
+        Assert.Equal("/api/mobile-recharge.php", line["Path"]!.GetValue<string>());
+        Assert.Equal(500, line["StatusCode"]!.GetValue<int>());
     }
 
     private static (int, string) Error((int Status, JsonNode Body) reply) => (reply.Status, reply.Body["error"]!.GetValue<string>());

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
@@ -97,13 +98,7 @@ public sealed class RewardsTests() : GatewayTest("recharge_rewards")
         Assert.False(await App.WithDbAsync(db => db.ResellerRewardAccounts.AnyAsync(a => a.ResellerId == shop.Id)));
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(App.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task<int> ExecuteAsync(string sql) => Sql.ExecuteAsync(App, sql);
 
     [Fact]
     public async Task Offers_are_validated()

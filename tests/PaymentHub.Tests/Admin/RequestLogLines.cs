@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using PaymentHub.Tests.Infrastructure;
+
+namespace PaymentHub.Tests.Admin;
+
+/// <summary>The request lines of a test gateway's JSON-lines log file (one per request, written by RequestLoggingMiddleware).</summary>
+public static class RequestLogLines
+{
+    private const string Source = "PaymentHub.Infrastructure.RequestLoggingMiddleware";
+
+    /// <summary>The <c>Properties</c> of every request line written so far.</summary>
+    public static List<JsonObject> Read(PaymentHubApp app) =>
+        app.ReadLog().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => JsonNode.Parse(line)!["Properties"]!.AsObject())
+            .Where(p => p["SourceContext"]?.GetValue<string>() == Source)
+            .ToList();
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> request lines match (a line is written as the request ends, which can be a moment
+    /// after the client has read the reply), then returns the matching lines; fails with the lines seen otherwise.
+    /// </summary>
+    public static async Task<List<JsonObject>> WaitForAsync(PaymentHubApp app, Func<JsonObject, bool> match, int count = 1)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var lines = Read(app).Where(match).ToList();
+            if (lines.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return lines.Count >= count
+                    ? lines
+                    : throw new Xunit.Sdk.XunitException($"Expected {count} matching request lines, found {lines.Count}: "
+                                                         + string.Join("\n", lines.Select(l => l.ToJsonString())));
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public static int? ResellerId(JsonObject line) => line["ResellerId"]?.GetValue<int>();
+}
