@@ -7,4 +7,5 @@ public static class ConnectorNames
     public const string Iak = "iak";
     public const string ShurjoPay = "shurjopay";
     public const string SecureSoftPay = "securesoftpay";
+    public const string Nurr = "nurr";
 }

@@ -59,20 +59,21 @@ public sealed partial class RechargeReconciler(
 
     private async Task ResolveAsync(PaymentHubDbContext db, RechargeSettlement settlement, RechargeOrder order, CancellationToken ct)
     {
-        RechargeOutcome outcome;
         if (!_connectors.TryGetValue(order.Connector, out var connector) || !connector.CanCheckStatus)
         {
-            outcome = new RechargeOutcome.Unknown("No status query for this connector; an operator must resolve it.");
-            await FlagAsync(db, order, "Outcome unknown and the connector cannot query status.", ct);
+            await FlagAsync(db, order, "Outcome unknown and the connector cannot query status; an operator must resolve it.", ct);
             return;
         }
+        RechargeOutcome outcome;
         try
         {
             outcome = await connector.CheckAsync(
                 new RechargeWork(order.OrderNumber, order.Phone, order.OperatorCode, order.AccountType, order.Amount, order.CreatedAt), ct);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // A connector should classify its own failures; whatever escapes still leaves the recharge open, never refunded.
+            LogCheckFailed(logger, ex, order.OrderNumber, order.Connector);
             outcome = new RechargeOutcome.Unknown($"Status query failed: {ex.GetType().Name}");
         }
 
@@ -98,6 +99,10 @@ public sealed partial class RechargeReconciler(
                         .SetProperty(o => o.UpdatedAt, now)
                         .SetProperty(o => o.LeaseOwner, (string?)null)
                         .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), ct);
+                if (overdue && order.FlaggedAt is null)
+                {
+                    LogFlagged(logger, order.OrderNumber, "Unresolved past the flag age: " + note);
+                }
                 break;
         }
     }
@@ -118,6 +123,9 @@ public sealed partial class RechargeReconciler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recharge reconciliation loop failed; retrying")]
     private static partial void LogLoopFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Status query of recharge {OrderNumber} on {Connector} threw; it stays Processing")]
+    private static partial void LogCheckFailed(ILogger logger, Exception ex, string orderNumber, string connector);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recharge {OrderNumber} flagged for the operator: {Reason}")]
     private static partial void LogFlagged(ILogger logger, string orderNumber, string reason);

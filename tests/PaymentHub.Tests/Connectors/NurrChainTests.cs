@@ -1,17 +1,13 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
-using PaymentHub.Connectors.Nurr;
+using PaymentHub.Tests.Connectors.Nurr;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Connectors;
 
-/// <summary>
-/// Two PaymentHub instances chained: "downstream" routes to "upstream" through the nurr connector, over the upstream's
-/// real HTTP pipeline. Each keeps its own ledger; both must balance.
-/// </summary>
+/// <summary>Two PaymentHub instances chained through the nurr connector (<see cref="NurrChain"/>).</summary>
 public sealed class NurrChainTests : IAsyncLifetime
 {
+    private NurrChain _chain = null!;
     private PaymentHubApp _upstream = null!;
     private PaymentHubApp _downstream = null!;
     private TestReseller _hubAccount = null!;
@@ -20,40 +16,12 @@ public sealed class NurrChainTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _upstream = await PaymentHubApp.StartAsync("nurr_upstream");
-        using (var admin = _upstream.Admin())
-        {
-            foreach (var code in new[] { "GP", "BL" })
-            {
-                await admin.PatchAsync($"/admin/v1/operators/{code}", JsonContent.Create(new { connector = "sandbox" }));
-            }
-        }
-        (_upstreamProvider, _upstreamService) = await _upstream.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number,bill_month");
-        _hubAccount = await _upstream.CreateResellerAsync(1_000m, "Downstream Hub");
-
-        var upstreamHandler = _upstream.Server.CreateHandler();
-        _downstream = await PaymentHubApp.StartAsync("nurr_downstream", new Dictionary<string, string?>
-        {
-            ["Connectors:Nurr:BaseUrl"] = "http://upstream.test/",
-            ["Connectors:Nurr:ApiKey"] = _hubAccount.ApiKey,
-            ["Connectors:Nurr:ApiSecret"] = _hubAccount.ApiSecret,
-            ["Recharge:ResolveAfterSeconds"] = "2",
-        }, services => services.AddHttpClient(NurrClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => upstreamHandler));
-        using var downstreamAdmin = _downstream.Admin();
-        foreach (var code in new[] { "GP", "BL" })
-        {
-            var patched = await downstreamAdmin.PatchAsync($"/admin/v1/operators/{code}", JsonContent.Create(new { connector = "nurr" }));
-            Assert.Equal(200, (int)patched.StatusCode);
-        }
+        _chain = await NurrChain.StartAsync("nurr");
+        (_upstream, _downstream, _hubAccount) = (_chain.Upstream, _chain.Downstream, _chain.HubAccount);
+        (_upstreamProvider, _upstreamService) = (_chain.UpstreamProvider, _chain.UpstreamService);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _downstream.AssertLedgerOkAsync();
-        await _upstream.AssertLedgerOkAsync();
-        await _downstream.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _chain.DisposeAsync();
 
     [Fact]
     public async Task A_recharge_is_forwarded_and_both_ledgers_move()

@@ -138,16 +138,7 @@ public static class IakRegistration
                                && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.ApiKey)),
                 "Connectors:Iak needs an absolute http(s) BaseUrl, a Username and an ApiKey.")
             .ValidateOnStart();
-        services.AddOptions<UpstreamResilienceOptions>(ConnectorNames.Iak).BindConfiguration(IakOptions.Section);
-        services.AddKeyedSingleton(ConnectorNames.Iak, (sp, _) => new UpstreamResilience(
-            sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(ConnectorNames.Iak), sp.GetRequiredService<TimeProvider>()));
-        // The singleton connector keeps its typed client for good, so the handler is never rotated by the factory;
-        // pooled connections are recycled instead, which keeps DNS changes visible.
-        services.AddHttpClient<IakClient>((sp, client) => client.Timeout = TimeSpan.FromSeconds(
-                sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(ConnectorNames.Iak).TimeoutSeconds + 5))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(ConnectorNames.Iak)));
+        services.AddUpstreamHttpClient(ConnectorNames.Iak, IakOptions.Section, nameof(IakClient)).AddTypedClient<IakClient>();
         services.AddSingleton<IakBillConnector>();
         services.AddSingleton<IBillConnector>(sp => sp.GetRequiredService<IakBillConnector>());
         return services;

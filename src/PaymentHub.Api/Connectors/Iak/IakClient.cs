@@ -111,19 +111,9 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
         request.Options.Set(UpstreamResilience.SafeToRepeat, safeToRepeat);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            JsonElement? root = null;
-            try
-            {
-                using var document = JsonDocument.Parse(text);
-                root = document.RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                // HTML error pages, truncated bodies, empty replies: classified below as "no readable reply".
-            }
-            return (response.StatusCode, root, null);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            // HTML error pages, truncated, empty or unreadable bodies give null: classified as "no readable reply".
+            return (response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, "IAK " + command, ct), null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

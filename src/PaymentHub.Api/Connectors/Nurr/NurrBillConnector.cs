@@ -6,11 +6,12 @@ namespace PaymentHub.Connectors.Nurr;
 /// <summary>
 /// Routes bill orders to a nurr-compatible hub: <c>action=submit</c> once (our order number as request_id), then
 /// <c>action=status_check</c> until final. The service's connector_product_code is the upstream's
-/// "provider_id:service_id".
+/// "provider_id:service_id". An error reply to a status query never cancels: the order waits, and the worker flags it
+/// for the operator once it is older than <c>Fulfilment:FlagAfterMinutes</c>.
 /// </summary>
 public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOptionalConnector
 {
-    public string Name => NurrRechargeConnector.ConnectorName;
+    public string Name => ConnectorNames.Nurr;
 
     public bool IsEnabled => client.IsConfigured;
 
@@ -48,25 +49,28 @@ public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOpti
         {
             NurrReplyKind.Refused => new ConnectorOutcome.Cancelled($"Upstream refused: {reply.Error}"),
             NurrReplyKind.Answer => new ConnectorOutcome.Pending(TimeSpan.FromSeconds(1), "submitted", null, reply.Text("order_number")),
+            // Nothing left (connection refused, circuit open): the submit may be made again later.
+            NurrReplyKind.NotSent => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), "new", reply.Error),
             _ => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), "submitting", reply.Error),
         };
     }
 
+    /// <summary>Asks about a submitted (or possibly submitted) order; only a readable final answer about it settles it.</summary>
     private async Task<ConnectorOutcome> FollowAsync(BillOrderWork work, CancellationToken ct)
     {
         var query = work.UpstreamRef is { } upstreamOrder
             ? new KeyValuePair<string, string>("order_number", upstreamOrder)
             : new KeyValuePair<string, string>("request_id", work.OrderNumber);
         var reply = await client.PostAsync("api/bill-payment.php?action=status_check", [query], ct);
-        if (reply.Kind != NurrReplyKind.Answer)
+        var status = NurrOrderStatus.Read(reply, work.Amount, ("order_number", work.UpstreamRef));
+        var upstreamRef = status.AboutThisOrder ? reply.Text("order_number") : null;
+        return status.State switch
         {
-            return new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), work.Stage!, reply.Error);
-        }
-        return reply.Text("status") switch
-        {
-            "Success" => new ConnectorOutcome.Succeeded(reply.Text("token_number") ?? reply.Text("order_number") ?? "unknown", reply.Text("order_number")),
-            "Cancelled" => new ConnectorOutcome.Cancelled(reply.Text("cancel_note") ?? "Cancelled by the upstream."),
-            _ => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), "submitted", "Upstream still processing", reply.Text("order_number")),
+            NurrOrderState.Succeeded => new ConnectorOutcome.Succeeded(reply.Text("token_number") ?? upstreamRef ?? "unknown", upstreamRef),
+            NurrOrderState.Failed => new ConnectorOutcome.Cancelled(reply.Text("cancel_note") ?? reply.Text("failure_reason") ?? "Cancelled by the upstream."),
+            // A readable answer about the order proves the upstream has it; anything else leaves the stage as it was.
+            _ => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), status.AboutThisOrder ? "submitted" : work.Stage!,
+                status.Note, upstreamRef),
         };
     }
 }

@@ -1,101 +1,160 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using PaymentHub.Connectors.Resilience;
+using PaymentHub.Fulfilment;
+using PaymentHub.Recharge;
 
 namespace PaymentHub.Connectors.Nurr;
 
 public sealed class NurrOptions
 {
+    public const string Section = "Connectors:Nurr";
+
     public string? BaseUrl { get; set; }
     public string? ApiKey { get; set; }
     public string? ApiSecret { get; set; }
-    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Whether an unknown recharge outcome is resolved by <c>mobile-recharge.php?action=status_check</c>. nurr.top documents
+    /// no such query (another PaymentHub answers it); when false, such a recharge waits for the operator.
+    /// </summary>
+    public bool RechargeStatusCheck { get; set; } = true;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(BaseUrl) && !string.IsNullOrWhiteSpace(ApiKey) && !string.IsNullOrWhiteSpace(ApiSecret);
 }
 
-/// <summary>How an upstream reply is to be read: a definite answer, or an outcome we cannot know.</summary>
+/// <summary>How an upstream reply is to be read, before anyone asks what it says about an order.</summary>
 public enum NurrReplyKind
 {
+    /// <summary>HTTP 200 with a JSON object.</summary>
     Answer,
+
+    /// <summary>
+    /// A 4xx with an <c>{"error": …}</c> body: the upstream refused this request. A refused submit was not carried out;
+    /// a refused status query says nothing at all about the order.
+    /// </summary>
     Refused,
+
+    /// <summary>Nothing left this side: every attempt found the connection refused, or the circuit was open.</summary>
+    NotSent,
+
+    /// <summary>Anything else (timeouts, resets, 5xx, 408/409/429, HTML, malformed or unreadable bodies): nobody knows.</summary>
     Unknown,
 }
 
 public sealed record NurrReply(NurrReplyKind Kind, int HttpStatus, JsonElement Body, string? Error)
 {
-    public string? Text(string name) =>
-        Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
+    /// <summary>A string or number field of an <see cref="NurrReplyKind.Answer"/>; null otherwise.</summary>
+    public string? Text(string name) => JsonFields.Text(Body, name);
 }
 
 /// <summary>
-/// Typed client for an upstream that speaks nurr's API (nurr.top itself, or another PaymentHub). Every reply is
-/// untrusted: HTML, malformed JSON, 5xx and timeouts all become <see cref="NurrReplyKind.Unknown"/>, never an exception.
+/// Client for an upstream that speaks nurr's API (nurr.top itself, or another PaymentHub), behind the upstream's
+/// resilience pipeline (<c>Connectors:Nurr</c>): status queries and catalogue lookups are retried, a submit is resent
+/// only when the connection was refused. Every reply is untrusted; none becomes an exception.
 /// </summary>
-public sealed class NurrClient(IHttpClientFactory httpClients, IOptions<NurrOptions> options)
+public sealed partial class NurrClient(IHttpClientFactory httpClients, IOptions<NurrOptions> options, ILogger<NurrClient> logger)
 {
-    public const string HttpClientName = "nurr";
+    public const string HttpClientName = ConnectorNames.Nurr;
+    private static readonly HashSet<string> SafeActions = ["status_check", "provider_check", "service_check"];
     private readonly NurrOptions _options = options.Value;
 
     public bool IsConfigured => _options.IsConfigured;
 
-    public Task<NurrReply> PostAsync(string pathAndQuery, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken ct)
+    public bool RechargeStatusCheck => _options.RechargeStatusCheck;
+
+    /// <summary>Sends a request; only <c>action=status_check</c>, <c>provider_check</c> and <c>service_check</c> count as safe to repeat.</summary>
+    public async Task<NurrReply> PostAsync(string pathAndQuery, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken ct)
     {
+        var action = ActionOf(pathAndQuery);
         var form = new List<KeyValuePair<string, string>> { new("api_key", _options.ApiKey!), new("api_secret", _options.ApiSecret!) };
         form.AddRange(fields);
-        return SendAsync(pathAndQuery, form, ct);
-    }
-
-    private async Task<NurrReply> SendAsync(string pathAndQuery, List<KeyValuePair<string, string>> form, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
-        HttpResponseMessage response;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(_options.BaseUrl!.TrimEnd('/') + "/"), pathAndQuery.TrimStart('/')))
+        {
+            Content = new FormUrlEncodedContent(form),
+        };
+        request.Options.Set(UpstreamResilience.SafeToRepeat, SafeActions.Contains(action));
         try
         {
-            var uri = new Uri(new Uri(_options.BaseUrl!.TrimEnd('/') + "/"), pathAndQuery.TrimStart('/'));
-            var http = httpClients.CreateClient(HttpClientName);
-            response = await http.PostAsync(uri, new FormUrlEncodedContent(form), timeout.Token);
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            var body = await UpstreamReplies.ReadJsonAsync(response, logger, "nurr " + action, ct);
+            var reply = Classify((int)response.StatusCode, body);
+            LogReply(action, reply.HttpStatus, reply.Kind, reply.Error);
+            return reply;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return new NurrReply(NurrReplyKind.Unknown, 0, default, $"{ex.GetType().Name} talking to the upstream");
+            throw;
         }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException
+                                       or TimeoutRejectedException or BrokenCircuitException)
+        {
+            var notSent = ex is BrokenCircuitException || ex is HttpRequestException http && UpstreamResilience.IsConnectionRefused(http);
+            LogTransportFailure(action, ex.GetType().Name, notSent);
+            return new NurrReply(notSent ? NurrReplyKind.NotSent : NurrReplyKind.Unknown, 0, default,
+                notSent ? $"The upstream could not be reached ({ex.GetType().Name}); nothing was sent." : $"No reply from the upstream ({ex.GetType().Name}).");
+        }
+    }
 
-        using (response)
+    internal static NurrReply Classify(int status, JsonElement? body)
+    {
+        if (body is not { } root)
         {
-            string text;
-            try
-            {
-                text = await response.Content.ReadAsStringAsync(timeout.Token);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
-            {
-                return new NurrReply(NurrReplyKind.Unknown, (int)response.StatusCode, default, "The upstream's reply was cut off");
-            }
-            JsonElement body;
-            try
-            {
-                body = JsonDocument.Parse(text).RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                return new NurrReply(NurrReplyKind.Unknown, (int)response.StatusCode, default, $"Upstream answered HTTP {(int)response.StatusCode} without JSON");
-            }
-            var status = (int)response.StatusCode;
-            var error = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String
-                ? e.GetString()
-                : null;
-            var kind = status switch
-            {
-                200 when body.ValueKind == JsonValueKind.Object => NurrReplyKind.Answer,
-                // 409: the upstream is still working on this request id; 404 for a status query may just mean "not yet".
-                409 or 404 or 408 or 429 => NurrReplyKind.Unknown,
-                >= 400 and < 500 when error is not null => NurrReplyKind.Refused,
-                _ => NurrReplyKind.Unknown,
-            };
-            return new NurrReply(kind, status, body, error ?? (kind == NurrReplyKind.Unknown ? $"Upstream answered HTTP {status}" : null));
+            return new NurrReply(NurrReplyKind.Unknown, status, default, $"Upstream answered HTTP {status} without readable JSON");
         }
+        var error = JsonFields.Text(root, "error");
+        var kind = status switch
+        {
+            200 when root.ValueKind == JsonValueKind.Object => NurrReplyKind.Answer,
+            // 408/429: not handled yet; 409: the upstream is still working on this request id.
+            408 or 409 or 429 => NurrReplyKind.Unknown,
+            >= 400 and < 500 when error is not null => NurrReplyKind.Refused,
+            _ => NurrReplyKind.Unknown,
+        };
+        var note = kind switch
+        {
+            NurrReplyKind.Answer => null,
+            NurrReplyKind.Refused => error,
+            _ => error is null ? $"Upstream answered HTTP {status}" : $"Upstream answered HTTP {status}: {error}",
+        };
+        return new NurrReply(kind, status, root, note);
+    }
+
+    private static string ActionOf(string pathAndQuery)
+    {
+        var query = pathAndQuery.IndexOf('?', StringComparison.Ordinal) is var at and >= 0 ? pathAndQuery[(at + 1)..] : "";
+        var action = query.Split('&').Select(p => p.Split('=', 2)).FirstOrDefault(p => p[0] == "action");
+        return action is [_, var value] ? Uri.UnescapeDataString(value) : "submit";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "nurr {Action}: HTTP {Status}, {Kind} {Error}")]
+    private partial void LogReply(string action, int status, NurrReplyKind kind, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "nurr {Action}: no reply ({Failure}); nothing sent: {NotSent}")]
+    private partial void LogTransportFailure(string action, string failure, bool notSent);
+}
+
+public static class NurrRegistration
+{
+    /// <summary>
+    /// The nurr connector for recharges and bills, behind its own resilience pipeline (<c>Connectors:Nurr:TimeoutSeconds</c>,
+    /// <c>AttemptTimeoutSeconds</c>, <c>MaxRetries</c>, breaker settings…). An attempt may take 20 s by default: a nurr
+    /// recharge is answered synchronously, after the hub has asked its own operator.
+    /// </summary>
+    public static IServiceCollection AddNurrConnector(this IServiceCollection services)
+    {
+        services.AddOptions<NurrOptions>().BindConfiguration(NurrOptions.Section)
+            .Validate(o => string.IsNullOrWhiteSpace(o.BaseUrl)
+                           || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                "Connectors:Nurr:BaseUrl must be an absolute http(s) URL.")
+            .ValidateOnStart();
+        services.AddOptions<UpstreamResilienceOptions>(ConnectorNames.Nurr).Configure(o => o.AttemptTimeoutSeconds = 20);
+        services.AddUpstreamHttpClient(ConnectorNames.Nurr, NurrOptions.Section, NurrClient.HttpClientName);
+        services.AddSingleton<NurrClient>();
+        services.AddSingleton<IRechargeConnector, NurrRechargeConnector>();
+        services.AddSingleton<IBillConnector, NurrBillConnector>();
+        return services;
     }
 }

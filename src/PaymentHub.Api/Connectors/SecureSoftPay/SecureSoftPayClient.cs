@@ -174,9 +174,8 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
         request.Options.Set(UpstreamResilience.SafeToRepeat, safeToRepeat);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            return (response.StatusCode, JsonFields.TryParse(text), null);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            return (response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, "SecureSoftPay " + path, ct), null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

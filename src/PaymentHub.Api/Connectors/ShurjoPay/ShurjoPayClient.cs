@@ -211,9 +211,8 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
         request.Options.Set(UpstreamResilience.SafeToRepeat, safeToRepeat);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            return (response.StatusCode, JsonFields.TryParse(text));
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            return (response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, "shurjoPay " + endpoint, ct));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

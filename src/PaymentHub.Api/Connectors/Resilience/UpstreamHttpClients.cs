@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace PaymentHub.Connectors.Resilience;
+
+public static class UpstreamHttpClients
+{
+    /// <summary>
+    /// The HTTP client <paramref name="clientName"/> of one upstream behind its own resilience pipeline and circuit breaker
+    /// (settings bound from <paramref name="section"/>, e.g. <c>Connectors:Iak</c>). The client's handler is never rotated
+    /// by the factory, so the breaker's state lasts; pooled connections are recycled instead, which keeps DNS changes visible.
+    /// </summary>
+    public static IHttpClientBuilder AddUpstreamHttpClient(this IServiceCollection services, string upstream, string section, string clientName)
+    {
+        services.AddOptions<UpstreamResilienceOptions>(upstream).BindConfiguration(section);
+        services.AddKeyedSingleton(upstream, (sp, _) => new UpstreamResilience(Options(sp, upstream), sp.GetRequiredService<TimeProvider>()));
+        return services.AddHttpClient(clientName, (sp, client) => client.Timeout = TimeSpan.FromSeconds(Options(sp, upstream).TimeoutSeconds + 5))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(upstream)));
+    }
+
+    private static UpstreamResilienceOptions Options(IServiceProvider sp, string upstream) =>
+        sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(upstream);
+}
