@@ -40,15 +40,8 @@ public static class FundingServices
     /// </summary>
     private static void AddGatewayClient<TClient>(IServiceCollection services, string name, string section) where TClient : class
     {
-        services.AddOptions<UpstreamResilienceOptions>(name).BindConfiguration(section);
-        services.AddKeyedSingleton(name, (sp, _) => new UpstreamResilience(
-            sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(name), sp.GetRequiredService<TimeProvider>()));
+        services.AddUpstreamHttpClient(name, section, typeof(TClient).Name);
         // Singleton clients: shurjoPay's token cache lives in its client, so there is one per process.
-        services.AddHttpClient<TClient>((sp, client) => client.Timeout = TimeSpan.FromSeconds(
-                sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(name).TimeoutSeconds + 5))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(name)));
         services.AddSingleton(sp =>
             ActivatorUtilities.CreateInstance<TClient>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(typeof(TClient).Name)));
     }
