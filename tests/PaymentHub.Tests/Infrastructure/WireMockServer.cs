@@ -92,6 +92,15 @@ public sealed class WireMockServer
         var pattern = new JsonObject { ["urlPattern"] = $"/\\Q{prefix}\\E([/?].*)?" };
         using var removed = await _admin.PostAsync("/__admin/requests/remove",
             new StringContent(pattern.ToJsonString(), Encoding.UTF8, "application/json"));
+        if (removed.StatusCode == HttpStatusCode.InternalServerError)
+        {
+            // WireMock answers 500 when it cannot render a journal entry whose response names a charset it does not know
+            // (the bogus-charset stubs do that on purpose). Those entries stay; every count is made under its own prefix,
+            // so they cannot reach another test.
+            var why = await removed.Content.ReadAsStringAsync();
+            Console.Error.WriteLine($"WireMock kept the journal entries under /{prefix}/: {why[..Math.Min(200, why.Length)]}");
+            return;
+        }
         removed.EnsureSuccessStatusCode();
     }
 
