@@ -16,6 +16,7 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
 
     public const string Paying = "paying";
     public const string Checking = "checking";
+    private const string DuplicateRefId = "11";
 
     public string Name => ConnectorNames.Iak;
 
@@ -30,10 +31,16 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
             return new ConnectorOutcome.Cancelled("The service has no IAK product code or the order has no customer number.");
         }
 
-        var refId = OrderNumbers.AlphanumericReference(work.OrderNumber);
+        // IAK wants every ref_id unique (rc 11, duplicate ref id), so an inquiry asked again carries its attempt number;
+        // the one that leads to the payment is kept in the checkpoint for checkstatus.
+        var refId = OrderNumbers.AlphanumericReference(work.OrderNumber) + (work.Attempts > 0 ? $"R{work.Attempts}" : "");
         var inquiry = await iak.InquiryAsync(work.ProductCode, work.CustomerNumber, refId, ct);
         switch (inquiry.Outcome)
         {
+            case IakOutcome.Failed when inquiry.ResponseCode == DuplicateRefId:
+                // An earlier inquiry under this ref_id reached IAK (its reply was lost, or an instance died after sending it).
+                // An inquiry pays nothing, so it is simply asked again, under the next reference.
+                return Pending(work, "new", $"Inquiry: {inquiry.Message}");
             case IakOutcome.Failed:
                 return new ConnectorOutcome.Cancelled(inquiry.Message);
             case IakOutcome.Pending or IakOutcome.Unknown:

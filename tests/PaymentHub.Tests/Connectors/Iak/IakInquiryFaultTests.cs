@@ -44,6 +44,28 @@ public sealed class IakInquiryFaultTests
         await t.AssertCallsAsync(inquiries: 2, payments: 1, statusChecks: 0);
     }
 
+    /// <summary>
+    /// rc 11 (duplicate ref id) on an inquiry means an earlier inquiry under that ref_id reached IAK, its reply lost. An
+    /// inquiry pays nothing, so it is asked again under a new reference (the attempt number appended), and that one's
+    /// ref_id is what checkstatus would later ask about.
+    /// </summary>
+    [Fact]
+    public async Task A_duplicate_ref_id_on_an_inquiry_is_asked_again_under_a_new_reference_and_paid_once()
+    {
+        await using var t = await IakHarness.StartAsync("inq_dup_ref", "inquiry-duplicate-ref-then-success", "pay-success");
+        var orderNumber = await t.SubmitAsync();
+        var final = await t.WaitForFinalAsync(orderNumber);
+
+        Assert.Equal("Success", final["status"]!.GetValue<string>());
+        Assert.Equal(IakHarness.Funding - IakHarness.BillTotal, await t.Shop.BalanceAsync());
+        await t.AssertCallsAsync(inquiries: 2, payments: 1, statusChecks: 0);
+        var reference = new string(orderNumber.Where(char.IsAsciiLetterOrDigit).ToArray());
+        Assert.Equal(1, await t.Iak.CountAsync(IakHarness.CheckPath, $"\"ref_id\":\"{reference}\""));
+        Assert.Equal(1, await t.Iak.CountAsync(IakHarness.CheckPath, $"\"ref_id\":\"{reference}R1\""));
+        var order = await t.App.WithDbAsync(db => db.BillOrders.AsNoTracking().SingleAsync(o => o.OrderNumber == orderNumber));
+        Assert.Equal(reference + "R1", order.UpstreamRef);
+    }
+
     [Fact]
     public async Task An_inquiry_that_stays_pending_is_asked_again_with_backoff_flagged_and_never_paid()
     {
