@@ -390,9 +390,18 @@ public static partial class BillPaymentApi
         if (combined is not null)
         {
             var match = YearMonthPattern().Match(combined);
-            return match.Success && TryNormalise(match.Groups[1].Value, match.Groups[2].Value, out var normalised)
-                ? (normalised, null)
-                : (null, InvalidBillMonth());
+            if (!match.Success || !TryNormalise(match.Groups[1].Value, match.Groups[2].Value, out var normalised))
+            {
+                return (null, InvalidBillMonth());
+            }
+            // Both forms at once must agree; which one the reseller meant cannot be guessed.
+            if ((month is not null || year is not null)
+                && (month is null || year is null || !TryNormalise(year, month, out var split) || split != normalised))
+            {
+                return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
+                    "Conflicting bill_month: bill_month and bill_month_month/bill_month_year name different months.", BillMonthField));
+            }
+            return (normalised, null);
         }
         if (month is not null && year is not null)
         {

@@ -81,6 +81,20 @@ public sealed class BillPaymentApiTests() : GatewayTest("bills_api")
         Assert.Equal("2026-04", body["bill_month"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Both_bill_month_forms_must_name_the_same_month()
+    {
+        var agreeing = ValidSubmit().Append(("bill_month_month", "04")).Append(("bill_month_year", "2026")).ToArray();
+        var (status, body) = await _shop.BillAsync("submit", agreeing);
+        Assert.Equal(200, status);
+        Assert.Equal("2026-04", body["bill_month"]!.GetValue<string>());
+
+        var conflicting = ValidSubmit().Append(("bill_month_month", "05")).Append(("bill_month_year", "2026")).ToArray();
+        var (_, refused) = await AssertRejectedAsync(conflicting, 422, "bill_month");
+        Assert.StartsWith("Conflicting bill_month", refused["error"]!.GetValue<string>());
+        await AssertRejectedAsync(ValidSubmit().Append(("bill_month_month", "04")).ToArray(), 422, "bill_month");
+    }
+
     [Theory]
     [InlineData("bill_month", "2026-13")]
     [InlineData("bill_month", "2026-4")]
