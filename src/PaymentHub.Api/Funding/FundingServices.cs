@@ -12,15 +12,15 @@ public static class FundingServices
     {
         services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section)
             .Validate(o => string.IsNullOrWhiteSpace(o.PublicBaseUrl)
-                           || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                           || UpstreamHttpClients.IsHttpUrl(o.PublicBaseUrl),
                 "Funding:PublicBaseUrl must be an absolute http(s) URL.")
             .ValidateOnStart();
         services.AddOptions<ShurjoPayOptions>().BindConfiguration(ShurjoPayOptions.Section)
-            .Validate(o => !o.IsConfigured || IsHttpUrl(o.BaseUrl) && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.Password),
+            .Validate(o => !o.IsConfigured || UpstreamHttpClients.IsHttpUrl(o.BaseUrl) && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.Password),
                 "Connectors:ShurjoPay needs an absolute http(s) BaseUrl, a Username and a Password.")
             .ValidateOnStart();
         services.AddOptions<SecureSoftPayOptions>().BindConfiguration(SecureSoftPayOptions.Section)
-            .Validate(o => !o.IsConfigured || IsHttpUrl(o.BaseUrl) && !string.IsNullOrWhiteSpace(o.ApiKey) && !string.IsNullOrWhiteSpace(o.ClientBaseUrl),
+            .Validate(o => !o.IsConfigured || UpstreamHttpClients.IsHttpUrl(o.BaseUrl) && !string.IsNullOrWhiteSpace(o.ApiKey) && !string.IsNullOrWhiteSpace(o.ClientBaseUrl),
                 "Connectors:SecureSoftPay needs an absolute http(s) BaseUrl, an ApiKey and the ClientBaseUrl registered at the gateway.")
             .ValidateOnStart();
 
@@ -45,7 +45,4 @@ public static class FundingServices
         services.AddSingleton(sp =>
             ActivatorUtilities.CreateInstance<TClient>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(typeof(TClient).Name)));
     }
-
-    private static bool IsHttpUrl(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }

@@ -141,7 +141,7 @@ public static class IakRegistration
     {
         services.AddOptions<IakOptions>().BindConfiguration(IakOptions.Section)
             .Validate(o => string.IsNullOrWhiteSpace(o.BaseUrl)
-                           || (Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                           || (UpstreamHttpClients.IsHttpUrl(o.BaseUrl)
                                && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.ApiKey)),
                 "Connectors:Iak needs an absolute http(s) BaseUrl, a Username and an ApiKey.")
             .ValidateOnStart();

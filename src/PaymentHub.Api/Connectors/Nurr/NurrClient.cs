@@ -147,7 +147,7 @@ public static class NurrRegistration
     {
         services.AddOptions<NurrOptions>().BindConfiguration(NurrOptions.Section)
             .Validate(o => string.IsNullOrWhiteSpace(o.BaseUrl)
-                           || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                           || UpstreamHttpClients.IsHttpUrl(o.BaseUrl),
                 "Connectors:Nurr:BaseUrl must be an absolute http(s) URL.")
             .ValidateOnStart();
         services.AddOptions<UpstreamResilienceOptions>(ConnectorNames.Nurr).Configure(o => o.AttemptTimeoutSeconds = 20);

@@ -19,6 +19,10 @@ public static class UpstreamHttpClients
             .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(upstream)));
     }
 
+    /// <summary>An upstream's configured address must be an absolute http(s) URL.</summary>
+    public static bool IsHttpUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+
     private static UpstreamResilienceOptions Options(IServiceProvider sp, string upstream) =>
         sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(upstream);
 }
