@@ -25,7 +25,7 @@ public static class PaymentPages
 
     public static async Task<IResult> ShurjoPayReturnAsync([FromQuery(Name = "order_id")] string? orderId, TopUpGateways gateways, CancellationToken ct)
     {
-        if (orderId is null || !TopUpGateways.TransactionIdPattern().IsMatch(orderId))
+        if (orderId is null || !GatewayTransactionIds.WellFormed().IsMatch(orderId))
         {
             return NotFoundPage();
         }
@@ -51,7 +51,7 @@ public static class PaymentPages
             var (form, _) = await ResellerForm.ReadAsync(http.Request, ct);
             orderId = form?["order_id"];
         }
-        if (orderId is null || !TopUpGateways.TransactionIdPattern().IsMatch(orderId))
+        if (orderId is null || !GatewayTransactionIds.WellFormed().IsMatch(orderId))
         {
             return ResellerResults.Error(StatusCodes.Status400BadRequest, "Missing or invalid order_id.");
         }

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PaymentHub.Connectors.SecureSoftPay;
@@ -190,14 +189,15 @@ public sealed partial class TopUpGateways(
         {
             return (topUp, null);
         }
-        if (transactionId is null || !TransactionIdPattern().IsMatch(transactionId))
+        if (GatewayTransactionIds.Canonicalize(transactionId) is not { } paymentId)
         {
             return (topUp, "The gateway did not confirm a payment.");
         }
 
         if (topUp.GatewayTransactionId is null)
         {
-            if (await db.TopUps.AnyAsync(t => t.Gateway == FundingGateway.SecureSoftPay && t.GatewayTransactionId == transactionId, ct))
+            // Upper() also finds an id stored before ids were kept in canonical form.
+            if (await db.TopUps.AnyAsync(t => t.Gateway == FundingGateway.SecureSoftPay && t.GatewayTransactionId!.ToUpper() == paymentId, ct))
             {
                 LogTransactionReused(topUp.Reference);
                 return (topUp, "This payment reference was already used.");
@@ -205,7 +205,7 @@ public sealed partial class TopUpGateways(
             try
             {
                 await db.TopUps.Where(t => t.Id == topUp.Id && t.GatewayTransactionId == null)
-                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.GatewayTransactionId, transactionId), ct);
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.GatewayTransactionId, paymentId), ct);
             }
             catch (Exception ex) when (DbErrors.IsUniqueViolation(ex))
             {
@@ -214,7 +214,7 @@ public sealed partial class TopUpGateways(
             }
             topUp = await settlement.ReloadAsync(topUp.Id, ct);
         }
-        if (topUp.GatewayTransactionId != transactionId)
+        if (!GatewayTransactionIds.Same(topUp.GatewayTransactionId, paymentId))
         {
             LogTransactionReused(topUp.Reference);
             return (topUp, "This top-up is tied to another payment.");
@@ -290,9 +290,6 @@ public sealed partial class TopUpGateways(
 
     public static string NewReference() =>
         "TU" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 14);
-
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
-    public static partial Regex TransactionIdPattern();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Top-up {Reference} started at {Gateway} for {Amount}")]
     private partial void LogStarted(string reference, FundingGateway gateway, decimal amount);

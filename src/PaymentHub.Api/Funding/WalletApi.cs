@@ -203,9 +203,9 @@ public static partial class WalletApi
     public static bool IsSafeReturnUrl(string url) =>
         url.Length <= 500 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo);
 
-    [GeneratedRegex(@"^\+?[0-9]{6,15}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A\+?[0-9]{6,15}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PhonePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9 -]{3,12}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9 -]{3,12}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PostCodePattern();
 }

@@ -13,6 +13,8 @@ public sealed record TopUpCreditMismatch(string TopUpId, string Status, decimal 
 public sealed record RechargeDebitMismatch(
     string OrderNumber, string Status, decimal Amount, decimal Commission, decimal DebitAmount, int DebitJournals, bool DebitJournalLinked,
     decimal WalletDebited, int RefundJournals, decimal WalletRefunded);
+/// <summary>One gateway payment (its id in canonical form) behind more than one credited top-up.</summary>
+public sealed record SharedGatewayPayment(string Gateway, string GatewayId, IReadOnlyList<string> TopUpIds);
 public sealed record CashbackMismatch(string OrderNumber, string Status, int Grants, decimal Granted, int CashbackJournals, bool GrantJournalsLinked,
     decimal WalletCredited);
 
@@ -26,14 +28,15 @@ public sealed record LedgerCheckReply(
     IReadOnlyList<OrderRefundMismatch> OrderRefundMismatches,
     IReadOnlyList<TopUpCreditMismatch> TopUpCreditMismatches,
     IReadOnlyList<RechargeDebitMismatch> RechargeDebitMismatches,
-    IReadOnlyList<CashbackMismatch> CashbackMismatches);
+    IReadOnlyList<CashbackMismatch> CashbackMismatches,
+    IReadOnlyList<SharedGatewayPayment> SharedGatewayPayments);
 
 public static class LedgerCheckApi
 {
     public static RouteGroupBuilder MapLedgerAdminApi(this RouteGroupBuilder admin)
     {
         admin.MapGet("/ledger/check", CheckAsync).WithTags("Ledger")
-            .WithDescription("Verifies the invariants: every journal sums to zero, every wallet balance equals the sum of its entries, no wallet is below zero, and every cancelled bill and failed recharge was refunded exactly once, every completed top-up (and only those) was credited exactly its amount, once, every recharge has exactly one debit journal taking amount - commission (more than zero) from the wallet and a refund of exactly that when it failed, and every cashback grant (on Success recharges only) matches its cashback journal.");
+            .WithDescription("Verifies the invariants: every journal sums to zero, every wallet balance equals the sum of its entries, no wallet is below zero, and every cancelled bill and failed recharge was refunded exactly once, every completed top-up (and only those) was credited exactly its amount, once, every recharge has exactly one debit journal taking amount - commission (more than zero) from the wallet and a refund of exactly that when it failed, and every cashback grant (on Success recharges only) matches its cashback journal, and no gateway payment (its id compared case-insensitively) backs two credited top-ups.");
         return admin;
     }
 
@@ -83,14 +86,16 @@ public static class LedgerCheckApi
 
         var rechargeMismatches = await RechargeDebitMismatchesAsync(db, ct);
         var cashbackMismatches = await CashbackMismatchesAsync(db, ct);
+        var sharedPayments = await SharedGatewayPaymentsAsync(db, ct);
 
         var unbalanced = journalTotals.Select(j => new UnbalancedJournal(j.Id, j.Sum, j.Count)).ToList();
         var mismatched = walletTotals.Where(w => w.Balance != w.Sum).Select(w => new WalletMismatch(w.Id, w.Balance, w.Sum)).ToList();
         var negative = walletTotals.Where(w => w.Balance < 0m).Select(w => new NegativeWallet(w.Id, w.Balance)).ToList();
         var ok = unbalanced.Count == 0 && mismatched.Count == 0 && negative.Count == 0 && refundMismatches.Count == 0
-                 && topUpMismatches.Count == 0 && rechargeMismatches.Count == 0 && cashbackMismatches.Count == 0;
+                 && topUpMismatches.Count == 0 && rechargeMismatches.Count == 0 && cashbackMismatches.Count == 0
+                 && sharedPayments.Count == 0;
         return TypedResults.Ok(new LedgerCheckReply(ok, journalCount, walletTotals.Count, unbalanced, mismatched, negative, refundMismatches,
-            topUpMismatches, rechargeMismatches, cashbackMismatches));
+            topUpMismatches, rechargeMismatches, cashbackMismatches, sharedPayments));
     }
 
     /// <summary>
@@ -152,4 +157,24 @@ public static class LedgerCheckApi
             .Select(o => new CashbackMismatch(o.OrderNumber, o.Status.ToString(), o.Grants, o.Granted, o.CashbackJournals, o.GrantJournalsLinked,
                 o.WalletCredited))
             .ToListAsync(ct);
+
+    /// <summary>
+    /// A gateway's payment pays for one top-up: no transaction id (SecureSoftPay) or order id (shurjoPay), compared in the
+    /// canonical upper-case form, may stand behind two credited top-ups, whatever spelling each was stored in.
+    /// </summary>
+    private static async Task<List<SharedGatewayPayment>> SharedGatewayPaymentsAsync(PaymentHubDbContext db, CancellationToken ct)
+    {
+        var credited = await db.TopUps.AsNoTracking()
+            .Where(t => t.CreditJournalId != null || t.Status == Funding.TopUpStatus.Completed)
+            .Select(t => new { t.Reference, t.Gateway, t.GatewayTransactionId, t.GatewayOrderId })
+            .ToListAsync(ct);
+        return credited
+            .SelectMany(t => new[] { t.GatewayTransactionId, t.GatewayOrderId }
+                .Where(id => !string.IsNullOrEmpty(id))
+                .Select(id => (t.Gateway, Id: id!.Trim().ToUpperInvariant(), t.Reference)))
+            .GroupBy(x => (x.Gateway, x.Id))
+            .Where(g => g.Select(x => x.Reference).Distinct().Count() > 1)
+            .Select(g => new SharedGatewayPayment(g.Key.Gateway.ToString(), g.Key.Id, g.Select(x => x.Reference).Distinct().Order(StringComparer.Ordinal).ToList()))
+            .ToList();
+    }
 }

@@ -119,7 +119,7 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
                      ?? topStatus)?.Trim().ToLowerInvariant();
         var amount = JsonFields.Decimal(payment, "amount");
         var reportedId = JsonFields.Text(payment, "transaction_id");
-        if (reportedId is not null && !string.Equals(reportedId, transactionId, StringComparison.Ordinal))
+        if (reportedId is not null && !GatewayTransactionIds.Same(reportedId, transactionId))
         {
             return new GatewayCheck(GatewayCheckOutcome.Unavailable, "SecureSoftPay answered about another transaction.");
         }
@@ -132,6 +132,12 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
             _ when CancelledStatuses.Contains(state) => GatewayCheckOutcome.Cancelled,
             _ => GatewayCheckOutcome.Failed,
         };
+        // A verdict that moves the top-up must be about this payment: a gateway that trims or case-folds ids, or answers
+        // without naming one, could otherwise confirm one payment for two top-ups.
+        if (reportedId is null && outcome is GatewayCheckOutcome.Paid or GatewayCheckOutcome.Failed or GatewayCheckOutcome.Cancelled)
+        {
+            return new GatewayCheck(GatewayCheckOutcome.Unavailable, "SecureSoftPay's verification did not name the transaction.", state, amount);
+        }
         return new GatewayCheck(outcome, message ?? state ?? "no status", state, amount, JsonFields.Text(payment, "currency"),
             JsonFields.FirstText(payment, "payment_method", "method"), transactionId, ReadTopUpReference(payment));
     }

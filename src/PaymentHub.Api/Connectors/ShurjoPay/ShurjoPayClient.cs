@@ -102,7 +102,7 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
             {
                 var (status, root) = await PostAsync(endpoint, new JsonObject { ["order_id"] = spOrderId }, token, safeToRepeat: true, ct);
                 ThrowIfTokenRejected(status, root);
-                return ReadCheck(status, root);
+                return ReadCheck(status, root, spOrderId);
             }, ct);
             LogCheck(endpoint, check.Code, check.Outcome);
             return check;
@@ -271,7 +271,7 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
             : $"shurjoPay refused the payment (HTTP {(int)status}).");
     }
 
-    internal static GatewayCheck ReadCheck(HttpStatusCode status, JsonElement? root)
+    internal static GatewayCheck ReadCheck(HttpStatusCode status, JsonElement? root, string spOrderId)
     {
         if (status != HttpStatusCode.OK && status != HttpStatusCode.NotFound)
         {
@@ -301,6 +301,12 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
             _ when PendingCodes.Contains(code) => GatewayCheckOutcome.Pending,
             _ => GatewayCheckOutcome.Failed,
         };
+        // A verdict that moves the top-up must name the order it is about (shurjoPay echoes its sp_order_id as order_id).
+        if (outcome is GatewayCheckOutcome.Paid or GatewayCheckOutcome.Failed or GatewayCheckOutcome.Cancelled
+            && !string.Equals(JsonFields.Text(item, "order_id"), spOrderId, StringComparison.Ordinal))
+        {
+            return new GatewayCheck(GatewayCheckOutcome.Unavailable, "shurjoPay's verification is not about this order.", code);
+        }
         return new GatewayCheck(outcome, message, code, JsonFields.Decimal(item, "amount"), JsonFields.Text(item, "currency"),
             JsonFields.Text(item, "method"), JsonFields.Text(item, "bank_trx_id"), JsonFields.Text(item, "customer_order_id"));
     }
