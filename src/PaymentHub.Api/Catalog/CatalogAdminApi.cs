@@ -30,7 +30,7 @@ internal static partial class CatalogRules
     public static readonly HashSet<string> ReservedFields =
         ["api_key", "api_secret", "action", "provider_id", "service_id", "amount", "request_id", "order_number", "bill_month_month", "bill_month_year"];
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,49}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[a-z][a-z0-9_]{0,49}\z", RegexOptions.CultureInvariant)]
     public static partial Regex FieldName();
 
     public static bool IsStatus(string? s) => Enum.TryParse<CatalogStatus>(s, true, out _);

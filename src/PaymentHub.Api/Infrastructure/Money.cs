@@ -8,7 +8,7 @@ public static partial class Money
     /// <summary>Largest amount any API accepts; far above every limit, it only keeps arithmetic away from overflow.</summary>
     public const decimal Ceiling = 999_999_999_999.99m;
 
-    [GeneratedRegex(@"^[0-9]{1,12}(\.[0-9]{1,2})?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[0-9]{1,12}(\.[0-9]{1,2})?\z", RegexOptions.CultureInvariant)]
     private static partial Regex AmountPattern();
 
     /// <summary>Parses a reseller-supplied amount: plain digits with at most two decimals, greater than zero.</summary>

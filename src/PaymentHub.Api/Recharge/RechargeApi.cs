@@ -302,7 +302,7 @@ public static partial class RechargeApi
         return match.Success ? match.Groups["local"].Value : null;
     }
 
-    [GeneratedRegex(@"^(?:\+?88)?(?<local>01[3-9][0-9]{8})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?:\+?88)?(?<local>01[3-9][0-9]{8})\z", RegexOptions.CultureInvariant)]
     private static partial Regex MobileNumber();
 
     [LoggerMessage(Level = LogLevel.Error,

@@ -15,18 +15,7 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
 
         var percent = await db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefaultAsync(ct) ?? 0m;
         var points = decimal.Round(order.Amount * percent / 100m, 2, MidpointRounding.ToZero);
-        var account = await db.ResellerRewardAccounts.FirstOrDefaultAsync(a => a.ResellerId == order.ResellerId, ct);
-        if (account is null)
-        {
-            account = new ResellerRewardAccount { ResellerId = order.ResellerId };
-            db.ResellerRewardAccounts.Add(account);
-        }
-        account.Points += points;
-        account.LifetimePoints += points;
-        var lifetime = account.LifetimePoints;
-        var level = await db.RewardLevels.Where(l => l.MinLifetimePoints <= lifetime)
-            .OrderByDescending(l => l.MinLifetimePoints).FirstOrDefaultAsync(ct);
-        account.LevelId = level?.Id;
+        var level = await AddPointsAsync(order.ResellerId, points, ct);
 
         var pointsBlock = new JsonObject
         {
@@ -40,6 +29,30 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
         var cashbackBlock = await CashbackAsync(order, walletAccountId, now, ct);
         await db.SaveChangesAsync(ct);
         return new JsonObject { ["ok"] = true, ["points"] = pointsBlock, ["cashback"] = cashbackBlock };
+    }
+
+    /// <summary>
+    /// Adds points to the reseller's account, creating it on the first success, and returns the level its lifetime points
+    /// reach. Two recharges of one reseller can succeed at the same moment on two instances: the insert yields to an
+    /// existing row instead of failing, and the increment is one UPDATE whose row lock serialises the grants (a
+    /// read-modify-write would lose one of them). The lock is held to the settlement's commit, so a level is never
+    /// overwritten by an older one.
+    /// </summary>
+    private async Task<RewardLevel?> AddPointsAsync(int resellerId, decimal points, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO reseller_reward_accounts (reseller_id, points, lifetime_points, level_id)
+            VALUES ({resellerId}, {0m}, {0m}, NULL)
+            ON CONFLICT (reseller_id) DO NOTHING
+            """, ct);
+        // SET sees the row as it was before this UPDATE, so the level is looked up with the new total spelled out.
+        await db.ResellerRewardAccounts.Where(a => a.ResellerId == resellerId).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Points, a => a.Points + points)
+            .SetProperty(a => a.LifetimePoints, a => a.LifetimePoints + points)
+            .SetProperty(a => a.LevelId, a => db.RewardLevels.Where(l => l.MinLifetimePoints <= a.LifetimePoints + points)
+                .OrderByDescending(l => l.MinLifetimePoints).Select(l => (int?)l.Id).FirstOrDefault()), ct);
+        return await db.RewardLevels.AsNoTracking()
+            .FirstOrDefaultAsync(l => db.ResellerRewardAccounts.Any(a => a.ResellerId == resellerId && a.LevelId == l.Id), ct);
     }
 
     private async Task<JsonObject> CashbackAsync(RechargeOrder order, long walletAccountId, DateTime now, CancellationToken ct)

@@ -44,6 +44,27 @@ public sealed class RewardsTests() : GatewayTest("recharge_rewards")
     }
 
     [Fact]
+    public async Task Concurrent_successes_of_one_reseller_never_lose_points_whether_or_not_its_reward_account_exists()
+    {
+        var shop = await App.CreateResellerAsync(10_000m);
+        // 0.5% of 100 = 0.50 points a recharge; the first wave races to create the account, the second to update it.
+        foreach (var wave in new[] { 1, 2 })
+        {
+            var replies = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
+                Recharge(shop, $"0181234{wave}{i:D3}", "100", "RB")));
+            Assert.All(replies, reply =>
+            {
+                Assert.Equal("Success", reply["status"]!.GetValue<string>());
+                Assert.True(reply["reward"]!["ok"]!.GetValue<bool>(), reply.ToJsonString());
+            });
+            var account = await App.WithDbAsync(db => db.ResellerRewardAccounts.AsNoTracking().SingleAsync(a => a.ResellerId == shop.Id));
+            Assert.Equal(wave * 16 * 0.50m, account.LifetimePoints);
+            Assert.Equal(wave * 16 * 0.50m, account.Points);
+        }
+        Assert.DoesNotContain("Rewards for recharge", App.ReadLog());
+    }
+
+    [Fact]
     public async Task Cashback_is_credited_once_per_eligible_recharge_within_its_rules()
     {
         var now = DateTime.UtcNow;
