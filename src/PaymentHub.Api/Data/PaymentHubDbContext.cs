@@ -9,7 +9,12 @@ using PaymentHub.Resellers;
 
 namespace PaymentHub.Data;
 
-public sealed class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> options) : DbContext(options)
+/// <summary>
+/// The model, shared by both providers. Each provider has its own concrete context (<see cref="PostgresPaymentHubDbContext"/>,
+/// <see cref="SqlitePaymentHubDbContext"/>) so that dotnet-ef keeps a migrations folder and model snapshot per provider;
+/// the application asks for this type and <see cref="DatabaseSetup"/> hands it the one configured.
+/// </summary>
+public abstract class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> options) : DbContext(options)
 {
     public DbSet<LedgerAccount> LedgerAccounts => Set<LedgerAccount>();
     public DbSet<LedgerJournal> LedgerJournals => Set<LedgerJournal>();
