@@ -308,7 +308,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasIndex("Status", "NextAttemptAt");
 
-                    b.ToTable("bill_orders", (string)null);
+                    b.ToTable("bill_orders", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_bill_orders_status", "status IN ('Processing', 'Success', 'Cancelled')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Catalog.BillService", b =>
@@ -396,7 +399,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasIndex("ProviderId");
 
-                    b.ToTable("bill_services", (string)null);
+                    b.ToTable("bill_services", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_bill_services_status", "status IN ('Active', 'Inactive')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Catalog.Provider", b =>
@@ -436,7 +442,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.ToTable("providers", (string)null);
+                    b.ToTable("providers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_providers_status", "status IN ('Active', 'Inactive')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Connectors.Iak.SyncedIakProduct", b =>
@@ -492,7 +501,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Code");
 
-                    b.ToTable("iak_products", (string)null);
+                    b.ToTable("iak_products", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_iak_products_status", "status IN ('Active', 'Inactive')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Data.AppSetting", b =>
@@ -550,7 +562,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Gateway");
 
-                    b.ToTable("funding_gateways", (string)null);
+                    b.ToTable("funding_gateways", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_funding_gateways_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Funding.TopUp", b =>
@@ -714,7 +729,12 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasIndex("Status", "NextCheckAt");
 
-                    b.ToTable("top_ups", (string)null);
+                    b.ToTable("top_ups", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_top_ups_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay')");
+
+                            t.HasCheckConstraint("CK_top_ups_status", "status IN ('Initiating', 'Pending', 'Review', 'Completed', 'Failed', 'Cancelled', 'Expired', 'Rejected')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Idempotency.IdempotencyRecord", b =>
@@ -815,7 +835,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasIndex("ResellerId");
 
-                    b.ToTable("ledger_accounts", (string)null);
+                    b.ToTable("ledger_accounts", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ledger_accounts_kind", "kind IN ('ResellerWallet', 'OperatorFunding', 'FeeIncome', 'CommissionExpense', 'UpstreamPayable', 'RewardExpense', 'GatewayClearing', 'GatewayFeeExpense')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Ledger.LedgerEntry", b =>
@@ -890,7 +913,10 @@ namespace PaymentHub.Data.Migrations.Postgres
                     b.HasIndex("Kind", "Reference")
                         .IsUnique();
 
-                    b.ToTable("ledger_journals", (string)null);
+                    b.ToTable("ledger_journals", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ledger_journals_kind", "kind IN ('OperatorCredit', 'OperatorDebit', 'BillOrderDebit', 'BillOrderRefund', 'RechargeDebit', 'RechargeRefund', 'Cashback', 'TopUpCredit')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.CashbackGrant", b =>
@@ -1002,7 +1028,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.ToTable("cashback_offers", (string)null);
+                    b.ToTable("cashback_offers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_cashback_offers_type", "type IN ('Fixed', 'Percent')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.MobileOperator", b =>
@@ -1082,7 +1111,12 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Code");
 
-                    b.ToTable("mobile_operators", (string)null);
+                    b.ToTable("mobile_operators", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_mobile_operators_postpaid_commission_type", "postpaid_commission_type IN ('Percent', 'Fixed')");
+
+                            t.HasCheckConstraint("CK_mobile_operators_prepaid_commission_type", "prepaid_commission_type IN ('Percent', 'Fixed')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.RechargeOrder", b =>
@@ -1256,7 +1290,10 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasIndex("Status", "NextAttemptAt");
 
-                    b.ToTable("recharge_orders", (string)null);
+                    b.ToTable("recharge_orders", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_recharge_orders_status", "status IN ('Processing', 'Success', 'Failed')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.ResellerRewardAccount", b =>
@@ -1408,7 +1445,10 @@ namespace PaymentHub.Data.Migrations.Postgres
                     b.HasIndex("WalletAccountId")
                         .IsUnique();
 
-                    b.ToTable("resellers", (string)null);
+                    b.ToTable("resellers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_resellers_status", "status IN ('Active', 'Suspended')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Bills.BillOrder", b =>

@@ -297,7 +297,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasIndex("Status", "NextAttemptAt");
 
-                    b.ToTable("bill_orders", (string)null);
+                    b.ToTable("bill_orders", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_bill_orders_status", "\"status\" IN ('Processing', 'Success', 'Cancelled')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Catalog.BillService", b =>
@@ -383,7 +386,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasIndex("ProviderId");
 
-                    b.ToTable("bill_services", (string)null);
+                    b.ToTable("bill_services", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_bill_services_status", "\"status\" IN ('Active', 'Inactive')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Catalog.Provider", b =>
@@ -421,7 +427,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.ToTable("providers", (string)null);
+                    b.ToTable("providers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_providers_status", "\"status\" IN ('Active', 'Inactive')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Connectors.Iak.SyncedIakProduct", b =>
@@ -477,7 +486,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Code");
 
-                    b.ToTable("iak_products", (string)null);
+                    b.ToTable("iak_products", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_iak_products_status", "\"status\" IN ('Active', 'Inactive')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Data.AppSetting", b =>
@@ -535,7 +547,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Gateway");
 
-                    b.ToTable("funding_gateways", (string)null);
+                    b.ToTable("funding_gateways", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_funding_gateways_gateway", "\"gateway\" IN ('ShurjoPay', 'SecureSoftPay')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Funding.TopUp", b =>
@@ -697,7 +712,12 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasIndex("Status", "NextCheckAt");
 
-                    b.ToTable("top_ups", (string)null);
+                    b.ToTable("top_ups", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_top_ups_gateway", "\"gateway\" IN ('ShurjoPay', 'SecureSoftPay')");
+
+                            t.HasCheckConstraint("CK_top_ups_status", "\"status\" IN ('Initiating', 'Pending', 'Review', 'Completed', 'Failed', 'Cancelled', 'Expired', 'Rejected')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Idempotency.IdempotencyRecord", b =>
@@ -794,7 +814,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasIndex("ResellerId");
 
-                    b.ToTable("ledger_accounts", (string)null);
+                    b.ToTable("ledger_accounts", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ledger_accounts_kind", "\"kind\" IN ('ResellerWallet', 'OperatorFunding', 'FeeIncome', 'CommissionExpense', 'UpstreamPayable', 'RewardExpense', 'GatewayClearing', 'GatewayFeeExpense')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Ledger.LedgerEntry", b =>
@@ -865,7 +888,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
                     b.HasIndex("Kind", "Reference")
                         .IsUnique();
 
-                    b.ToTable("ledger_journals", (string)null);
+                    b.ToTable("ledger_journals", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ledger_journals_kind", "\"kind\" IN ('OperatorCredit', 'OperatorDebit', 'BillOrderDebit', 'BillOrderRefund', 'RechargeDebit', 'RechargeRefund', 'Cashback', 'TopUpCredit')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.CashbackGrant", b =>
@@ -973,7 +999,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.ToTable("cashback_offers", (string)null);
+                    b.ToTable("cashback_offers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_cashback_offers_type", "\"type\" IN ('Fixed', 'Percent')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.MobileOperator", b =>
@@ -1053,7 +1082,12 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Code");
 
-                    b.ToTable("mobile_operators", (string)null);
+                    b.ToTable("mobile_operators", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_mobile_operators_postpaid_commission_type", "\"postpaid_commission_type\" IN ('Percent', 'Fixed')");
+
+                            t.HasCheckConstraint("CK_mobile_operators_prepaid_commission_type", "\"prepaid_commission_type\" IN ('Percent', 'Fixed')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.RechargeOrder", b =>
@@ -1225,7 +1259,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasIndex("Status", "NextAttemptAt");
 
-                    b.ToTable("recharge_orders", (string)null);
+                    b.ToTable("recharge_orders", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_recharge_orders_status", "\"status\" IN ('Processing', 'Success', 'Failed')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Recharge.ResellerRewardAccount", b =>
@@ -1373,7 +1410,10 @@ namespace PaymentHub.Data.Migrations.Sqlite
                     b.HasIndex("WalletAccountId")
                         .IsUnique();
 
-                    b.ToTable("resellers", (string)null);
+                    b.ToTable("resellers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_resellers_status", "\"status\" IN ('Active', 'Suspended')");
+                        });
                 });
 
             modelBuilder.Entity("PaymentHub.Bills.BillOrder", b =>
