@@ -126,6 +126,30 @@ public sealed class UpgradeFromBaselineTests
         Assert.Contains("CK_resellers_status", (await EnumCheckConstraintTests.CheckConstraintsAsync(database)).Keys.Select(k => k.Name));
     }
 
+    [Fact]
+    public async Task A_sqlite_upgrade_killed_after_copying_the_tables_completes_when_started_again()
+    {
+        // EF rebuilds SQLite tables in steps that cannot share one transaction; the first step leaves copies named
+        // ef_temp_<table> (committed) while the originals are untouched. A run killed right there leaves them behind.
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Sqlite, "upgrade_killed");
+        var seeded = await MigrateToBaselineAndSeedAsync(database);
+        var before = await database.DumpAsync();
+        await database.ExecuteAsync("""
+            CREATE TABLE "ef_temp_resellers" AS SELECT * FROM "resellers";
+            CREATE TABLE "ef_temp_ledger_accounts" AS SELECT * FROM "ledger_accounts";
+            """);
+
+        await using (var db = database.Context())
+        {
+            await db.Database.MigrateAsync();
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        }
+        Assert.Equal(before, await database.DumpAsync());
+        Assert.Empty(await database.QueryAsync("SELECT name FROM sqlite_master WHERE name LIKE 'ef_temp_%'"));
+        AssertCheckRefused(await Assert.ThrowsAnyAsync<DbException>(() =>
+            database.ExecuteAsync($"UPDATE resellers SET status = '7' WHERE id = {seeded.ActiveId}")), "CK_resellers_status");
+    }
+
     private sealed record Seeded(int ActiveId, int SuspendedId, long JournalId);
 
     /// <summary>Applies only the four baseline migrations, then writes rows as the gateway of that time did.</summary>

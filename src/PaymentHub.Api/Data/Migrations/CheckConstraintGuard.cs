@@ -12,6 +12,9 @@ namespace PaymentHub.Data.Migrations;
 /// looks for rows the new constraints would refuse and, if there are any, stops with an error naming each one
 /// (table, key, column, value, constraint), before it has changed anything. It never rewrites a row: what a row
 /// should say is the operator's decision.
+/// On SQLite, EF adds a CHECK constraint by rebuilding the table in steps that cannot share one transaction (copy into
+/// ef_temp_*, then swap with foreign keys off, then indexes). A run killed after the copy leaves the copies behind, and
+/// the next run would stop on them; so the migration first drops such leftovers (the originals are still intact then).
 /// </summary>
 public static class CheckConstraintGuard
 {
@@ -35,7 +38,13 @@ public static class CheckConstraintGuard
         const string heading = "Migration stopped before adding CHECK constraints: ";
         const string advice = " This migration changed nothing. Correct each row by hand (the right value depends on the row's history), then start again.";
         var sql = postgres ? PostgresStop(violations, heading, advice) : SqliteStop(violations, heading, advice);
-        migrationBuilder.Operations.Insert(migrationBuilder.Operations.IndexOf(checks[0]), new SqlOperation { Sql = sql });
+        var first = migrationBuilder.Operations.IndexOf(checks[0]);
+        migrationBuilder.Operations.Insert(first, new SqlOperation { Sql = sql });
+        if (!postgres)
+        {
+            var leftovers = checks.Select(c => c.Table).Distinct().Select(t => $"DROP TABLE IF EXISTS {Identifier("ef_temp_" + t)};");
+            migrationBuilder.Operations.Insert(first, new SqlOperation { Sql = string.Join("\n", leftovers) });
+        }
     }
 
     /// <summary>One line per row that the constraint would refuse; NULL passes a CHECK, as it does here.</summary>

@@ -12,6 +12,8 @@ namespace PaymentHub.Data.Migrations.Sqlite
     /// and a guessed value could pay, refund or hide an order wrongly. Instead the migration first looks for them and,
     /// if any exist, stops with an error naming each row (table, key, column, value), before anything is changed; the
     /// operator corrects those rows and starts the application again.
+    /// SQLite cannot add a constraint to a table, so EF rebuilds the 12 tables (copy, swap with foreign keys off, indexes)
+    /// in steps outside one transaction (EF warns about it when applying); copies left by a killed run are dropped first.
     /// </summary>
     public partial class EnumCheckConstraints : Migration
     {
