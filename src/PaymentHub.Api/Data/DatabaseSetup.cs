@@ -1,11 +1,19 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace PaymentHub.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
 
 public static class DatabaseSetup
 {
     public const string DefaultSqliteConnection = "Data Source=data/paymenthub.db";
+    public const string MigrationsHistoryTable = "__ef_migrations_history";
 
     /// <summary><c>Database:Provider</c> is Sqlite (embedded default) or Postgres (<c>ConnectionStrings:PaymentHub</c>).</summary>
     public static IServiceCollection AddPaymentHubDatabase(this IServiceCollection services)
@@ -14,27 +22,64 @@ public static class DatabaseSetup
         services.AddDbContext<PaymentHubDbContext>((serviceProvider, options) =>
         {
             var configuration = serviceProvider.GetRequiredService<IConfiguration>();
-            var provider = configuration["Database:Provider"] ?? "Sqlite";
+            var provider = ProviderOf(configuration);
             var connectionString = configuration.GetConnectionString("PaymentHub");
-            if (provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) || provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase))
+            if (provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(connectionString))
             {
-                if (string.IsNullOrWhiteSpace(connectionString))
-                {
-                    throw new InvalidOperationException("Database:Provider=Postgres needs ConnectionStrings:PaymentHub.");
-                }
-                options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"));
+                throw new InvalidOperationException("Database:Provider=Postgres needs ConnectionStrings:PaymentHub.");
             }
-            else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
-            {
-                options.UseSqlite(PrepareSqlite(connectionString ?? DefaultSqliteConnection),
-                    sqlite => sqlite.MigrationsHistoryTable("__ef_migrations_history"));
-            }
-            else
-            {
-                throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite or Postgres.");
-            }
+            Configure(options, provider, provider == DatabaseProvider.Sqlite ? PrepareSqlite(connectionString ?? DefaultSqliteConnection) : connectionString!);
         });
+        // The context type follows the provider: each has its own migrations and model snapshot.
+        services.Replace(ServiceDescriptor.Scoped<PaymentHubDbContext>(serviceProvider =>
+        {
+            var options = serviceProvider.GetRequiredService<DbContextOptions<PaymentHubDbContext>>();
+            return Create(ProviderOf(serviceProvider.GetRequiredService<IConfiguration>()), options);
+        }));
         return services;
+    }
+
+    public static DatabaseProvider ProviderOf(IConfiguration configuration)
+    {
+        var provider = configuration["Database:Provider"] ?? "Sqlite";
+        if (provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) || provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase))
+        {
+            return DatabaseProvider.Postgres;
+        }
+        if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return DatabaseProvider.Sqlite;
+        }
+        throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite or Postgres.");
+    }
+
+    /// <summary>A context outside the application's container (tests, design time), configured as the application does.</summary>
+    public static PaymentHubDbContext Create(DatabaseProvider provider, string connectionString) =>
+        Create(provider, BuildOptions(provider, connectionString));
+
+    public static DbContextOptions<PaymentHubDbContext> BuildOptions(DatabaseProvider provider, string connectionString)
+    {
+        var builder = new DbContextOptionsBuilder<PaymentHubDbContext>();
+        Configure(builder, provider, connectionString);
+        return builder.Options;
+    }
+
+    private static PaymentHubDbContext Create(DatabaseProvider provider, DbContextOptions<PaymentHubDbContext> options) => provider switch
+    {
+        DatabaseProvider.Postgres => new PostgresPaymentHubDbContext(options),
+        _ => new SqlitePaymentHubDbContext(options),
+    };
+
+    private static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
+    {
+        if (provider == DatabaseProvider.Postgres)
+        {
+            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+        }
+        else
+        {
+            options.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable(MigrationsHistoryTable));
+        }
     }
 
     private static string PrepareSqlite(string connectionString)

@@ -1,4 +1,8 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PaymentHub.Admin;
 using PaymentHub.Bills;
@@ -9,7 +13,12 @@ using PaymentHub.Resellers;
 
 namespace PaymentHub.Data;
 
-public sealed class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> options) : DbContext(options)
+/// <summary>
+/// The model, shared by both providers. Each provider has its own concrete context (<see cref="PostgresPaymentHubDbContext"/>,
+/// <see cref="SqlitePaymentHubDbContext"/>) so that dotnet-ef keeps a migrations folder and model snapshot per provider;
+/// the application asks for this type and <see cref="DatabaseSetup"/> hands it the one configured.
+/// </summary>
+public abstract class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> options) : DbContext(options)
 {
     public DbSet<LedgerAccount> LedgerAccounts => Set<LedgerAccount>();
     public DbSet<LedgerJournal> LedgerJournals => Set<LedgerJournal>();
@@ -43,6 +52,59 @@ public sealed class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> op
                 property.SetColumnName(SnakeCase(property.Name));
             }
         }
+        AddEnumCheckConstraints(modelBuilder.Model, this.GetService<ISqlGenerationHelper>(),
+            this.GetService<IRelationalTypeMappingSource>().FindMapping(typeof(string))!);
+    }
+
+    /// <summary>
+    /// Every enum column gets <c>CK_{table}_{column}</c>: the column holds only a value this model writes for the enum
+    /// (its names, as enums are stored as strings), so no code path or hand-written statement can store one it
+    /// cannot read back. NULL stays allowed where the column is nullable.
+    /// </summary>
+    private static void AddEnumCheckConstraints(IMutableModel model, ISqlGenerationHelper sql, RelationalTypeMapping text)
+    {
+        foreach (var entity in model.GetEntityTypes())
+        {
+            if (entity.GetTableName() is not { } table)
+            {
+                continue;
+            }
+            foreach (var property in entity.GetDeclaredProperties())
+            {
+                var enumType = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+                if (!enumType.IsEnum)
+                {
+                    continue;
+                }
+                var column = property.GetColumnName();
+                var allowed = StoredValues(property, enumType).Select(value => value switch
+                {
+                    string name => text.GenerateSqlLiteral(name),
+                    _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
+                });
+                entity.AddCheckConstraint($"CK_{table}_{column}", $"{sql.DelimitIdentifier(column)} IN ({string.Join(", ", allowed)})");
+            }
+        }
+    }
+
+    private static IEnumerable<object> StoredValues(IMutableProperty property, Type enumType)
+    {
+        var values = Enum.GetValues(enumType).Cast<object>();
+        if (property.GetValueConverter() is { } converter)
+        {
+            return values.Select(v => converter.ConvertToProvider(v)!).Distinct();
+        }
+        var provider = property.GetProviderClrType() ?? enumType;
+        if (provider == typeof(string))
+        {
+            return values.Select(v => (object)v.ToString()!).Distinct();
+        }
+        if (provider.IsEnum || provider == Enum.GetUnderlyingType(enumType))
+        {
+            return values.Select(v => Convert.ChangeType(v, Enum.GetUnderlyingType(enumType), CultureInfo.InvariantCulture)).Distinct();
+        }
+        throw new InvalidOperationException(
+            $"{property.DeclaringType.DisplayName()}.{property.Name} stores the enum {enumType.Name} as {provider.Name}: give it a CHECK constraint by hand.");
     }
 
     public static string SnakeCase(string name)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -8,9 +9,9 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Schema;
 
 /// <summary>
-/// The migrations are written by hand, so this is what keeps them honest: the schema the migrations build must be
-/// the schema EF would build from the model (tables, columns, types, nullability, keys, indexes, foreign keys),
-/// on PostgreSQL and on SQLite.
+/// The four baseline migrations were written by hand and every later one is generated per provider, so this keeps
+/// them honest: the schema the migrations build must be the schema EF would build from the model (tables, columns,
+/// types, nullability, keys, indexes, foreign keys, check constraints), on PostgreSQL and on SQLite.
 /// </summary>
 public sealed class SchemaDriftTests
 {
@@ -59,13 +60,9 @@ public sealed class SchemaDriftTests
         Assert.NotEmpty(fromModel);
     }
 
-    private static PaymentHubDbContext Postgres(string connectionString) =>
-        new(new DbContextOptionsBuilder<PaymentHubDbContext>()
-            .UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__ef_migrations_history")).Options);
+    private static PaymentHubDbContext Postgres(string connectionString) => DatabaseSetup.Create(DatabaseProvider.Postgres, connectionString);
 
-    private static PaymentHubDbContext Sqlite(string connectionString) =>
-        new(new DbContextOptionsBuilder<PaymentHubDbContext>()
-            .UseSqlite(connectionString, o => o.MigrationsHistoryTable("__ef_migrations_history")).Options);
+    private static PaymentHubDbContext Sqlite(string connectionString) => DatabaseSetup.Create(DatabaseProvider.Sqlite, connectionString);
 
     private static async Task<List<string>> DescribePostgresAsync(string connectionString)
     {
@@ -89,6 +86,13 @@ public sealed class SchemaDriftTests
             FROM information_schema.table_constraints tc
             JOIN information_schema.referential_constraints rc ON rc.constraint_name = tc.constraint_name
             WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = 'public'
+            """));
+        facts.AddRange(await QueryAsync(connection, """
+            SELECT 'check ' || rel.relname || ' ' || con.conname || ' ' || pg_get_constraintdef(con.oid)
+            FROM pg_constraint con
+            JOIN pg_class rel ON rel.oid = con.conrelid
+            JOIN pg_namespace ns ON ns.oid = rel.relnamespace
+            WHERE con.contype = 'c' AND ns.nspname = 'public'
             """));
         return facts.Order(StringComparer.Ordinal).ToList();
     }
@@ -114,8 +118,42 @@ public sealed class SchemaDriftTests
             facts.AddRange((await QueryAsync(connection,
                     $"SELECT \"from\" || ' -> ' || \"table\" || '.' || \"to\" || ' delete=' || on_delete FROM pragma_foreign_key_list('{table}')"))
                 .Select(f => $"fk {table}.{f}"));
+            var createTable = (await QueryAsync(connection, $"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'")).Single();
+            facts.AddRange(SqliteCheckConstraints(createTable).Select(c => $"check {table} {c}"));
         }
         return facts.Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>SQLite keeps check constraints only in the table's CREATE statement: each <c>CONSTRAINT "name" CHECK (…)</c> in it.</summary>
+    internal static List<string> SqliteCheckConstraints(string createTable)
+    {
+        var found = new List<string>();
+        foreach (Match match in Regex.Matches(createTable, "CONSTRAINT\\s+\"([^\"]+)\"\\s+CHECK\\s*\\(", RegexOptions.IgnoreCase))
+        {
+            var start = match.Index + match.Length;
+            var depth = 1;
+            var quoted = false;
+            var end = start;
+            for (; end < createTable.Length && depth > 0; end++)
+            {
+                var c = createTable[end];
+                if (c == '\'')
+                {
+                    quoted = !quoted;
+                }
+                else if (!quoted && c == '(')
+                {
+                    depth++;
+                }
+                else if (!quoted && c == ')')
+                {
+                    depth--;
+                }
+            }
+            Assert.True(depth == 0, $"Unbalanced CHECK constraint in: {createTable}");
+            found.Add($"{match.Groups[1].Value} CHECK ({createTable[start..(end - 1)]})");
+        }
+        return found;
     }
 
     private static async Task<List<string>> QueryAsync(DbConnection connection, string sql)

@@ -1,17 +1,15 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
-namespace PaymentHub.Data.Migrations;
+namespace PaymentHub.Data.Migrations.Baseline;
 
 /// <summary>
-/// Written by hand (dotnet-ef is not available here). One migration serves PostgreSQL and SQLite: column types
-/// come from each provider's type mapping, and each provider reads only its own annotations.
-/// SchemaDriftTests compare the migrated schema with the model on both providers.
+/// The first of the four hand-written baseline migrations (before dotnet-ef was used here), frozen as they were applied:
+/// one body serves PostgreSQL and SQLite (column types come from each provider's type mapping, and each provider reads
+/// only its own annotations). Migrations/Postgres and Migrations/Sqlite each apply them under the original IDs, so
+/// databases that already ran them see no change. SchemaDriftTests compare the migrated schema with the model on both.
 /// </summary>
-[DbContext(typeof(PaymentHubDbContext))]
-[Migration("20261122000000_Foundation")]
-public sealed class Foundation : Migration
+public abstract class Foundation : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
     {

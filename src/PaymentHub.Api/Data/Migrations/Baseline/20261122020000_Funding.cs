@@ -1,13 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
-namespace PaymentHub.Data.Migrations;
+namespace PaymentHub.Data.Migrations.Baseline;
 
 /// <summary>Wallet funding: top-ups through shurjoPay and SecureSoftPay, and the operator's gateway settings. Written by hand.</summary>
-[DbContext(typeof(PaymentHubDbContext))]
-[Migration("20261122020000_Funding")]
-public sealed class Funding : Migration
+public abstract class Funding : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
     {

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
-namespace PaymentHub.Data.Migrations;
+namespace PaymentHub.Data.Migrations.Baseline;
 
 /// <summary>IAK's postpaid price list as last synced, for creating bill services from its products. Written by hand.</summary>
-[DbContext(typeof(PaymentHubDbContext))]
-[Migration("20261123000000_IakProducts")]
-public sealed class IakProducts : Migration
+public abstract class IakProducts : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
     {

@@ -1,13 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
-namespace PaymentHub.Data.Migrations;
+namespace PaymentHub.Data.Migrations.Baseline;
 
 /// <summary>Mobile recharge: operators (nurr's six, as reference data), orders, rewards and cashback. Written by hand.</summary>
-[DbContext(typeof(PaymentHubDbContext))]
-[Migration("20261122010000_Recharge")]
-public sealed class Recharge : Migration
+public abstract class Recharge : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
     {

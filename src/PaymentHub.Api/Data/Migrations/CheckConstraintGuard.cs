@@ -1,0 +1,136 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
+
+namespace PaymentHub.Data.Migrations;
+
+/// <summary>
+/// For a migration that adds CHECK constraints to tables that may already hold rows. Without it the database refuses
+/// the constraint (or, on SQLite, the table rebuild) with an error that names no row. With it the migration first
+/// looks for rows the new constraints would refuse and, if there are any, stops with an error naming each one
+/// (table, key, column, value, constraint), before it has changed anything. It never rewrites a row: what a row
+/// should say is the operator's decision.
+/// On SQLite, EF adds a CHECK constraint by rebuilding the table in steps that cannot share one transaction (copy into
+/// ef_temp_*, then swap with foreign keys off, then indexes). A run killed after the copy leaves the copies behind, and
+/// the next run would stop on them; so the migration first drops such leftovers (the originals are still intact then).
+/// </summary>
+public static class CheckConstraintGuard
+{
+    private const int ListedRows = 50;
+
+    /// <summary>Call at the end of <c>Up</c>: the check is placed ahead of the first <see cref="AddCheckConstraintOperation"/>.</summary>
+    public static void StopOnViolatingRows(MigrationBuilder migrationBuilder, IModel? targetModel)
+    {
+        var checks = migrationBuilder.Operations.OfType<AddCheckConstraintOperation>().ToList();
+        if (checks.Count == 0)
+        {
+            return;
+        }
+        var postgres = migrationBuilder.IsNpgsql();
+        if (!postgres && !migrationBuilder.IsSqlite())
+        {
+            throw new NotSupportedException($"No check-constraint guard for {migrationBuilder.ActiveProvider}.");
+        }
+
+        var violations = string.Join("\nUNION ALL\n", checks.Select(check => ViolationsOf(check, targetModel, postgres)));
+        const string heading = "Migration stopped before adding CHECK constraints: ";
+        const string advice = " This migration changed nothing. Correct each row by hand (the right value depends on the row's history), then start again.";
+        var sql = postgres ? PostgresStop(violations, heading, advice) : SqliteStop(violations, heading, advice);
+        var first = migrationBuilder.Operations.IndexOf(checks[0]);
+        migrationBuilder.Operations.Insert(first, new SqlOperation { Sql = sql });
+        if (!postgres)
+        {
+            var leftovers = checks.Select(c => c.Table).Distinct().Select(t => $"DROP TABLE IF EXISTS {Identifier("ef_temp_" + t)};");
+            migrationBuilder.Operations.Insert(first, new SqlOperation { Sql = string.Join("\n", leftovers) });
+        }
+    }
+
+    /// <summary>One line per row that the constraint would refuse; NULL passes a CHECK, as it does here.</summary>
+    private static string ViolationsOf(AddCheckConstraintOperation check, IModel? targetModel, bool postgres)
+    {
+        var key = targetModel?.GetEntityTypes()
+            .FirstOrDefault(e => e.GetTableName() == check.Table && e.GetSchema() == check.Schema)?
+            .FindPrimaryKey()?.Properties ?? [];
+        var keyColumns = key.Select(p => p.GetColumnName()).ToList();
+        var describe = new StringBuilder(Literal(check.Table));
+        if (key.Count > 0)
+        {
+            describe.Append(" || ' (' || ")
+                .AppendJoin(" || ', ' || ", key.Select(p => $"{Literal(p.GetColumnName() + "=")} || {KeyValue(p, postgres)}"))
+                .Append(" || ')'");
+        }
+        var column = SingleColumnOf(check, keyColumns);
+        if (column is not null)
+        {
+            describe.Append($" || ': ' || {Literal(column + " = ")} || {Quote(Identifier(column), postgres)}");
+        }
+        describe.Append($" || {Literal(" violates " + check.Name)}");
+        return $"SELECT {describe} AS line FROM {Identifier(check.Table)} WHERE NOT ({check.Sql})";
+    }
+
+    /// <summary>The column an enum constraint (<c>col IN (...)</c>) is about, to show its value; null for any other form.</summary>
+    private static string? SingleColumnOf(AddCheckConstraintOperation check, IReadOnlyCollection<string> keyColumns)
+    {
+        var head = check.Sql.TrimStart();
+        var end = head.IndexOf(" IN (", StringComparison.OrdinalIgnoreCase);
+        if (end <= 0)
+        {
+            return null;
+        }
+        var name = head[..end].Trim().Trim('"');
+        return name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !keyColumns.Contains(name) ? name : null;
+    }
+
+    private static string PostgresStop(string violations, string heading, string advice) => $"""
+        DO $guard$
+        DECLARE
+            found bigint;
+            listed text;
+        BEGIN
+            SELECT count(*), string_agg(line, E'\n' ORDER BY n) FILTER (WHERE n <= {ListedRows}) INTO found, listed
+            FROM (SELECT line, row_number() OVER (ORDER BY line) AS n FROM (
+        {violations}
+            ) violations) numbered;
+            IF found > 0 THEN
+                RAISE EXCEPTION '%', {Literal(heading)} || found || ' row(s) hold a value they would refuse.' || {Literal(advice)}
+                    || E'\n' || listed || CASE WHEN found > {ListedRows} THEN E'\n(first {ListedRows} shown)' ELSE '' END
+                    USING ERRCODE = 'check_violation';
+            END IF;
+        END
+        $guard$;
+        """;
+
+    // SQLite has no procedural block: a temporary trigger raises the message built by the INSERT that fires it
+    // (RAISE takes an expression since SQLite 3.47). Inside the migration's transaction, so a stop leaves nothing behind.
+    private static string SqliteStop(string violations, string heading, string advice) => $"""
+        CREATE TEMP TABLE "ef_check_guard" ("message" TEXT NOT NULL);
+        CREATE TEMP TRIGGER "ef_check_guard_stop" BEFORE INSERT ON "ef_check_guard"
+        BEGIN SELECT RAISE(ABORT, NEW."message"); END;
+        WITH violations(line) AS (
+        {violations}
+        )
+        INSERT INTO "ef_check_guard" ("message")
+        SELECT {Literal(heading)} || (SELECT count(*) FROM violations) || ' row(s) hold a value they would refuse.' || {Literal(advice)}
+            || char(10) || (SELECT group_concat(line, char(10)) FROM (SELECT line FROM violations ORDER BY line LIMIT {ListedRows}))
+            || CASE WHEN (SELECT count(*) FROM violations) > {ListedRows} THEN char(10) || '(first {ListedRows} shown)' ELSE '' END
+        WHERE EXISTS (SELECT 1 FROM violations);
+        DROP TABLE "ef_check_guard";
+        """;
+
+    private static string KeyValue(IReadOnlyProperty key, bool postgres)
+    {
+        var column = Identifier(key.GetColumnName());
+        var type = Nullable.GetUnderlyingType(key.ClrType) ?? key.ClrType;
+        var integer = type == typeof(int) || type == typeof(long) || type == typeof(short);
+        return integer ? (postgres ? $"{column}::text" : column) : Quote(column, postgres);
+    }
+
+    private static string Quote(string expression, bool postgres) =>
+        postgres ? $"quote_nullable({expression}::text)" : $"quote({expression})";
+
+    private static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+}
