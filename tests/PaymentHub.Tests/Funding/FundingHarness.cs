@@ -35,7 +35,7 @@ public sealed class FundingHarness : IAsyncDisposable
     public static async Task<FundingHarness> StartAsync(
         string name, IDictionary<string, string?>? settings = null, string? sharedDatabase = null, bool kestrel = false)
     {
-        var scope = WireMockScope.Start(name.Replace('_', '-'));
+        var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         var all = Merge(new Dictionary<string, string?>
         {
             ["Connectors:ShurjoPay:BaseUrl"] = scope.BaseUrl + "/sp/api",

@@ -74,7 +74,47 @@ public sealed class WireMockScope : IAsyncDisposable
     public IReadOnlyList<UpstreamRequest> Requests => [.. _journal];
 
     /// <summary>Starts a server on a free loopback port; the prefix is <paramref name="name"/> (letters, digits, '-' kept).</summary>
-    public static WireMockScope Start(string name)
+    public static async Task<WireMockScope> StartAsync(string name)
+    {
+        await WarmedUp.Value;
+        return Start(name);
+    }
+
+    /// <summary>
+    /// The first request that WireMock.Net answers in a process is slow: Kestrel, WireMock.Net and Json.NET are compiled on
+    /// the spot, about a second on an idle machine and more on a loaded one. That is the length of the harnesses' attempt
+    /// timeouts: the app would send its first call again and the test's exact call count would be off. So once per process a
+    /// throwaway server answers a request through each kind of stub first.
+    /// </summary>
+    private static readonly Lazy<Task> WarmedUp = new(WarmUpAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private static async Task WarmUpAsync()
+    {
+        await using var scope = Start("warm-up");
+        scope.AddMappings("warm-up", JsonNode.Parse("""
+            [{"Scenario":"warm-up","SetStateTo":"second","Request":{"Path":{"Matchers":[{"Name":"ExactMatcher","Pattern":"/warm-up/json"}]},
+              "Methods":["POST"],"Body":{"Matcher":{"Name":"JsonPartialMatcher","Pattern":{"commands":"^warm\\z"},"Regex":true}}},
+              "Response":{"StatusCode":200,"Headers":{"Content-Type":"application/json","X-Wire-Delay-Ms":"1"},"BodyAsJson":{"data":{"n":1},"meta":[]}}}]
+            """)!);
+        scope.Given(Request.Create().UsingPost().WithPathAndQuery("/warm-up/exact?x=1").WithHeader("Authorization", new ExactMatcher("Bearer w"))
+                .WithBody(new JsonMatcher("""{"id":"w"}""")))
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody(request => JsonNode.Parse(request.Body ?? "{}")!.ToJsonString()));
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        using (var json = await http.PostAsync($"{scope.ServerUrl}/warm-up/json", new StringContent("""{"commands":"warm"}""", Encoding.UTF8, "application/json")))
+        {
+            json.EnsureSuccessStatusCode();
+        }
+        using var exact = new HttpRequestMessage(HttpMethod.Post, $"{scope.ServerUrl}/warm-up/exact?x=1")
+        {
+            Content = new StringContent("""{"id":"w"}""", Encoding.UTF8, "application/json"),
+        };
+        exact.Headers.TryAddWithoutValidation("Authorization", "Bearer w");
+        using var reply = await http.SendAsync(exact);
+        reply.EnsureSuccessStatusCode();
+    }
+
+    private static WireMockScope Start(string name)
     {
         var prefix = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '-').ToArray());
         if (prefix.Length == 0)
@@ -148,12 +188,12 @@ public sealed class WireMockScope : IAsyncDisposable
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (_lifetime.ApplicationStopped.Register(() => stopped.TrySetResult()))
         {
-            Server.Stop();
-            // WireMock.Net's Stop may return while Kestrel is still closing its listener (its own cancellation began the stop
-            // first); a connection made meanwhile would be accepted and then reset instead of refused.
+            // Dispose starts the stop without blocking a thread on it (Stop() would, and may still return before Kestrel has
+            // closed its listener: a connection made meanwhile is accepted and then reset instead of refused). Stopped is
+            // signalled once Kestrel is down.
+            Server.Dispose();
             await stopped.Task.WaitAsync(TimeSpan.FromSeconds(30));
         }
-        Server.Dispose();
     }
 
     private int NextPriority(int priority)

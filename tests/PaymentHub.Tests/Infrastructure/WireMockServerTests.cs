@@ -19,7 +19,7 @@ public sealed class WireMockServerTests
 
     private static async Task<WireMockScope> CallScopeAsync(string name, Func<IResponseBuilder, IResponseBuilder> response)
     {
-        var scope = WireMockScope.Start(name);
+        var scope = await WireMockScope.StartAsync(name);
         scope.Given(Request.Create().UsingPost().WithPath(new ExactMatcher($"/{scope.Prefix}/call")))
             .RespondWith(response(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("""{"ok":true}""")));
         return scope;
@@ -54,7 +54,7 @@ public sealed class WireMockServerTests
     [Fact]
     public async Task Mapping_files_load_under_the_test_prefix_and_the_journal_counts_each_request()
     {
-        await using var scope = WireMockScope.Start("harness");
+        await using var scope = await WireMockScope.StartAsync("harness");
         await scope.StubAsync("Stubs/Iak", "pricelist", "checkstatus-pending");
         Assert.StartsWith("http://127.0.0.1:", scope.ServerUrl);
         using var http = new HttpClient();
@@ -81,8 +81,8 @@ public sealed class WireMockServerTests
     [Fact]
     public async Task Each_scope_is_its_own_server_and_a_disposed_one_refuses_connections()
     {
-        await using var first = WireMockScope.Start("first");
-        var second = WireMockScope.Start("second");
+        await using var first = await WireMockScope.StartAsync("first");
+        var second = await WireMockScope.StartAsync("second");
         await first.StubAsync("Stubs/Iak", "pricelist");
         await second.StubAsync("Stubs/Iak", "pricelist");
         Assert.NotEqual(first.ServerUrl, second.ServerUrl);
@@ -137,7 +137,7 @@ public sealed class WireMockServerTests
     [Fact]
     public async Task A_delay_holds_the_answer_back_but_the_journal_and_the_scenario_move_on_arrival()
     {
-        await using var scope = WireMockScope.Start("delay");
+        await using var scope = await WireMockScope.StartAsync("delay");
         var call = Request.Create().UsingPost().WithPath(new ExactMatcher($"/{scope.Prefix}/call"));
         scope.Given(call).InScenario("slow", null, "answered")
             .RespondWith(Response.Create().WithStatusCode(200).WithBody("late").WithWireDelay(1500));
@@ -167,7 +167,7 @@ public sealed class WireMockServerTests
     [Fact]
     public async Task A_scenario_file_answers_500_then_503_then_success_and_stays_on_success()
     {
-        await using var scope = WireMockScope.Start("scenario");
+        await using var scope = await WireMockScope.StartAsync("scenario");
         await scope.StubAsync("Stubs/Iak", "inquiry-500-twice-then-success");
         using var http = new HttpClient();
         var statuses = new List<int>();
@@ -190,7 +190,7 @@ public sealed class WireMockServerTests
     [Fact]
     public async Task The_stub_added_last_wins_even_with_fewer_matchers_and_an_explicit_priority_beats_both()
     {
-        await using var scope = WireMockScope.Start("order");
+        await using var scope = await WireMockScope.StartAsync("order");
         await scope.StubAsync("Stubs/Iak", "inquiry-duplicate-ref-then-success");
         using var http = new HttpClient();
         async Task<string> AskAsync(string refId)
@@ -247,7 +247,7 @@ public sealed class WireMockServerTests
     [Fact]
     public async Task An_html_502_is_sent_as_it_is()
     {
-        await using var scope = WireMockScope.Start("html");
+        await using var scope = await WireMockScope.StartAsync("html");
         await scope.StubAsync("Stubs/Iak", "pay-502-html");
         using var http = new HttpClient();
         using var reply = await http.PostAsync($"{scope.BaseUrl}/api/v1/bill/check", Json("""{"commands":"pay-pasca"}"""));
@@ -263,7 +263,7 @@ public sealed class WireMockServerTests
         const int Scopes = 5;
         for (var i = 0; i < Scopes; i++)
         {
-            await using var scope = WireMockScope.Start("cheap");
+            await using var scope = await WireMockScope.StartAsync("cheap");
             await scope.StubAsync("Stubs/Iak", "pricelist");
         }
         var each = clock.ElapsedMilliseconds / Scopes;

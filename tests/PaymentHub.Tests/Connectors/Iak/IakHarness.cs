@@ -30,7 +30,7 @@ public sealed class IakHarness : IAsyncDisposable
 
     public static async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
     {
-        var scope = WireMockScope.Start(name.Replace('_', '-'));
+        var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         await scope.StubAsync("Stubs/Iak", stubs);
         var app = await PaymentHubApp.StartAsync("iak_" + name, new Dictionary<string, string?>
         {

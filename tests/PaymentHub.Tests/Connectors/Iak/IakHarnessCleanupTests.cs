@@ -14,7 +14,7 @@ public sealed class IakHarnessCleanupTests
     [Fact]
     public async Task Disposing_the_harness_stops_its_wiremock_with_its_stubs_scenarios_and_requests_and_leaves_other_tests_alone()
     {
-        await using var neighbour = WireMockScope.Start("neighbour");
+        await using var neighbour = await WireMockScope.StartAsync("neighbour");
         await neighbour.StubAsync("Stubs/Iak", "pricelist");
         using var http = new HttpClient();
         using (var reply = await PostAsync(http, neighbour.BaseUrl, "pricelist-pasca"))

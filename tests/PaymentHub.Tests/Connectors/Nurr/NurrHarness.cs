@@ -60,7 +60,7 @@ public sealed class NurrHarness : IAsyncDisposable
     /// <param name="baseUrl">Where the gateway looks for the upstream; the WireMock scope unless given (e.g. a closed port).</param>
     public static async Task<NurrHarness> StartAsync(string name, IDictionary<string, string?>? settings = null, string? baseUrl = null)
     {
-        var scope = WireMockScope.Start(name.Replace('_', '-'));
+        var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         var attempts = new AttemptCounter();
         var all = new Dictionary<string, string?>
         {

@@ -16,7 +16,7 @@ public sealed class UpstreamReplyBodyTests
 {
     private static async Task<UpstreamReplyBody> ReadAsync(string name, IResponseBuilder response)
     {
-        await using var scope = WireMockScope.Start(name);
+        await using var scope = await WireMockScope.StartAsync(name);
         scope.Given(Request.Create().UsingGet().WithPath(new ExactMatcher($"/{scope.Prefix}/body"))).RespondWith(response);
         using var http = new HttpClient();
         using var reply = await http.GetAsync(scope.BaseUrl + "/body", HttpCompletionOption.ResponseHeadersRead);

@@ -43,9 +43,9 @@ public sealed class UpstreamResilienceTests
         return request;
     }
 
-    private static WireMockScope Stub(string name, IResponseBuilder response)
+    private static async Task<WireMockScope> StubAsync(string name, IResponseBuilder response)
     {
-        var scope = WireMockScope.Start(name);
+        var scope = await WireMockScope.StartAsync(name);
         scope.Given(Request.Create().UsingPost().WithPath(new ExactMatcher($"/{scope.Prefix}/call"))).RespondWith(response);
         return scope;
     }
@@ -53,7 +53,7 @@ public sealed class UpstreamResilienceTests
     [Fact]
     public async Task A_request_safe_to_repeat_is_retried_on_server_errors()
     {
-        await using var scope = Stub("retry-safe", Response.Create().WithStatusCode(500));
+        await using var scope = await StubAsync("retry-safe", Response.Create().WithStatusCode(500));
         var (client, counter) = Client(Fast);
         using var response = await client.SendAsync(Post(scope.BaseUrl + "/call", safeToRepeat: true));
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
@@ -64,8 +64,8 @@ public sealed class UpstreamResilienceTests
     [Fact]
     public async Task A_request_not_marked_safe_is_never_resent_after_a_server_error_or_a_timeout()
     {
-        await using var errors = Stub("retry-unsafe", Response.Create().WithStatusCode(503));
-        await using var slow = Stub("retry-unsafe-slow", Response.Create().WithStatusCode(200).WithWireDelay(2500));
+        await using var errors = await StubAsync("retry-unsafe", Response.Create().WithStatusCode(503));
+        await using var slow = await StubAsync("retry-unsafe-slow", Response.Create().WithStatusCode(200).WithWireDelay(2500));
         var (client, counter) = Client(Fast);
         using (var response = await client.SendAsync(Post(errors.BaseUrl + "/call", safeToRepeat: false)))
         {
@@ -95,7 +95,7 @@ public sealed class UpstreamResilienceTests
     [Fact]
     public async Task The_circuit_opens_after_failures_and_stops_calling_the_upstream()
     {
-        await using var scope = Stub("breaker", Response.Create().WithStatusCode(500));
+        await using var scope = await StubAsync("breaker", Response.Create().WithStatusCode(500));
         var (client, counter) = Client(new UpstreamResilienceOptions
         {
             TimeoutSeconds = 5, AttemptTimeoutSeconds = 1, MaxRetries = 0, BreakerMinimumThroughput = 2, BreakerFailureRatio = 0.5,
