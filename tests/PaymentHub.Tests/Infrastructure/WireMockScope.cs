@@ -92,16 +92,19 @@ public sealed class WireMockScope : IAsyncDisposable
     {
         await using var scope = Start("warm-up");
         scope.AddMappings("warm-up", JsonNode.Parse("""
-            [{"Scenario":"warm-up","SetStateTo":"second","Request":{"Path":{"Matchers":[{"Name":"ExactMatcher","Pattern":"/warm-up/json"}]},
-              "Methods":["POST"],"Body":{"Matcher":{"Name":"JsonPartialMatcher","Pattern":{"commands":"^warm\\z"},"Regex":true}}},
-              "Response":{"StatusCode":200,"Headers":{"Content-Type":"application/json","X-Wire-Delay-Ms":"1"},"BodyAsJson":{"data":{"n":1},"meta":[]}}}]
+            [{"Scenario":"warm-up","SetStateTo":"second",
+              "Request":{"Path":{"Matchers":[{"Name":"ExactMatcher","Pattern":"/warm-up/json"}]},"Methods":["POST"],
+                         "Body":{"Matcher":{"Name":"JsonPartialMatcher","Pattern":{"commands":"^warm\\z"},"Regex":true}}},
+              "Response":{"StatusCode":200,"Headers":{"Content-Type":"application/json","X-Wire-Delay-Ms":"1"},
+                          "BodyAsJson":{"data":{"n":1},"meta":[]}}}]
             """)!);
         scope.Given(Request.Create().UsingPost().WithPathAndQuery("/warm-up/exact?x=1").WithHeader("Authorization", new ExactMatcher("Bearer w"))
                 .WithBody(new JsonMatcher("""{"id":"w"}""")))
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
                 .WithBody(request => JsonNode.Parse(request.Body ?? "{}")!.ToJsonString()));
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-        using (var json = await http.PostAsync($"{scope.ServerUrl}/warm-up/json", new StringContent("""{"commands":"warm"}""", Encoding.UTF8, "application/json")))
+        using (var json = await http.PostAsync($"{scope.ServerUrl}/warm-up/json",
+                   new StringContent("""{"commands":"warm"}""", Encoding.UTF8, "application/json")))
         {
             json.EnsureSuccessStatusCode();
         }
@@ -136,7 +139,8 @@ public sealed class WireMockScope : IAsyncDisposable
                 app.Use((context, next) => WireBehaviour.InvokeAsync(context, next, journal));
             },
         });
-        return new WireMockScope(server, prefix, journal, lifetime ?? throw new InvalidOperationException("WireMock.Net did not build its pipeline."));
+        return new WireMockScope(server, prefix, journal,
+            lifetime ?? throw new InvalidOperationException("WireMock.Net did not build its pipeline."));
     }
 
     /// <summary>
@@ -146,7 +150,7 @@ public sealed class WireMockScope : IAsyncDisposable
     public IRespondWithAProvider Given(IRequestBuilder request, int priority = DefaultPriority) =>
         Server.Given(request).AtPriority(NextPriority(priority));
 
-    /// <summary>Loads named stub files (WireMock.Net mapping JSON) of a folder with <c>__PREFIX__</c> replaced by this scope's prefix.</summary>
+    /// <summary>Loads named stub files (WireMock.Net mapping JSON) of a folder, <c>__PREFIX__</c> replaced by this scope's prefix.</summary>
     public Task StubAsync(string folder, params string[] names) => StubAsync(folder, null, names);
 
     /// <summary>

@@ -9,8 +9,8 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Connectors.Iak;
 
 /// <summary>
-/// One test's world: its own WireMock (under a path prefix) with the IAK stubs it names, and its own gateway (real PostgreSQL)
-/// pointed at that prefix, with short timeouts and a funded reseller on a PLNPOSTPAID service.
+/// One test's world: its own WireMock (under a path prefix) with the IAK stubs it names, and its own gateway (real
+/// PostgreSQL) pointed at that prefix, with short timeouts and a funded reseller on a PLNPOSTPAID service.
 /// </summary>
 public sealed class IakHarness : IAsyncDisposable
 {
