@@ -4,11 +4,14 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Ledger;
 using PaymentHub.Tests.Infrastructure;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace PaymentHub.Tests.Funding;
 
 /// <summary>
-/// One test's world for wallet funding: a WireMock prefix faking shurjoPay (<c>/sp/api</c>) and SecureSoftPay
+/// One test's world for wallet funding: its own WireMock (under a path prefix) faking shurjoPay (<c>/sp/api</c>) and SecureSoftPay
 /// (<c>/ssp</c>), a gateway (real PostgreSQL) pointed at both, and a reseller with an empty wallet.
 /// </summary>
 public sealed class FundingHarness : IAsyncDisposable
@@ -32,8 +35,7 @@ public sealed class FundingHarness : IAsyncDisposable
     public static async Task<FundingHarness> StartAsync(
         string name, IDictionary<string, string?>? settings = null, string? sharedDatabase = null, bool kestrel = false)
     {
-        var wiremock = await WireMockServer.GetAsync();
-        var scope = wiremock.NewScope(name.Replace('_', '-'));
+        var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         var all = Merge(new Dictionary<string, string?>
         {
             ["Connectors:ShurjoPay:BaseUrl"] = scope.BaseUrl + "/sp/api",
@@ -164,33 +166,37 @@ public sealed class FundingHarness : IAsyncDisposable
             ["message"] = "Ok",
             ["token_create_time"] = "2026-11-22 01:21:28pm",
             ["expires_in"] = JsonValue.Create(expiresIn ?? 3600),
-        }, bodyPattern: new JsonObject { ["equalToJson"] = new JsonObject { ["username"] = SpUsername, ["password"] = SpPassword } },
+        }, bodyEqualsJson: new JsonObject { ["username"] = SpUsername, ["password"] = SpPassword },
             scenario: scenario, requiredState: requiredState, newState: newState);
 
-    /// <summary>secret-pay answering with <c>sp</c> + our order id as <c>sp_order_id</c> (WireMock response templating).</summary>
-    public Task StubSecretPayAsync(string token = "sp-token-1", string checkoutUrl = "https://sandbox.securepay.shurjopayment.com/spaycheckout/?token=abc") =>
-        Mock.Server.AddMappingAsync(new JsonObject
-        {
-            ["request"] = new JsonObject
+    /// <summary>secret-pay answering with <c>sp</c> + our order id as <c>sp_order_id</c>, and the amount it was asked for.</summary>
+    public Task StubSecretPayAsync(string token = "sp-token-1", string checkoutUrl = "https://sandbox.securepay.shurjopayment.com/spaycheckout/?token=abc")
+    {
+        Mock.Given(Request.Create().UsingPost().WithPath(new ExactMatcher($"{SpBase}/secret-pay"))
+                .WithHeader("Authorization", new ExactMatcher($"Bearer {token}")))
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(request =>
             {
-                ["method"] = "POST",
-                ["urlPath"] = $"{SpBase}/secret-pay",
-                ["headers"] = new JsonObject { ["Authorization"] = new JsonObject { ["equalTo"] = $"Bearer {token}" } },
-            },
-            ["response"] = new JsonObject
-            {
-                ["status"] = 200,
-                ["headers"] = new JsonObject { ["Content-Type"] = "application/json" },
-                ["body"] = """
-                    {"checkout_url":"__CHECKOUT__&order_id=sp{{jsonPath request.body '$.order_id'}}",
-                     "amount":{{jsonPath request.body '$.amount'}},"currency":"BDT","sp_order_id":"sp{{jsonPath request.body '$.order_id'}}",
-                     "customer_order_id":"{{jsonPath request.body '$.order_id'}}","customer_name":"Test","customer_address":"Dhaka",
-                     "customer_city":"Dhaka","customer_phone":"01700000000","customer_email":null,"client_ip":"127.0.0.1",
-                     "intent":"sale","transactionStatus":"Initiated"}
-                    """.Replace("__CHECKOUT__", checkoutUrl, StringComparison.Ordinal),
-                ["transformers"] = new JsonArray("response-template"),
-            },
-        }.ToJsonString());
+                var asked = JsonNode.Parse(request.Body ?? "")!;
+                var orderId = asked["order_id"]!.GetValue<string>();
+                return new JsonObject
+                {
+                    ["checkout_url"] = $"{checkoutUrl}&order_id=sp{orderId}",
+                    ["amount"] = asked["amount"]!.DeepClone(),
+                    ["currency"] = "BDT",
+                    ["sp_order_id"] = "sp" + orderId,
+                    ["customer_order_id"] = orderId,
+                    ["customer_name"] = "Test",
+                    ["customer_address"] = "Dhaka",
+                    ["customer_city"] = "Dhaka",
+                    ["customer_phone"] = "01700000000",
+                    ["customer_email"] = null,
+                    ["client_ip"] = "127.0.0.1",
+                    ["intent"] = "sale",
+                    ["transactionStatus"] = "Initiated",
+                }.ToJsonString();
+            }));
+        return Task.CompletedTask;
+    }
 
     public static JsonObject VerificationElement(string spOrderId, string topUpId, object spCode, string amount, string currency = "BDT", string message = "Success") =>
         new()
@@ -232,11 +238,11 @@ public sealed class FundingHarness : IAsyncDisposable
     public Task StubCheckAsync(string endpoint, string topUpId, object spCode, string amount = "100.0000", string currency = "BDT",
         string message = "Success", string? scenario = null, string? requiredState = null, string? newState = null, int delayMs = 0) =>
         Stub("POST", $"{SpBase}/{endpoint}", 200, new JsonArray(VerificationElement(SpOrderId(topUpId), topUpId, spCode, amount, currency, message)),
-            bodyPattern: new JsonObject { ["equalToJson"] = new JsonObject { ["order_id"] = SpOrderId(topUpId) } },
+            bodyEqualsJson: new JsonObject { ["order_id"] = SpOrderId(topUpId) },
             scenario: scenario, requiredState: requiredState, newState: newState, delayMs: delayMs);
 
     public Task<int> SpCallsAsync(string endpoint, string? bodyContains = null) =>
-        Mock.Server.CountRequestsAsync("POST", $"{SpBase}/{endpoint}", bodyContains);
+        Task.FromResult(Mock.Count("POST", $"{SpBase}/{endpoint}", bodyContains));
 
     // ---- SecureSoftPay fakes ----
 
@@ -249,7 +255,7 @@ public sealed class FundingHarness : IAsyncDisposable
 
     public Task StubVerifyAsync(string transactionId, JsonNode reply, int status = 200, int delayMs = 0) =>
         Stub("POST", $"{SspBase}/api/v1/verify", status, reply,
-            bodyPattern: new JsonObject { ["equalToJson"] = new JsonObject { ["transaction_id"] = transactionId } },
+            bodyEqualsJson: new JsonObject { ["transaction_id"] = transactionId },
             headerEquals: ("Authorization", $"Bearer {SspApiKey}"), delayMs: delayMs);
 
     public static JsonObject VerifyReply(string transactionId, string topUpId, decimal amount, string status = "COMPLETED") => new()
@@ -267,51 +273,52 @@ public sealed class FundingHarness : IAsyncDisposable
     };
 
     public Task<int> SspCallsAsync(string path, string? bodyContains = null) =>
-        Mock.Server.CountRequestsAsync("POST", $"{SspBase}{path}", bodyContains);
+        Task.FromResult(Mock.Count("POST", $"{SspBase}{path}", bodyContains));
 
     // ---- generic stubs ----
 
-    public Task Stub(string method, string urlPath, int status, JsonNode? jsonBody, JsonObject? bodyPattern = null,
+    /// <summary>
+    /// Answers <paramref name="method"/> <paramref name="urlPath"/> (the path exactly, any query), optionally only for a body
+    /// equal to <paramref name="bodyEqualsJson"/> (as JSON: same fields and values, any order) and a header with exactly the
+    /// given value. A later stub for the same request wins.
+    /// </summary>
+    public Task Stub(string method, string urlPath, int status, JsonNode? jsonBody, JsonNode? bodyEqualsJson = null,
         (string Name, string Value)? headerEquals = null, string? scenario = null, string? requiredState = null, string? newState = null,
-        int delayMs = 0, string? rawBody = null, string contentType = "application/json", string? fault = null)
+        int delayMs = 0, string? rawBody = null, string contentType = "application/json", WireFault? fault = null)
     {
-        var request = new JsonObject { ["method"] = method, ["urlPath"] = urlPath };
-        if (bodyPattern is not null)
+        var request = Request.Create().UsingMethod(method).WithPath(new ExactMatcher(urlPath));
+        if (bodyEqualsJson is not null)
         {
-            request["bodyPatterns"] = new JsonArray(bodyPattern);
+            request = request.WithBody(new JsonMatcher(bodyEqualsJson.ToJsonString()));
         }
         if (headerEquals is { } header)
         {
-            request["headers"] = new JsonObject { [header.Name] = new JsonObject { ["equalTo"] = header.Value } };
+            request = request.WithHeader(header.Name, new ExactMatcher(header.Value));
         }
-        var response = new JsonObject { ["status"] = status, ["headers"] = new JsonObject { ["Content-Type"] = contentType } };
+        var response = Response.Create().WithStatusCode(status).WithHeader("Content-Type", contentType);
         if (rawBody is not null)
         {
-            response["body"] = rawBody;
+            response = response.WithBody(rawBody);
         }
         else if (jsonBody is not null)
         {
-            response["jsonBody"] = jsonBody.DeepClone();
+            response = response.WithBody(jsonBody.ToJsonString());
         }
         if (delayMs > 0)
         {
-            response["fixedDelayMilliseconds"] = delayMs;
+            response = response.WithWireDelay(delayMs);
         }
-        if (fault is not null)
+        if (fault is { } wireFault)
         {
-            response["fault"] = fault;
+            response = response.WithWireFault(wireFault);
         }
-        var mapping = new JsonObject { ["request"] = request, ["response"] = response };
+        var stub = Mock.Given(request);
         if (scenario is not null)
         {
-            mapping["scenarioName"] = $"{scenario}-{Mock.Prefix}";
-            mapping["requiredScenarioState"] = requiredState ?? "Started";
-            if (newState is not null)
-            {
-                mapping["newScenarioState"] = newState;
-            }
+            stub = stub.InScenario(scenario, requiredState, newState);
         }
-        return Mock.Server.AddMappingAsync(mapping.ToJsonString());
+        stub.RespondWith(response);
+        return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
@@ -326,8 +333,14 @@ public sealed class FundingHarness : IAsyncDisposable
         }
         finally
         {
-            await App.DisposeAsync();
-            await Mock.DisposeAsync();
+            try
+            {
+                await App.DisposeAsync();
+            }
+            finally
+            {
+                await Mock.DisposeAsync();
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using PaymentHub.Tests.Infrastructure;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 using Xunit.Abstractions;
 
 namespace PaymentHub.Tests.Funding;
@@ -124,10 +127,10 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
     }
 
     /// <summary>The fake gateway's checkout page: the customer "pays" and is sent on to <paramref name="location"/>.</summary>
-    private static Task StubRedirectAsync(FundingHarness t, string path, string location) =>
-        t.Mock.Server.AddMappingAsync(new JsonObject
-        {
-            ["request"] = new JsonObject { ["method"] = "GET", ["urlPath"] = $"/{t.Mock.Prefix}{path}" },
-            ["response"] = new JsonObject { ["status"] = 302, ["headers"] = new JsonObject { ["Location"] = location } },
-        }.ToJsonString());
+    private static Task StubRedirectAsync(FundingHarness t, string path, string location)
+    {
+        t.Mock.Given(Request.Create().UsingGet().WithPath(new ExactMatcher($"/{t.Mock.Prefix}{path}")))
+            .RespondWith(Response.Create().WithStatusCode(302).WithHeader("Location", location));
+        return Task.CompletedTask;
+    }
 }

@@ -4,8 +4,8 @@ namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
 /// Runs a shell command once this test process is gone, however it ends. The test host is often killed by the runner
-/// without raising <see cref="AppDomain.ProcessExit"/>, which used to leave the throwaway PostgreSQL cluster and WireMock
-/// running after the run; a detached shell that polls this process id does the clean-up instead.
+/// without raising <see cref="AppDomain.ProcessExit"/>, which used to leave the throwaway PostgreSQL cluster running after
+/// the run; a detached shell that polls this process id does the clean-up instead.
 /// </summary>
 public static class ExitWatchdog
 {

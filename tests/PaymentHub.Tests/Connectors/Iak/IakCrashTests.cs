@@ -13,8 +13,7 @@ public sealed class IakCrashTests
     [Fact]
     public async Task A_gateway_killed_during_the_payment_call_resolves_the_order_by_checkstatus_after_restart()
     {
-        var wiremock = await WireMockServer.GetAsync();
-        await using var iak = wiremock.NewScope("sigkill");
+        await using var iak = await WireMockScope.StartAsync("sigkill");
         await iak.StubAsync("Stubs/Iak", "inquiry-success", "pay-delayed", "checkstatus-success");
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("iak_sigkill");
         var settings = new Dictionary<string, string>

@@ -9,8 +9,8 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Connectors.Iak;
 
 /// <summary>
-/// One test's world: its own WireMock prefix with the IAK stubs it names, and its own gateway (real PostgreSQL)
-/// pointed at that prefix, with short timeouts and a funded reseller on a PLNPOSTPAID service.
+/// One test's world: its own WireMock (under a path prefix) with the IAK stubs it names, and its own gateway (real
+/// PostgreSQL) pointed at that prefix, with short timeouts and a funded reseller on a PLNPOSTPAID service.
 /// </summary>
 public sealed class IakHarness : IAsyncDisposable
 {
@@ -30,8 +30,7 @@ public sealed class IakHarness : IAsyncDisposable
 
     public static async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
     {
-        var wiremock = await WireMockServer.GetAsync();
-        var scope = wiremock.NewScope(name.Replace('_', '-'));
+        var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         await scope.StubAsync("Stubs/Iak", stubs);
         var app = await PaymentHubApp.StartAsync("iak_" + name, new Dictionary<string, string?>
         {
@@ -122,7 +121,7 @@ public sealed class IakHarness : IAsyncDisposable
             }
             finally
             {
-                // The gateway is stopped first, so nothing reaches the prefix after its stubs and journal are gone.
+                // The gateway is stopped first, so nothing of it is still calling when the fake upstream goes away.
                 await Iak.DisposeAsync();
             }
         }

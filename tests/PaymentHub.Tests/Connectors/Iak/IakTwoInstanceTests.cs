@@ -10,8 +10,7 @@ public sealed class IakTwoInstanceTests
     [Fact]
     public async Task Two_instances_pay_a_backlog_of_iak_orders_each_exactly_once()
     {
-        var wiremock = await WireMockServer.GetAsync();
-        await using var iak = wiremock.NewScope("two-instances");
+        await using var iak = await WireMockScope.StartAsync("two-instances");
         await iak.StubAsync("Stubs/Iak", "inquiry-success", "pay-success");
         var settings = new Dictionary<string, string?>
         {

@@ -8,11 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 using PaymentHub.Connectors.Nurr;
 using PaymentHub.Ledger;
 using PaymentHub.Tests.Infrastructure;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace PaymentHub.Tests.Connectors.Nurr;
 
 /// <summary>
-/// One test's world: its own WireMock prefix faking a nurr-compatible upstream (<c>mobile-recharge.php</c>,
+/// One test's world: its own WireMock (under a path prefix) faking a nurr-compatible upstream (<c>mobile-recharge.php</c>,
 /// <c>bill-payment.php</c>), and its own gateway (real PostgreSQL) routing GP recharges and one bill service there, with
 /// short timeouts, orders flagged as soon as they stay unresolved, and a reseller holding 1,000.00.
 /// </summary>
@@ -55,11 +57,10 @@ public sealed class NurrHarness : IAsyncDisposable
         }
     }
 
-    /// <param name="baseUrl">Where the gateway looks for the upstream; the WireMock prefix unless given (e.g. a closed port).</param>
+    /// <param name="baseUrl">Where the gateway looks for the upstream; the WireMock scope unless given (e.g. a closed port).</param>
     public static async Task<NurrHarness> StartAsync(string name, IDictionary<string, string?>? settings = null, string? baseUrl = null)
     {
-        var wiremock = await WireMockServer.GetAsync();
-        var scope = wiremock.NewScope(name.Replace('_', '-'));
+        var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         var attempts = new AttemptCounter();
         var all = new Dictionary<string, string?>
         {
@@ -105,37 +106,29 @@ public sealed class NurrHarness : IAsyncDisposable
     /// Answers POST <paramref name="pathAndQuery"/> (exact, query included). A later stub for the same request wins, so a
     /// test can change the upstream's answer while the gateway keeps asking.
     /// </summary>
-    public Task StubAsync(string pathAndQuery, int status, string? body, string contentType = "application/json", string? fault = null,
+    public Task StubAsync(string pathAndQuery, int status, string? body, string contentType = "application/json", WireFault? fault = null,
         int delayMs = 0, string? scenario = null, string? requiredState = null, string? newState = null)
     {
-        var response = new JsonObject { ["status"] = status, ["headers"] = new JsonObject { ["Content-Type"] = contentType } };
+        var stub = Upstream.Given(Request.Create().UsingPost().WithPathAndQuery($"/{Upstream.Prefix}{pathAndQuery}"));
+        if (scenario is not null)
+        {
+            stub = stub.InScenario(scenario, requiredState, newState);
+        }
+        var response = Response.Create().WithStatusCode(status).WithHeader("Content-Type", contentType);
         if (body is not null)
         {
-            response["body"] = body;
+            response = response.WithBody(body);
         }
-        if (fault is not null)
+        if (fault is { } wireFault)
         {
-            response["fault"] = fault;
+            response = response.WithWireFault(wireFault);
         }
         if (delayMs > 0)
         {
-            response["fixedDelayMilliseconds"] = delayMs;
+            response = response.WithWireDelay(delayMs);
         }
-        var mapping = new JsonObject
-        {
-            ["request"] = new JsonObject { ["method"] = "POST", ["url"] = $"/{Upstream.Prefix}{pathAndQuery}" },
-            ["response"] = response,
-        };
-        if (scenario is not null)
-        {
-            mapping["scenarioName"] = $"{scenario}-{Upstream.Prefix}";
-            mapping["requiredScenarioState"] = requiredState ?? "Started";
-            if (newState is not null)
-            {
-                mapping["newScenarioState"] = newState;
-            }
-        }
-        return Upstream.Server.AddMappingAsync(mapping.ToJsonString());
+        stub.RespondWith(response);
+        return Task.CompletedTask;
     }
 
     /// <summary>The faults an upstream may answer a status query with; none of them says anything about the order.</summary>
@@ -298,7 +291,14 @@ public sealed class NurrHarness : IAsyncDisposable
         }
         finally
         {
-            await App.DisposeAsync();
+            try
+            {
+                await App.DisposeAsync();
+            }
+            finally
+            {
+                await Upstream.DisposeAsync();
+            }
         }
     }
 }

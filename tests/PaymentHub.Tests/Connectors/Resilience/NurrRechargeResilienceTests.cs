@@ -1,5 +1,6 @@
 using PaymentHub.Ledger;
 using PaymentHub.Tests.Connectors.Nurr;
+using PaymentHub.Tests.Infrastructure;
 using static PaymentHub.Tests.Connectors.Nurr.NurrHarness;
 
 namespace PaymentHub.Tests.Connectors.Resilience;
@@ -27,8 +28,8 @@ public sealed class NurrRechargeResilienceTests
             "delayed" => t.StubAsync(RechargePath, 200, RechargeReply("Success", "NURR-LATE"), delayMs: 2500),
             "500" => t.StubAsync(RechargePath, 500, """{"error":"Transaction failed."}"""),
             "502-html" => t.StubAsync(RechargePath, 502, Html502, "text/html"),
-            "reset" => t.StubAsync(RechargePath, 200, null, fault: "CONNECTION_RESET_BY_PEER"),
-            "empty" => t.StubAsync(RechargePath, 200, null, fault: "EMPTY_RESPONSE"),
+            "reset" => t.StubAsync(RechargePath, 200, null, fault: WireFault.ConnectionResetByPeer),
+            "empty" => t.StubAsync(RechargePath, 200, null, fault: WireFault.EmptyResponse),
             _ => t.StubAsync(RechargePath, 200, """{"success":true,"status":"Succ"""),
         });
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Success", "NURR-TXN-1"));

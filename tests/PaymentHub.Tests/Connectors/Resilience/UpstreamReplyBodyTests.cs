@@ -1,44 +1,30 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using PaymentHub.Connectors;
 using PaymentHub.Tests.Connectors.Iak;
 using PaymentHub.Tests.Infrastructure;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace PaymentHub.Tests.Connectors.Resilience;
 
 /// <summary>
 /// Upstream reply bodies are untrusted bytes: whatever charset they name and however large they are, reading them never
-/// throws past the clients' classification. The reader against a real WireMock, then IAK end to end.
+/// throws past the clients' classification. The reader against a real (in-process) WireMock, then IAK end to end.
 /// </summary>
 public sealed class UpstreamReplyBodyTests
 {
-    private static async Task<UpstreamReplyBody> ReadAsync(string name, JsonObject response)
+    private static async Task<UpstreamReplyBody> ReadAsync(string name, IResponseBuilder response)
     {
-        var scope = (await WireMockServer.GetAsync()).NewScope(name);
-        await scope.Server.AddMappingAsync(new JsonObject
-        {
-            ["request"] = new JsonObject { ["method"] = "GET", ["urlPath"] = $"/{scope.Prefix}/body" },
-            ["response"] = response,
-        }.ToJsonString());
+        await using var scope = await WireMockScope.StartAsync(name);
+        scope.Given(Request.Create().UsingGet().WithPath(new ExactMatcher($"/{scope.Prefix}/body"))).RespondWith(response);
         using var http = new HttpClient();
         using var reply = await http.GetAsync(scope.BaseUrl + "/body", HttpCompletionOption.ResponseHeadersRead);
         return await UpstreamReplies.ReadBodyAsync(reply, CancellationToken.None);
     }
 
-    private static JsonObject Reply(string contentType, byte[] body, JsonObject? extra = null)
-    {
-        var response = new JsonObject
-        {
-            ["status"] = 200,
-            ["headers"] = new JsonObject { ["Content-Type"] = contentType },
-            ["base64Body"] = Convert.ToBase64String(body),
-        };
-        foreach (var (key, value) in extra ?? [])
-        {
-            response[key] = value?.DeepClone();
-        }
-        return response;
-    }
+    private static IResponseBuilder Reply(string contentType, byte[] body) =>
+        Response.Create().WithStatusCode(200).WithHeader("Content-Type", contentType).WithBody(body);
 
     [Theory]
     [InlineData("application/json; charset=bogus-xx")]
@@ -81,8 +67,7 @@ public sealed class UpstreamReplyBodyTests
         var big = Encoding.ASCII.GetBytes("{\"x\":\"" + new string('a', UpstreamReplies.MaxBytes) + "\"}");
         var announced = await ReadAsync("big-length", Reply("application/json", big));
         Assert.Contains("limit", announced.Problem);
-        var chunked = await ReadAsync("big-chunked", Reply("application/json", big,
-            new JsonObject { ["chunkedDribbleDelay"] = new JsonObject { ["numberOfChunks"] = 8, ["totalDuration"] = 200 } }));
+        var chunked = await ReadAsync("big-chunked", Reply("application/json", big).WithChunkedDribble(8, 200));
         Assert.Contains("limit", chunked.Problem);
         Assert.Equal("", chunked.Text);
         var justFits = await ReadAsync("fits", Reply("application/json", new byte[UpstreamReplies.MaxBytes]));

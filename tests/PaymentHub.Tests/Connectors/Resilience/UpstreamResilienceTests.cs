@@ -4,10 +4,13 @@ using PaymentHub.Connectors.Resilience;
 using PaymentHub.Tests.Infrastructure;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace PaymentHub.Tests.Connectors.Resilience;
 
-/// <summary>The resilience handler on its own, against a real WireMock: who is retried, who is never resent.</summary>
+/// <summary>The resilience handler on its own, against a real (in-process) WireMock: who is retried, who is never resent.</summary>
 public sealed class UpstreamResilienceTests
 {
     private static readonly UpstreamResilienceOptions Fast = new()
@@ -40,17 +43,17 @@ public sealed class UpstreamResilienceTests
         return request;
     }
 
-    private static async Task<WireMockScope> StubAsync(string name, string response)
+    private static async Task<WireMockScope> StubAsync(string name, IResponseBuilder response)
     {
-        var scope = (await WireMockServer.GetAsync()).NewScope(name);
-        await scope.Server.AddMappingAsync($$"""{"request":{"method":"POST","urlPath":"/{{scope.Prefix}}/call"},"response":{{response}}}""");
+        var scope = await WireMockScope.StartAsync(name);
+        scope.Given(Request.Create().UsingPost().WithPath(new ExactMatcher($"/{scope.Prefix}/call"))).RespondWith(response);
         return scope;
     }
 
     [Fact]
     public async Task A_request_safe_to_repeat_is_retried_on_server_errors()
     {
-        var scope = await StubAsync("retry-safe", """{"status":500}""");
+        await using var scope = await StubAsync("retry-safe", Response.Create().WithStatusCode(500));
         var (client, counter) = Client(Fast);
         using var response = await client.SendAsync(Post(scope.BaseUrl + "/call", safeToRepeat: true));
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
@@ -61,8 +64,8 @@ public sealed class UpstreamResilienceTests
     [Fact]
     public async Task A_request_not_marked_safe_is_never_resent_after_a_server_error_or_a_timeout()
     {
-        var errors = await StubAsync("retry-unsafe", """{"status":503}""");
-        var slow = await StubAsync("retry-unsafe-slow", """{"status":200,"fixedDelayMilliseconds":2500}""");
+        await using var errors = await StubAsync("retry-unsafe", Response.Create().WithStatusCode(503));
+        await using var slow = await StubAsync("retry-unsafe-slow", Response.Create().WithStatusCode(200).WithWireDelay(2500));
         var (client, counter) = Client(Fast);
         using (var response = await client.SendAsync(Post(errors.BaseUrl + "/call", safeToRepeat: false)))
         {
@@ -92,7 +95,7 @@ public sealed class UpstreamResilienceTests
     [Fact]
     public async Task The_circuit_opens_after_failures_and_stops_calling_the_upstream()
     {
-        var scope = await StubAsync("breaker", """{"status":500}""");
+        await using var scope = await StubAsync("breaker", Response.Create().WithStatusCode(500));
         var (client, counter) = Client(new UpstreamResilienceOptions
         {
             TimeoutSeconds = 5, AttemptTimeoutSeconds = 1, MaxRetries = 0, BreakerMinimumThroughput = 2, BreakerFailureRatio = 0.5,
