@@ -55,6 +55,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     options.SerializerOptions.DictionaryKeyPolicy = null;
     options.SerializerOptions.Converters.Add(new MoneyJsonConverter());
+    // {"status":"active","status":"suspended"} is refused (400), not read as its last value.
+    options.SerializerOptions.AllowDuplicateProperties = false;
 });
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();
@@ -142,6 +144,7 @@ var app = builder.Build();
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UsePaymentHubErrorHandling();
 app.UseRateLimiter();
+app.UseRequestCharsetGuard();
 app.UseAuthentication();
 app.UseAuthorization();
 

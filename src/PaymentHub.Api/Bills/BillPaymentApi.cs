@@ -379,7 +379,7 @@ public static partial class BillPaymentApi
         return (data, billMonth, null);
     }
 
-    [GeneratedRegex(@"^(\d{4})-(\d{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]{4})-([0-9]{2})\z", RegexOptions.CultureInvariant)]
     private static partial Regex YearMonthPattern();
 
     private static (string? BillMonth, IResult? Error) ReadBillMonth(ResellerForm form)

@@ -27,9 +27,9 @@ public sealed class StartTopUpRequestValidator : AbstractValidator<StartTopUpReq
         RuleFor(r => r.Amount).GreaterThan(0m).LessThanOrEqualTo(Money.Ceiling)
             .Must(Money.HasAtMostTwoDecimals).WithMessage("Amount has at most two decimal places.");
         RuleFor(r => r.Gateway).NotEmpty().Must(g => WalletApi.ParseGateway(g) is not null).WithMessage("Use shurjopay or securesoftpay.");
-        RuleFor(r => r.CustomerName).MaximumLength(100);
-        RuleFor(r => r.CustomerPhone).Matches(@"^\+?[0-9]{6,15}$").When(r => r.CustomerPhone is not null);
-        RuleFor(r => r.CustomerEmail).EmailAddress().MaximumLength(200).When(r => r.CustomerEmail is not null);
+        RuleFor(r => r.CustomerName).MaximumLength(100).NoControlCharacters();
+        RuleFor(r => r.CustomerPhone).Matches(@"^\+?[0-9]{6,15}\z").When(r => r.CustomerPhone is not null);
+        RuleFor(r => r.CustomerEmail).EmailAddress().MaximumLength(200).NoControlCharacters().When(r => r.CustomerEmail is not null);
         RuleFor(r => r.ReturnUrl).Must(u => WalletApi.IsSafeReturnUrl(u!)).When(r => r.ReturnUrl is not null)
             .WithMessage("An absolute http(s) URL of at most 500 characters.");
     }
@@ -37,7 +37,7 @@ public sealed class StartTopUpRequestValidator : AbstractValidator<StartTopUpReq
 
 public sealed class TopUpDecisionRequestValidator : AbstractValidator<TopUpDecisionRequest>
 {
-    public TopUpDecisionRequestValidator() => RuleFor(r => r.Note).NotEmpty().MaximumLength(500);
+    public TopUpDecisionRequestValidator() => RuleFor(r => r.Note).NotEmpty().MaximumLength(500).NoControlCharacters();
 }
 
 public sealed class FundingGatewayRequestValidator : AbstractValidator<FundingGatewayRequest>
@@ -80,7 +80,7 @@ public static class TopUpAdminApi
         var query = db.TopUps.AsNoTracking();
         if (status is not null)
         {
-            if (!Enum.TryParse<TopUpStatus>(status, true, out var parsed) || !Enum.IsDefined(parsed))
+            if (!EnumNames.TryParse<TopUpStatus>(status, out var parsed))
             {
                 return TypedResults.Problem(statusCode: 400, title: "Invalid status", detail: $"Use one of {string.Join(", ", Enum.GetNames<TopUpStatus>())}.");
             }
