@@ -19,7 +19,7 @@ public static partial class WalletApi
             .WithSummary("Wallet funding: action=add_fund (amount, gateway), topup_status (topup_id), balance");
 
     public readonly record struct WalletDependencies(
-        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options);
+        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options, ILoggerFactory Loggers);
 
     public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] WalletDependencies deps, CancellationToken ct)
     {
@@ -88,9 +88,11 @@ public static partial class WalletApi
             return fieldError;
         }
 
-        var publicBase = deps.Options.Value.PublicBaseUrl is { Length: > 0 } configured
-            ? configured
-            : $"{http.Request.Scheme}://{http.Request.Host}";
+        if (FundingPublicUrl.For(http, deps.Options.Value) is not { } publicBase)
+        {
+            LogNoPublicBaseUrl(deps.Loggers.CreateLogger(typeof(WalletApi).FullName!), GatewayCodes[gateway]);
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "This payment gateway is not available.");
+        }
         var result = await deps.Gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, gateway, amount, customer, returnUrl,
             "reseller", clientIp ?? http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
         return result.Error switch
@@ -220,6 +222,9 @@ public static partial class WalletApi
 
     public static bool IsSafeReturnUrl(string url) =>
         url.Length <= 500 && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "add_fund via {Gateway} refused: " + FundingPublicUrl.NotConfigured)]
+    private static partial void LogNoPublicBaseUrl(ILogger logger, string gateway);
 
     [GeneratedRegex(@"^\+?[0-9]{6,15}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PhonePattern();
