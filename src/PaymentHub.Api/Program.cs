@@ -75,6 +75,7 @@ builder.Services.AddScoped<ResellerAuthenticator>();
 builder.Services.AddScoped<BillOrderSettlement>();
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddScoped<AuditFilter>();
+builder.Services.AddSingleton<AdminAuthThrottle>();
 builder.Services.AddSingleton<IBillConnector, SandboxBillConnector>();
 builder.Services.Configure<RechargeOptions>(builder.Configuration.GetSection("Recharge"));
 builder.Services.AddSingleton<IRechargeConnector, SandboxRechargeConnector>();
@@ -145,6 +146,7 @@ app.UseMiddleware<RequestLoggingMiddleware>();
 app.UsePaymentHubErrorHandling();
 app.UseRateLimiter();
 app.UseRequestCharsetGuard();
+app.UseAdminAuthThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 
