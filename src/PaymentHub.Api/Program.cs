@@ -141,7 +141,8 @@ builder.Services.AddSwaggerGen(options =>
 
 var app = builder.Build();
 
-// Outermost, so that the line it writes carries the status the client got, after the error handling below set it.
+app.UseSecurityHeaders();
+// Outermost but for the headers, so that the line it writes carries the status the client got, after the error handling below set it.
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UsePaymentHubErrorHandling();
 app.UseRateLimiter();
@@ -150,10 +151,14 @@ app.UseAdminAuthThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.UseSwagger();
-app.UseSwaggerUI(options => options.DocumentTitle = "PaymentHub admin API");
+// The API description is for operators; in Production it is published only when asked for.
+if (app.Configuration.GetValue("Swagger:Enabled", !app.Environment.IsProduction()))
+{
+    app.UseSwagger();
+    app.UseSwaggerUI(options => options.DocumentTitle = "PaymentHub admin API");
+    app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+}
 app.MapHealthChecks("/health");
-app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 
 var resellerApi = app.MapGroup("/api")
     .WithTags("Reseller API (nurr-compatible)")
