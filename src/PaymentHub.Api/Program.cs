@@ -55,6 +55,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     options.SerializerOptions.DictionaryKeyPolicy = null;
     options.SerializerOptions.Converters.Add(new MoneyJsonConverter());
+    // {"status":"active","status":"suspended"} is refused (400), not read as its last value.
+    options.SerializerOptions.AllowDuplicateProperties = false;
 });
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();
@@ -73,6 +75,7 @@ builder.Services.AddScoped<ResellerAuthenticator>();
 builder.Services.AddScoped<BillOrderSettlement>();
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddScoped<AuditFilter>();
+builder.Services.AddSingleton<AdminAuthThrottle>();
 builder.Services.AddSingleton<IBillConnector, SandboxBillConnector>();
 builder.Services.Configure<RechargeOptions>(builder.Configuration.GetSection("Recharge"));
 builder.Services.AddSingleton<IRechargeConnector, SandboxRechargeConnector>();
@@ -138,17 +141,24 @@ builder.Services.AddSwaggerGen(options =>
 
 var app = builder.Build();
 
-// Outermost, so that the line it writes carries the status the client got, after the error handling below set it.
+app.UseSecurityHeaders();
+// Outermost but for the headers, so that the line it writes carries the status the client got, after the error handling below set it.
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UsePaymentHubErrorHandling();
 app.UseRateLimiter();
+app.UseRequestCharsetGuard();
+app.UseAdminAuthThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.UseSwagger();
-app.UseSwaggerUI(options => options.DocumentTitle = "PaymentHub admin API");
+// The API description is for operators; in Production it is published only when asked for.
+if (app.Configuration.GetValue("Swagger:Enabled", !app.Environment.IsProduction()))
+{
+    app.UseSwagger();
+    app.UseSwaggerUI(options => options.DocumentTitle = "PaymentHub admin API");
+    app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+}
 app.MapHealthChecks("/health");
-app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 
 var resellerApi = app.MapGroup("/api")
     .WithTags("Reseller API (nurr-compatible)")

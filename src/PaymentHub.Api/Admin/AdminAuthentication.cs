@@ -14,7 +14,8 @@ public sealed class AdminKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    PaymentHubDbContext db) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    PaymentHubDbContext db,
+    AdminAuthThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "AdminKey";
     public const string PolicyName = "Admin";
@@ -26,10 +27,10 @@ public sealed class AdminKeyAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var key = header["Bearer ".Length..].Trim();
+        var key = header["Bearer ".Length..].Trim(' ');
         if (key.Length is 0 or > 200)
         {
-            return AuthenticateResult.Fail("Invalid admin key.");
+            return Failed();
         }
         var hash = HashKey(key);
         var admin = await db.AdminKeys.AsNoTracking()
@@ -38,12 +39,22 @@ public sealed class AdminKeyAuthenticationHandler(
             .FirstOrDefaultAsync(Context.RequestAborted);
         if (admin is null)
         {
-            return AuthenticateResult.Fail("Invalid admin key.");
+            return Failed();
         }
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, admin.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, admin.Name)],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>A key was sent and is not valid: counted against the client's address (see <see cref="AdminAuthThrottle"/>).</summary>
+    private AuthenticateResult Failed()
+    {
+        if (Request.Path.StartsWithSegments("/admin"))
+        {
+            throttle.RecordFailure(Context.Connection.RemoteIpAddress);
+        }
+        return AuthenticateResult.Fail("Invalid admin key.");
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -2,6 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Admin;
 
@@ -12,7 +13,7 @@ public sealed record AuditLogReply(long Id, string Actor, string Action, string?
 
 public sealed class CreateAdminKeyRequestValidator : AbstractValidator<CreateAdminKeyRequest>
 {
-    public CreateAdminKeyRequestValidator() => RuleFor(r => r.Name).NotEmpty().MaximumLength(100);
+    public CreateAdminKeyRequestValidator() => RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters();
 }
 
 public static class AdminKeysApi

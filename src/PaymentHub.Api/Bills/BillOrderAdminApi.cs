@@ -2,6 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Bills;
 
@@ -16,12 +17,12 @@ public sealed record BillOrderAdminReply(
 
 public sealed class CompleteOrderRequestValidator : AbstractValidator<CompleteOrderRequest>
 {
-    public CompleteOrderRequestValidator() => RuleFor(r => r.TokenNumber).NotEmpty().MaximumLength(300);
+    public CompleteOrderRequestValidator() => RuleFor(r => r.TokenNumber).NotEmpty().MaximumLength(300).NoControlCharacters();
 }
 
 public sealed class CancelOrderRequestValidator : AbstractValidator<CancelOrderRequest>
 {
-    public CancelOrderRequestValidator() => RuleFor(r => r.CancelNote).NotEmpty().MaximumLength(500);
+    public CancelOrderRequestValidator() => RuleFor(r => r.CancelNote).NotEmpty().MaximumLength(500).NoControlCharacters();
 }
 
 public static class BillOrderAdminApi
@@ -42,7 +43,7 @@ public static class BillOrderAdminApi
         var query = db.BillOrders.AsNoTracking();
         if (status is not null)
         {
-            if (!Enum.TryParse<BillOrderStatus>(status, true, out var parsed))
+            if (!EnumNames.TryParse<BillOrderStatus>(status, out var parsed))
             {
                 return TypedResults.Problem(statusCode: 400, title: "Invalid status", detail: "Use Processing, Success or Cancelled.");
             }

@@ -33,15 +33,18 @@ internal static partial class CatalogRules
     [GeneratedRegex(@"\A[a-z][a-z0-9_]{0,49}\z", RegexOptions.CultureInvariant)]
     public static partial Regex FieldName();
 
-    public static bool IsStatus(string? s) => Enum.TryParse<CatalogStatus>(s, true, out _);
+    public static bool IsStatus(string? s) => EnumNames.IsName<CatalogStatus>(s);
+
+    /// <summary>The status a request names, or <paramref name="current"/> when it names none (the validator refused any other text).</summary>
+    public static CatalogStatus StatusOr(string? text, CatalogStatus current) => EnumNames.TryParse<CatalogStatus>(text, out var status) ? status : current;
 }
 
 public sealed class CreateProviderRequestValidator : AbstractValidator<CreateProviderRequest>
 {
     public CreateProviderRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(100);
-        RuleFor(r => r.Logo).MaximumLength(300);
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters();
+        RuleFor(r => r.Logo).MaximumLength(300).NoControlCharacters();
         RuleFor(r => r.Status).Must(CatalogRules.IsStatus).When(r => r.Status is not null).WithMessage("Status must be 'active' or 'inactive'.");
     }
 }
@@ -50,8 +53,8 @@ public sealed class UpdateProviderRequestValidator : AbstractValidator<UpdatePro
 {
     public UpdateProviderRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).When(r => r.Name is not null);
-        RuleFor(r => r.Logo).MaximumLength(300);
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters().When(r => r.Name is not null);
+        RuleFor(r => r.Logo).MaximumLength(300).NoControlCharacters();
         RuleFor(r => r.Status).Must(CatalogRules.IsStatus).When(r => r.Status is not null).WithMessage("Status must be 'active' or 'inactive'.");
     }
 }
@@ -60,8 +63,8 @@ public sealed class CreateServiceRequestValidator : AbstractValidator<CreateServ
 {
     public CreateServiceRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(100);
-        RuleFor(r => r.Logo).MaximumLength(300);
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters();
+        RuleFor(r => r.Logo).MaximumLength(300).NoControlCharacters();
         RuleFor(r => r.ModuleFields).NotNull().NotEmpty().Must(f => f.Count <= 10 && f.Distinct().Count() == f.Count)
             .WithMessage("module_fields needs 1 to 10 distinct field names.");
         RuleForEach(r => r.ModuleFields).Must(f => CatalogRules.FieldName().IsMatch(f) && !CatalogRules.ReservedFields.Contains(f))
@@ -72,7 +75,7 @@ public sealed class CreateServiceRequestValidator : AbstractValidator<CreateServ
         RuleFor(r => r.Commission).GreaterThanOrEqualTo(0m).Must(Money.HasAtMostTwoDecimals)
             .LessThan(r => r.MinAmount + r.Fee).WithMessage("Commission must stay below the smallest total (min_amount + fee).");
         RuleFor(r => r.Connector).NotEmpty().MaximumLength(32);
-        RuleFor(r => r.ConnectorProductCode).MaximumLength(64);
+        RuleFor(r => r.ConnectorProductCode).MaximumLength(64).NoControlCharacters();
         RuleFor(r => r.CustomerNumberField).Must((r, f) => r.ModuleFields?.Contains(f!) == true)
             .When(r => r.CustomerNumberField is not null).WithMessage("customer_number_field must be one of module_fields.");
         RuleFor(r => r.Status).Must(CatalogRules.IsStatus).When(r => r.Status is not null).WithMessage("Status must be 'active' or 'inactive'.");
@@ -83,8 +86,8 @@ public sealed class UpdateServiceRequestValidator : AbstractValidator<UpdateServ
 {
     public UpdateServiceRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).When(r => r.Name is not null);
-        RuleFor(r => r.Logo).MaximumLength(300);
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters().When(r => r.Name is not null);
+        RuleFor(r => r.Logo).MaximumLength(300).NoControlCharacters();
         RuleFor(r => r.ModuleFields!).NotEmpty().Must(f => f.Count <= 10 && f.Distinct().Count() == f.Count)
             .When(r => r.ModuleFields is not null).WithMessage("module_fields needs 1 to 10 distinct field names.");
         RuleForEach(r => r.ModuleFields).Must(f => CatalogRules.FieldName().IsMatch(f) && !CatalogRules.ReservedFields.Contains(f))
@@ -95,7 +98,7 @@ public sealed class UpdateServiceRequestValidator : AbstractValidator<UpdateServ
         RuleFor(r => r.Fee).GreaterThanOrEqualTo(0m).LessThanOrEqualTo(Money.Ceiling).Must(a => Money.HasAtMostTwoDecimals(a!.Value)).When(r => r.Fee is not null);
         RuleFor(r => r.Commission).GreaterThanOrEqualTo(0m).Must(a => Money.HasAtMostTwoDecimals(a!.Value)).When(r => r.Commission is not null);
         RuleFor(r => r.Connector).NotEmpty().MaximumLength(32).When(r => r.Connector is not null);
-        RuleFor(r => r.ConnectorProductCode).MaximumLength(64);
+        RuleFor(r => r.ConnectorProductCode).MaximumLength(64).NoControlCharacters();
         RuleFor(r => r.Status).Must(CatalogRules.IsStatus).When(r => r.Status is not null).WithMessage("Status must be 'active' or 'inactive'.");
     }
 }
@@ -125,7 +128,7 @@ public static class CatalogAdminApi
         {
             Name = request.Name.Trim(),
             Logo = request.Logo?.Trim() ?? "",
-            Status = request.Status is null ? CatalogStatus.Active : Enum.Parse<CatalogStatus>(request.Status, true),
+            Status = CatalogRules.StatusOr(request.Status, CatalogStatus.Active),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -150,7 +153,7 @@ public static class CatalogAdminApi
         }
         provider.Name = request.Name?.Trim() ?? provider.Name;
         provider.Logo = request.Logo?.Trim() ?? provider.Logo;
-        provider.Status = request.Status is null ? provider.Status : Enum.Parse<CatalogStatus>(request.Status, true);
+        provider.Status = CatalogRules.StatusOr(request.Status, provider.Status);
         provider.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(ToReply(provider));
@@ -181,7 +184,7 @@ public static class CatalogAdminApi
             Connector = request.Connector,
             ConnectorProductCode = request.ConnectorProductCode,
             CustomerNumberField = request.CustomerNumberField,
-            Status = request.Status is null ? CatalogStatus.Active : Enum.Parse<CatalogStatus>(request.Status, true),
+            Status = CatalogRules.StatusOr(request.Status, CatalogStatus.Active),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -224,7 +227,7 @@ public static class CatalogAdminApi
         service.Connector = request.Connector ?? service.Connector;
         service.ConnectorProductCode = request.ConnectorProductCode ?? service.ConnectorProductCode;
         service.CustomerNumberField = request.CustomerNumberField ?? service.CustomerNumberField;
-        service.Status = request.Status is null ? service.Status : Enum.Parse<CatalogStatus>(request.Status, true);
+        service.Status = CatalogRules.StatusOr(request.Status, service.Status);
 
         var problems = new Dictionary<string, string[]>();
         if (service.MaxAmount < service.MinAmount)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using PaymentHub.Infrastructure;
 
@@ -9,7 +10,7 @@ namespace PaymentHub.Funding;
 /// Where the gateways send the customer's browser back, and shurjoPay's IPN. None of them is believed: each only
 /// makes PaymentHub ask the gateway itself, then shows the top-up as it really is.
 /// </summary>
-public static class PaymentPages
+public static partial class PaymentPages
 {
     public static RouteGroupBuilder MapPaymentPages(this IEndpointRouteBuilder app)
     {
@@ -25,7 +26,7 @@ public static class PaymentPages
 
     public static async Task<IResult> ShurjoPayReturnAsync([FromQuery(Name = "order_id")] string? orderId, TopUpGateways gateways, CancellationToken ct)
     {
-        if (orderId is null || !GatewayTransactionIds.WellFormed().IsMatch(orderId))
+        if (!IsGatewayReference(orderId))
         {
             return NotFoundPage();
         }
@@ -35,7 +36,7 @@ public static class PaymentPages
 
     public static async Task<IResult> ShurjoPayCancelAsync([FromQuery(Name = "topup")] string? reference, TopUpGateways gateways, CancellationToken ct)
     {
-        if (reference is null || reference.Length > 32)
+        if (!IsTopUpReference(reference))
         {
             return NotFoundPage();
         }
@@ -48,10 +49,14 @@ public static class PaymentPages
         string? orderId = http.Request.Query["order_id"];
         if (string.IsNullOrEmpty(orderId) && http.Request.HasFormContentType)
         {
-            var (form, _) = await ResellerForm.ReadAsync(http.Request, ct);
-            orderId = form?["order_id"];
+            var (form, formError) = await ResellerForm.ReadAsync(http.Request, ct);
+            if (form is null)
+            {
+                return formError!;
+            }
+            orderId = form["order_id"];
         }
-        if (orderId is null || !GatewayTransactionIds.WellFormed().IsMatch(orderId))
+        if (!IsGatewayReference(orderId))
         {
             return ResellerResults.Error(StatusCodes.Status400BadRequest, "Missing or invalid order_id.");
         }
@@ -65,23 +70,32 @@ public static class PaymentPages
         [FromQuery(Name = "topup")] string? reference, [FromQuery(Name = "transaction_id")] string? transactionId,
         TopUpGateways gateways, CancellationToken ct)
     {
-        if (reference is null || reference.Length > 32)
+        if (!IsTopUpReference(reference))
         {
             return NotFoundPage();
         }
-        var (topUp, problem) = await gateways.SecureSoftPayReturnAsync(reference, transactionId, ct);
+        // A transaction id that is not a plain reference is no confirmation at all: the top-up is shown, nothing is claimed.
+        var (topUp, problem) = await gateways.SecureSoftPayReturnAsync(reference, IsGatewayReference(transactionId) ? transactionId : null, ct);
         return topUp is null ? NotFoundPage() : Page(topUp, problem);
     }
 
     public static async Task<IResult> SecureSoftPayCancelAsync([FromQuery(Name = "topup")] string? reference, TopUpGateways gateways, CancellationToken ct)
     {
-        if (reference is null || reference.Length > 32)
+        if (!IsTopUpReference(reference))
         {
             return NotFoundPage();
         }
         var topUp = await gateways.SecureSoftPayCancelAsync(reference, ct);
         return topUp is null ? NotFoundPage() : Page(topUp, null);
     }
+
+    /// <summary>A gateway's order or transaction id: 1-64 ASCII letters, digits, '_', '.', '-' (and nothing after them, not even a newline).</summary>
+    public static bool IsGatewayReference([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? text) =>
+        text is not null && GatewayTransactionIds.WellFormed().IsMatch(text);
+
+    /// <summary>Our top-up reference as a gateway hands it back: the same characters, at most 32 of them.</summary>
+    private static bool IsTopUpReference([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? text) =>
+        IsGatewayReference(text) && text.Length <= 32;
 
     public static IResult Page(TopUp topUp, string? problem)
     {

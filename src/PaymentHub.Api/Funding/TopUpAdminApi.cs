@@ -27,9 +27,9 @@ public sealed class StartTopUpRequestValidator : AbstractValidator<StartTopUpReq
         RuleFor(r => r.Amount).GreaterThan(0m).LessThanOrEqualTo(Money.Ceiling)
             .Must(Money.HasAtMostTwoDecimals).WithMessage("Amount has at most two decimal places.");
         RuleFor(r => r.Gateway).NotEmpty().Must(g => WalletApi.ParseGateway(g) is not null).WithMessage("Use shurjopay or securesoftpay.");
-        RuleFor(r => r.CustomerName).MaximumLength(100);
-        RuleFor(r => r.CustomerPhone).Matches(@"^\+?[0-9]{6,15}$").When(r => r.CustomerPhone is not null);
-        RuleFor(r => r.CustomerEmail).EmailAddress().MaximumLength(200).When(r => r.CustomerEmail is not null);
+        RuleFor(r => r.CustomerName).MaximumLength(100).NoControlCharacters();
+        RuleFor(r => r.CustomerPhone).Matches(@"^\+?[0-9]{6,15}\z").When(r => r.CustomerPhone is not null);
+        RuleFor(r => r.CustomerEmail).EmailAddress().MaximumLength(200).NoControlCharacters().When(r => r.CustomerEmail is not null);
         RuleFor(r => r.ReturnUrl).Must(u => WalletApi.IsSafeReturnUrl(u!)).When(r => r.ReturnUrl is not null)
             .WithMessage("An absolute http(s) URL of at most 500 characters.");
     }
@@ -37,7 +37,7 @@ public sealed class StartTopUpRequestValidator : AbstractValidator<StartTopUpReq
 
 public sealed class TopUpDecisionRequestValidator : AbstractValidator<TopUpDecisionRequest>
 {
-    public TopUpDecisionRequestValidator() => RuleFor(r => r.Note).NotEmpty().MaximumLength(500);
+    public TopUpDecisionRequestValidator() => RuleFor(r => r.Note).NotEmpty().MaximumLength(500).NoControlCharacters();
 }
 
 public sealed class FundingGatewayRequestValidator : AbstractValidator<FundingGatewayRequest>
@@ -80,7 +80,7 @@ public static class TopUpAdminApi
         var query = db.TopUps.AsNoTracking();
         if (status is not null)
         {
-            if (!Enum.TryParse<TopUpStatus>(status, true, out var parsed) || !Enum.IsDefined(parsed))
+            if (!EnumNames.TryParse<TopUpStatus>(status, out var parsed))
             {
                 return TypedResults.Problem(statusCode: 400, title: "Invalid status", detail: $"Use one of {string.Join(", ", Enum.GetNames<TopUpStatus>())}.");
             }
@@ -121,7 +121,10 @@ public static class TopUpAdminApi
         {
             return TypedResults.Problem(statusCode: 409, title: "Reseller suspended", detail: "A suspended reseller's wallet cannot be funded.");
         }
-        var publicBase = options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured : $"{http.Request.Scheme}://{http.Request.Host}";
+        if (FundingPublicUrl.For(http, options.Value) is not { } publicBase)
+        {
+            return TypedResults.Problem(statusCode: 422, title: "Gateway not available", detail: FundingPublicUrl.NotConfigured);
+        }
         var result = await gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, WalletApi.ParseGateway(request.Gateway)!.Value,
             request.Amount, new TopUpCustomer(request.CustomerName, request.CustomerPhone, request.CustomerEmail, null, null), request.ReturnUrl,
             $"admin:{http.User.Identity?.Name ?? "unknown"}", http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
@@ -181,14 +184,17 @@ public static class TopUpAdminApi
         return TypedResults.Ok(ToReply(await gateways.CheckAsync(topUp, "operator", ct)));
     }
 
-    public static async Task<Ok<List<FundingGatewayReply>>> ListGatewaysAsync(PaymentHubDbContext db, TopUpGateways gateways, CancellationToken ct)
+    public static async Task<Ok<List<FundingGatewayReply>>> ListGatewaysAsync(
+        PaymentHubDbContext db, TopUpGateways gateways, IHostEnvironment environment, IOptions<FundingOptions> options, CancellationToken ct)
     {
         var all = await db.FundingGateways.AsNoTracking().ToListAsync(ct);
-        return TypedResults.Ok(all.OrderBy(g => g.Gateway).Select(g => ToReply(g, gateways)).ToList());
+        var offered = FundingPublicUrl.IsAvailable(environment, options.Value);
+        return TypedResults.Ok(all.OrderBy(g => g.Gateway).Select(g => ToReply(g, gateways, offered)).ToList());
     }
 
     public static async Task<Results<Ok<FundingGatewayReply>, ProblemHttpResult>> UpdateGatewayAsync(
-        string gateway, FundingGatewayRequest request, PaymentHubDbContext db, TopUpGateways gateways, TimeProvider clock, CancellationToken ct)
+        string gateway, FundingGatewayRequest request, PaymentHubDbContext db, TopUpGateways gateways, IHostEnvironment environment,
+        IOptions<FundingOptions> options, TimeProvider clock, CancellationToken ct)
     {
         if (WalletApi.ParseGateway(gateway) is not { } parsed)
         {
@@ -202,7 +208,7 @@ public static class TopUpAdminApi
         settings.FeeFixed = request.FeeFixed;
         settings.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(ToReply(settings, gateways));
+        return TypedResults.Ok(ToReply(settings, gateways, FundingPublicUrl.IsAvailable(environment, options.Value)));
     }
 
     private static Task<TopUp?> FindAsync(PaymentHubDbContext db, string topUpId, CancellationToken ct) =>
@@ -211,8 +217,9 @@ public static class TopUpAdminApi
     private static ProblemHttpResult NotFound(string topUpId) =>
         TypedResults.Problem(statusCode: 404, title: "Top-up not found", detail: $"There is no top-up {topUpId}.");
 
-    private static FundingGatewayReply ToReply(FundingGatewaySettings g, TopUpGateways gateways) => new(
-        WalletApi.GatewayCodes[g.Gateway], g.IsEnabled, gateways.IsConfigured(g.Gateway), g.MinAmount, g.MaxAmount, g.FeePercent, g.FeeFixed);
+    /// <param name="offered">Whether top-ups can be offered at all (<see cref="FundingPublicUrl.IsAvailable"/>).</param>
+    private static FundingGatewayReply ToReply(FundingGatewaySettings g, TopUpGateways gateways, bool offered) => new(
+        WalletApi.GatewayCodes[g.Gateway], g.IsEnabled, offered && gateways.IsConfigured(g.Gateway), g.MinAmount, g.MaxAmount, g.FeePercent, g.FeeFixed);
 
     private static TopUpAdminReply ToReply(TopUp t) => new(
         t.Reference, t.ResellerId, WalletApi.GatewayCodes[t.Gateway], t.Amount, t.Currency, t.Status.ToString(), WalletApi.ResellerStatus(t.Status),

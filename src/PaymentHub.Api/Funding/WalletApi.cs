@@ -19,7 +19,7 @@ public static partial class WalletApi
             .WithSummary("Wallet funding: action=add_fund (amount, gateway), topup_status (topup_id), balance");
 
     public readonly record struct WalletDependencies(
-        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options);
+        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options, ILoggerFactory Loggers);
 
     public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] WalletDependencies deps, CancellationToken ct)
     {
@@ -88,9 +88,11 @@ public static partial class WalletApi
             return fieldError;
         }
 
-        var publicBase = deps.Options.Value.PublicBaseUrl is { Length: > 0 } configured
-            ? configured
-            : $"{http.Request.Scheme}://{http.Request.Host}";
+        if (FundingPublicUrl.For(http, deps.Options.Value) is not { } publicBase)
+        {
+            LogNoPublicBaseUrl(deps.Loggers.CreateLogger(typeof(WalletApi).FullName!), GatewayCodes[gateway]);
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "This payment gateway is not available.");
+        }
         var result = await deps.Gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, gateway, amount, customer, returnUrl,
             "reseller", clientIp ?? http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
         return result.Error switch
@@ -127,8 +129,8 @@ public static partial class WalletApi
         [FundingGateway.SecureSoftPay] = "securesoftpay",
     };
 
-    public static FundingGateway? ParseGateway(string text) =>
-        GatewayCodes.FirstOrDefault(p => string.Equals(p.Value, text.Trim(), StringComparison.OrdinalIgnoreCase)) is { Value: not null } match
+    public static FundingGateway? ParseGateway(string? text) =>
+        GatewayCodes.FirstOrDefault(p => EnumNames.Matches(p.Value, text)) is { Value: not null } match
             ? match.Key
             : null;
 
@@ -193,15 +195,36 @@ public static partial class WalletApi
         {
             return (null!, null, null, Invalid("customer_post_code"));
         }
-        if (clientIp is not null && (clientIp.Length > 45 || clientIp.IndexOfAny(['.', ':']) < 0 || !System.Net.IPAddress.TryParse(clientIp, out _)))
+        if (clientIp is not null && !IsClientIp(clientIp))
         {
             return (null!, null, null, Invalid("client_ip"));
         }
         return (new TopUpCustomer(name, phone, email, address, city, postCode), returnUrl, clientIp, null);
     }
 
+    /// <summary>
+    /// A canonical dotted-quad IPv4 address (four decimal parts 0-255, no leading zeros) or an IPv6 address (hex digits,
+    /// ':' and an embedded dotted quad; no zone, brackets or port). IPAddress.TryParse alone also takes "1.2", "0x7f.1"
+    /// and "127.1" for 127.0.0.1.
+    /// </summary>
+    public static bool IsClientIp(string text)
+    {
+        if (text.Contains(':'))
+        {
+            return text.Length <= 45 && text.All(c => char.IsAsciiHexDigit(c) || c is ':' or '.')
+                   && System.Net.IPAddress.TryParse(text, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+        return DottedQuad().IsMatch(text);
+    }
+
+    [GeneratedRegex(@"\A(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\z", RegexOptions.CultureInvariant)]
+    private static partial Regex DottedQuad();
+
     public static bool IsSafeReturnUrl(string url) =>
-        url.Length <= 500 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo);
+        url.Length <= 500 && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "add_fund via {Gateway} refused: " + FundingPublicUrl.NotConfigured)]
+    private static partial void LogNoPublicBaseUrl(ILogger logger, string gateway);
 
     [GeneratedRegex(@"\A\+?[0-9]{6,15}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PhonePattern();

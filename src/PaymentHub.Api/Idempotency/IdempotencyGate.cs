@@ -40,7 +40,7 @@ public sealed partial class IdempotencyGate(PaymentHubDbContext db, TimeProvider
     public static (string? Key, IResult? Error) ReadKey(HttpRequest request, ResellerForm form)
     {
         var fromForm = form["request_id"];
-        var fromHeader = request.Headers["Idempotency-Key"].ToString().Trim();
+        var fromHeader = request.Headers["Idempotency-Key"].ToString().Trim(' ');
         if (fromHeader.Length == 0)
         {
             fromHeader = null;

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Admin;
@@ -7,50 +9,121 @@ using PaymentHub.Data;
 namespace PaymentHub.Infrastructure;
 
 /// <summary>
-/// The last line of defence: nothing unhandled ever shows a stack trace. The reseller API answers nurr's
-/// <c>{"error":"Transaction failed"}</c>; the admin API a ProblemDetails.
+/// The last line of defence: nothing unhandled ever shows a stack trace. The reseller API (and the payment callbacks)
+/// answer nurr's <c>{"error": ...}</c>; the admin API a ProblemDetails. A request the client got wrong (an unreadable
+/// body, a bad query value) is a 4xx that says what is wrong in words, never a C# type name, and is not logged as an error.
 /// </summary>
 public static partial class ErrorHandling
 {
+    private const string BodyTooLarge = "The request body is larger than this endpoint accepts.";
+    private const string SendJson = "Send the body as JSON: Content-Type: application/json (UTF-8).";
+
     public static void UsePaymentHubErrorHandling(this WebApplication app)
     {
-        app.UseExceptionHandler(errorApp => errorApp.Run(async context =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Errors");
-            var (status, title) = error switch
-            {
-                BadHttpRequestException bad => (bad.StatusCode, "The request could not be read."),
-                _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),
-            };
-            if (status >= 500)
-            {
-                LogUnhandled(logger, error, context.Request.Method, context.Request.Path.Value ?? "/");
-            }
-            await AuditFailedAdminCallAsync(context, status, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint, logger);
-            if (context.Request.Path.StartsWithSegments("/api"))
-            {
-                // Each seed spells its 500 row its own way: "Transaction failed" (bills), "Transaction failed." (recharge).
-                var failed = context.Request.Path.StartsWithSegments("/api/bill-payment.php") ? "Transaction failed" : "Transaction failed.";
-                await ResellerResults.WriteErrorAsync(context, status, status >= 500 ? failed : title);
-                return;
-            }
-            context.Response.StatusCode = status;
-            var detail = error is BadHttpRequestException ? error.Message : null;
-            await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context);
-        }));
+            // The framework logs every exception it sees at Error with its stack trace; a bad request is the client's doing.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException { StatusCode: < 500 },
+            ExceptionHandler = HandleAsync,
+        });
         app.UseStatusCodePages(async statusContext =>
         {
             var context = statusContext.HttpContext;
-            if (context.Request.Path.StartsWithSegments("/api"))
+            var status = context.Response.StatusCode;
+            if (UsesResellerShape(context.Request.Path))
             {
-                await ResellerResults.WriteErrorAsync(context, context.Response.StatusCode,
-                    context.Response.StatusCode == 404 ? "Not found." : "Request failed.");
+                await ResellerResults.WriteErrorAsync(context, status, status switch
+                {
+                    StatusCodes.Status404NotFound => "Not found.",
+                    StatusCodes.Status405MethodNotAllowed => "Method not allowed.",
+                    StatusCodes.Status413PayloadTooLarge => "Request body too large.",
+                    _ => "Request failed.",
+                });
                 return;
             }
-            await Results.Problem(statusCode: context.Response.StatusCode).ExecuteAsync(context);
+            await Results.Problem(statusCode: status, detail: status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => BodyTooLarge,
+                StatusCodes.Status415UnsupportedMediaType => SendJson,
+                _ => null,
+            }).ExecuteAsync(context);
         });
     }
+
+    /// <summary>The reseller API and the gateways' callbacks answer <c>{"error": ...}</c>; everything else ProblemDetails.</summary>
+    public static bool UsesResellerShape(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/payments");
+
+    /// <summary>Answers an error in the shape of the API the request was sent to.</summary>
+    public static async Task WriteErrorAsync(HttpContext context, int status, string title, string? detail)
+    {
+        if (UsesResellerShape(context.Request.Path))
+        {
+            await ResellerResults.WriteErrorAsync(context, status, detail ?? title);
+            return;
+        }
+        context.Response.StatusCode = status;
+        await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context);
+    }
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        var handler = context.Features.Get<IExceptionHandlerFeature>();
+        var error = handler?.Error;
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Errors");
+        var (status, title, detail) = error is BadHttpRequestException bad
+            ? Describe(bad)
+            : (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null);
+        if (status >= 500)
+        {
+            LogUnhandled(logger, error, context.Request.Method, RequestLoggingMiddleware.ForLog(context.Request.Path.Value ?? "/"));
+        }
+        await AuditFailedAdminCallAsync(context, status, handler?.Endpoint, logger);
+        if (UsesResellerShape(context.Request.Path))
+        {
+            // Each seed spells its 500 row its own way: "Transaction failed" (bills), "Transaction failed." (recharge).
+            var failed = context.Request.Path.StartsWithSegments("/api/bill-payment.php") ? "Transaction failed" : "Transaction failed.";
+            await ResellerResults.WriteErrorAsync(context, status, status >= 500 ? failed : detail ?? title);
+            return;
+        }
+        context.Response.StatusCode = status;
+        await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context);
+    }
+
+    /// <summary>
+    /// What the client got wrong, in words. The framework's own messages name C# parameter types
+    /// ("CreateResellerRequest request", "int? reseller_id") and echo the input, so they are never passed on.
+    /// </summary>
+    public static (int Status, string Title, string? Detail) Describe(BadHttpRequestException error)
+    {
+        switch (error.StatusCode)
+        {
+            case StatusCodes.Status413PayloadTooLarge:
+                return (error.StatusCode, "Content Too Large", BodyTooLarge);
+            case StatusCodes.Status415UnsupportedMediaType:
+                return (error.StatusCode, "Unsupported Media Type", SendJson);
+        }
+        if (error.InnerException is JsonException json)
+        {
+            var where = json.Path is { Length: > 1 } path ? $" at '{path}'" : "";
+            return (StatusCodes.Status400BadRequest, "The request body is not valid JSON",
+                $"The body could not be read{where}: the JSON is malformed there, a field has the wrong type or format, or a field is given twice.");
+        }
+        var message = error.Message;
+        if (message.StartsWith("Implicit body inferred", StringComparison.Ordinal) || message.EndsWith(" from body.", StringComparison.Ordinal))
+        {
+            // "Implicit body inferred for parameter … but no body was provided." / "Required parameter … was not provided from body."
+            return (StatusCodes.Status400BadRequest, "The request body is missing", "Send a JSON object with the documented fields.");
+        }
+        if (BoundParameter().Match(message) is { Success: true } parameter)
+        {
+            return (StatusCodes.Status400BadRequest, "Invalid parameter", $"The value of '{parameter.Groups["name"].Value}' is not valid.");
+        }
+        return (error.StatusCode, "The request could not be read.", null);
+    }
+
+    /// <summary>The parameter's name (the last word inside the quotes) in "Failed to bind parameter "int? limit" from "…"".</summary>
+    [GeneratedRegex(@"\A(?:Failed to bind|Required) parameter ""[^""]*?(?<name>[A-Za-z_][A-Za-z0-9_]*)""", RegexOptions.CultureInvariant)]
+    private static partial Regex BoundParameter();
 
     /// <summary>An admin call that threw, or whose body could not be read, is audited with the status it is answered with.</summary>
     private static async Task AuditFailedAdminCallAsync(HttpContext context, int status, Endpoint? endpoint, ILogger logger)
@@ -67,7 +140,7 @@ public static partial class ErrorHandling
         catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException)
         {
             // The failure may be the database itself: the caller still gets its answer, and the log says what is missing.
-            LogAuditFailed(logger, ex, context.Request.Method, context.Request.Path.Value ?? "/", status);
+            LogAuditFailed(logger, ex, context.Request.Method, RequestLoggingMiddleware.ForLog(context.Request.Path.Value ?? "/"), status);
         }
     }
 

@@ -8,10 +8,15 @@ public static partial class Money
     /// <summary>Largest amount any API accepts; far above every limit, it only keeps arithmetic away from overflow.</summary>
     public const decimal Ceiling = 999_999_999_999.99m;
 
-    [GeneratedRegex(@"\A[0-9]{1,12}(\.[0-9]{1,2})?\z", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// The one grammar of a reseller-API amount: ASCII digits, no leading zero (but "0.50"), at most 12 integer digits,
+    /// optionally "." and one or two decimals. No sign, exponent, group separator, other digits or white space
+    /// (the form reader has already trimmed surrounding ASCII spaces).
+    /// </summary>
+    [GeneratedRegex(@"\A(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?\z", RegexOptions.CultureInvariant)]
     private static partial Regex AmountPattern();
 
-    /// <summary>Parses a reseller-supplied amount: plain digits with at most two decimals, greater than zero.</summary>
+    /// <summary>Parses a reseller-supplied amount by <see cref="AmountPattern"/>; it must be greater than zero.</summary>
     public static bool TryParsePositive(string? text, out decimal amount)
     {
         amount = 0m;

@@ -27,9 +27,27 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var resellerId = context.Items.TryGetValue(ResellerAuthenticator.ResellerIdItem, out var id) ? id as int? : null;
             var action = context.Request.Query["action"].ToString();
-            LogRequest(logger, context.Request.Method, context.Request.Path.Value ?? "/", action.Length is > 0 and <= 40 ? action : null,
+            LogRequest(logger, context.Request.Method, ForLog(context.Request.Path.Value ?? "/"), action.Length is > 0 and <= 40 ? ForLog(action) : null,
                 status, Math.Round(elapsed, 1), resellerId, context.User.FindFirstValue(ClaimTypes.Name));
         }
+    }
+
+    /// <summary>
+    /// Client text in a log line, with control characters written as \uXXXX: a decoded "%0D%0A" in a path would
+    /// otherwise start a forged line in the console log.
+    /// </summary>
+    public static string ForLog(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+        var escaped = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            escaped.Append(char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString());
+        }
+        return escaped.ToString();
     }
 
     [LoggerMessage(Level = LogLevel.Information,

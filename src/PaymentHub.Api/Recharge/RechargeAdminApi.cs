@@ -40,8 +40,8 @@ public sealed class UpdateOperatorRequestValidator : AbstractValidator<UpdateOpe
 {
     public UpdateOperatorRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).When(r => r.Name is not null);
-        RuleForEach(r => r.Prefixes).Matches("^01[3-9]$").WithMessage("A prefix is the first three digits, 013 to 019.");
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters().When(r => r.Name is not null);
+        RuleForEach(r => r.Prefixes).Matches(@"^01[3-9]\z").WithMessage("A prefix is the first three digits, 013 to 019.");
         RuleFor(r => r.Prefixes!).NotEmpty().When(r => r.Prefixes is not null);
         RuleFor(r => r.PrepaidMin).GreaterThan(0m).LessThanOrEqualTo(Money.Ceiling).Must(a => a is null || Money.HasAtMostTwoDecimals(a.Value));
         RuleFor(r => r.PrepaidMax).GreaterThan(0m).LessThanOrEqualTo(Money.Ceiling).Must(a => a is null || Money.HasAtMostTwoDecimals(a.Value));
@@ -64,7 +64,7 @@ public sealed class RewardLevelRequestValidator : AbstractValidator<RewardLevelR
 {
     public RewardLevelRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(100);
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters();
         RuleFor(r => r.MinLifetimePoints).GreaterThanOrEqualTo(0m);
     }
 }
@@ -73,11 +73,12 @@ public sealed class CashbackOfferRequestValidator : AbstractValidator<CashbackOf
 {
     public CashbackOfferRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(100);
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(100).NoControlCharacters();
+        RuleFor(r => r.OperatorCode).MaximumLength(32).NoControlCharacters();
         RuleFor(r => r.MinAmount).GreaterThanOrEqualTo(0m).Must(Money.HasAtMostTwoDecimals);
         RuleFor(r => r.Type).Must(EnumNames.IsName<CashbackType>).WithMessage("Use 'fixed' or 'percent'.");
         RuleFor(r => r.Value).GreaterThan(0m).Must(Money.HasAtMostTwoDecimals);
-        RuleFor(r => r.Value).LessThanOrEqualTo(100m).When(r => string.Equals(r.Type, "percent", StringComparison.OrdinalIgnoreCase));
+        RuleFor(r => r.Value).LessThanOrEqualTo(100m).When(r => EnumNames.TryParse<CashbackType>(r.Type, out var type) && type == CashbackType.Percent);
         RuleFor(r => r.MaxCashback).GreaterThan(0m).When(r => r.MaxCashback is not null);
         RuleFor(r => r.ValidUntil).GreaterThan(r => r.ValidFrom);
         RuleFor(r => r.MaxPerResellerPerDay).GreaterThan(0);
@@ -86,12 +87,12 @@ public sealed class CashbackOfferRequestValidator : AbstractValidator<CashbackOf
 
 public sealed class CompleteRechargeRequestValidator : AbstractValidator<CompleteRechargeRequest>
 {
-    public CompleteRechargeRequestValidator() => RuleFor(r => r.OperatorTransactionId).NotEmpty().MaximumLength(100);
+    public CompleteRechargeRequestValidator() => RuleFor(r => r.OperatorTransactionId).NotEmpty().MaximumLength(100).NoControlCharacters();
 }
 
 public sealed class FailRechargeRequestValidator : AbstractValidator<FailRechargeRequest>
 {
-    public FailRechargeRequestValidator() => RuleFor(r => r.Reason).NotEmpty().MaximumLength(500);
+    public FailRechargeRequestValidator() => RuleFor(r => r.Reason).NotEmpty().MaximumLength(500).NoControlCharacters();
 }
 
 public static class RechargeAdminApi

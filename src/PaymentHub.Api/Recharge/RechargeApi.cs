@@ -84,13 +84,15 @@ public static partial class RechargeApi
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
         }
-        var accountType = (form["account_type"] ?? AccountTypes.Prepaid).ToLowerInvariant();
-        if (accountType is not (AccountTypes.Prepaid or AccountTypes.Postpaid))
+        var accountTypeText = form["account_type"] ?? AccountTypes.Prepaid;
+        var accountType = new[] { AccountTypes.Prepaid, AccountTypes.Postpaid }.FirstOrDefault(t => EnumNames.Matches(t, accountTypeText));
+        if (accountType is null)
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Invalid account type.");
         }
 
-        var code = Whitespace().Replace(operatorText, " ").ToUpperInvariant();
+        // "gp  st" names "GP ST"; only ASCII text is folded, so that no other script's letters or spaces stand in for these.
+        var code = System.Text.Ascii.IsValid(operatorText) ? Spaces().Replace(operatorText, " ").ToUpperInvariant() : null;
         var operators = await db.MobileOperators.AsNoTracking().Where(o => o.IsActive).OrderBy(o => o.SortOrder).ToListAsync(ct);
         var mobileOperator = operators.FirstOrDefault(o => o.Code == code);
         if (mobileOperator is null)
@@ -298,7 +300,7 @@ public static partial class RechargeApi
     /// <summary>01XXXXXXXXX, 8801XXXXXXXXX or +8801XXXXXXXXX to the 11-digit form; null for anything else (+01…, 801…).</summary>
     public static string? NormalisePhone(string text)
     {
-        var match = MobileNumber().Match(text.Trim());
+        var match = MobileNumber().Match(text);
         return match.Success ? match.Groups["local"].Value : null;
     }
 
@@ -313,6 +315,6 @@ public static partial class RechargeApi
         Message = "Recharge refused: operator {Operator} {AccountType} commission would give away all of {Amount}; fix it with PATCH /admin/v1/operators")]
     private static partial void LogFreeRechargeRefused(ILogger logger, string @operator, string accountType, string amount);
 
-    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
-    private static partial Regex Whitespace();
+    [GeneratedRegex(" +", RegexOptions.CultureInvariant)]
+    private static partial Regex Spaces();
 }

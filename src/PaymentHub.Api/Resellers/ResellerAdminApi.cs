@@ -2,6 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 
 namespace PaymentHub.Resellers;
@@ -14,15 +15,15 @@ public sealed record ApiKeyReply(int Id, string ApiKey, DateTime CreatedAt, Date
 
 public sealed class CreateResellerRequestValidator : AbstractValidator<CreateResellerRequest>
 {
-    public CreateResellerRequestValidator() => RuleFor(r => r.Name).NotEmpty().MaximumLength(200);
+    public CreateResellerRequestValidator() => RuleFor(r => r.Name).NotEmpty().MaximumLength(200).NoControlCharacters();
 }
 
 public sealed class UpdateResellerRequestValidator : AbstractValidator<UpdateResellerRequest>
 {
     public UpdateResellerRequestValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(200).When(r => r.Name is not null);
-        RuleFor(r => r.Status).Must(s => Enum.TryParse<ResellerStatus>(s, true, out _))
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(200).NoControlCharacters().When(r => r.Name is not null);
+        RuleFor(r => r.Status).Must(EnumNames.IsName<ResellerStatus>)
             .When(r => r.Status is not null).WithMessage("Status must be 'active' or 'suspended'.");
     }
 }
@@ -84,9 +85,9 @@ public static class ResellerAdminApi
         {
             reseller.Name = request.Name.Trim();
         }
-        if (request.Status is not null)
+        if (EnumNames.TryParse<ResellerStatus>(request.Status, out var status))
         {
-            reseller.Status = Enum.Parse<ResellerStatus>(request.Status, true);
+            reseller.Status = status;
         }
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(ToReply(reseller, reseller.WalletAccount!.Balance));

@@ -18,7 +18,7 @@ public sealed class WalletMovementRequestValidator : AbstractValidator<WalletMov
     {
         RuleFor(r => r.Amount).GreaterThan(0m).LessThanOrEqualTo(Money.Ceiling)
             .Must(Money.HasAtMostTwoDecimals).WithMessage("Amount has at most two decimal places.");
-        RuleFor(r => r.Note).MaximumLength(300);
+        RuleFor(r => r.Note).MaximumLength(300).NoControlCharacters();
     }
 }
 

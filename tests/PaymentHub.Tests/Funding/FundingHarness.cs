@@ -30,7 +30,7 @@ public sealed class FundingHarness : IAsyncDisposable
 
     /// <summary>
     /// With <paramref name="kestrel"/> the gateway listens on a real loopback port (for a browser) and, unless a setting says
-    /// otherwise, builds the gateways' return URLs from the request's own host, i.e. that port.
+    /// otherwise, runs in Development, where it builds the gateways' return URLs from the request's own host, i.e. that port.
     /// </summary>
     public static async Task<FundingHarness> StartAsync(
         string name, IDictionary<string, string?>? settings = null, string? sharedDatabase = null, bool kestrel = false)
@@ -59,6 +59,11 @@ public sealed class FundingHarness : IAsyncDisposable
             ["Funding:FirstCheckSeconds"] = "0.2",
             ["Funding:MaxCheckDelaySeconds"] = "0.5",
         }, settings);
+        if (kestrel && !all.ContainsKey("environment"))
+        {
+            // Only Development builds the return URLs from the request's own host (the port Kestrel picked).
+            all["environment"] = "Development";
+        }
         var app = await PaymentHubApp.StartAsync("funding_" + name, all, sharedDatabase: sharedDatabase, kestrel: kestrel);
         var shop = await app.CreateResellerAsync(0m);
         return new FundingHarness { App = app, Mock = scope, Shop = shop, _settings = all };

@@ -88,6 +88,12 @@ public sealed class WalletApiTests
         new("return_url with credentials", [("amount", "100"), ("gateway", "securesoftpay"), ("return_url", "https://user:pw@shop.example.test/")], "Invalid return_url.", "return_url"),
         new("client_ip not an address", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "localhost")], "Invalid client_ip.", "client_ip"),
         new("client_ip a bare number", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "12345")], "Invalid client_ip.", "client_ip"),
+        new("client_ip short form 1.2", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "1.2")], "Invalid client_ip.", "client_ip"),
+        new("client_ip short form 127.1", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "127.1")], "Invalid client_ip.", "client_ip"),
+        new("client_ip hex part", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "0x7f.0.0.1")], "Invalid client_ip.", "client_ip"),
+        new("client_ip leading zero", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "010.0.0.1")], "Invalid client_ip.", "client_ip"),
+        new("client_ip IPv6 with a zone", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "fe80::1%eth0")], "Invalid client_ip.", "client_ip"),
+        new("client_ip IPv6 in brackets", [("amount", "100"), ("gateway", "shurjopay"), ("client_ip", "[2001:db8::1]")], "Invalid client_ip.", "client_ip"),
         new("post code with markup", [("amount", "100"), ("gateway", "shurjopay"), ("customer_post_code", "<b>1")], "Invalid customer_post_code.", "customer_post_code"),
     ];
 
@@ -112,6 +118,19 @@ public sealed class WalletApiTests
         Assert.Equal(["shurjopay", "securesoftpay"], unknown["allowed_gateway"]!.AsArray().Select(g => g!.GetValue<string>()));
 
         await AssertNothingWrittenAsync(t);
+    }
+
+    [Theory]
+    [InlineData("203.0.113.7")]
+    [InlineData("2001:db8::1")]
+    [InlineData("::ffff:192.0.2.1")]
+    public async Task A_canonical_ipv4_or_any_ipv6_client_ip_reaches_shurjopay(string clientIp)
+    {
+        await using var t = await FundingHarness.StartAsync("wallet_client_ip_" + clientIp.Replace(':', 'c').Replace('.', 'd'));
+        await t.StubTokenAsync();
+        await t.StubSecretPayAsync();
+        await t.StartTopUpAsync(100m, "shurjopay", ("client_ip", clientIp));
+        Assert.Equal(1, await t.SpCallsAsync("secret-pay", $"\"client_ip\":\"{clientIp}\""));
     }
 
     [Fact]

@@ -59,6 +59,8 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             ["Demo:Seed"] = "false",
             ["Fulfilment:PollIntervalMs"] = "100",
             ["RateLimits:ResellerRequestsPerMinute"] = "100000",
+            // Tests send invalid admin keys on purpose; AdminAuthThrottleTests set a real limit.
+            ["RateLimits:AdminAuthFailuresPerWindow"] = "100000",
             ["Orders:NumberPrefix"] = "TST-",
             ["Logging:Console:MinimumLevel"] = "Warning",
         };
@@ -187,9 +189,15 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         Xunit.Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
     }
 
-    public string ReadLog()
+    public string ReadLog() => ReadLogSince(0);
+
+    /// <summary>How far the log file has been written (to read only what a test's own calls log, with <see cref="ReadLogSince"/>).</summary>
+    public long LogLength => File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
+
+    public string ReadLogSince(long offset)
     {
         using var stream = new FileStream(LogFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

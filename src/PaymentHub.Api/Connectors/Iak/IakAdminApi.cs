@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using PaymentHub.Catalog;
 using PaymentHub.Data;
 using PaymentHub.Fulfilment;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Connectors.Iak;
 
@@ -132,7 +133,7 @@ public static class IakAdminApi
         var query = db.Set<SyncedIakProduct>().AsNoTracking();
         if (status is not null)
         {
-            if (!Enum.TryParse<IakProductStatus>(status, true, out var parsed))
+            if (!EnumNames.TryParse<IakProductStatus>(status, out var parsed))
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid status", detail: "Use active or inactive.");
             }

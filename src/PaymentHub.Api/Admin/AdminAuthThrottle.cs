@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+
+namespace PaymentHub.Admin;
+
+/// <summary>
+/// Counts failed admin authentications (a bearer key that is not valid) per client address. An address that reaches
+/// <c>RateLimits:AdminAuthFailuresPerWindow</c> (default 10) within <c>RateLimits:AdminAuthWindowSeconds</c> (60) gets
+/// 429 for every admin call until its window ends; other addresses are not affected. Kept in memory, per instance.
+/// </summary>
+public sealed partial class AdminAuthThrottle(IConfiguration configuration, TimeProvider clock, ILogger<AdminAuthThrottle> logger)
+{
+    private const int MaxTrackedAddresses = 10_000;
+    private readonly int _limit = Math.Max(1, configuration.GetValue("RateLimits:AdminAuthFailuresPerWindow", 10));
+    private readonly TimeSpan _window = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("RateLimits:AdminAuthWindowSeconds", 60.0)));
+    private readonly ConcurrentDictionary<string, Window> _failures = new(StringComparer.Ordinal);
+
+    private sealed record Window(DateTimeOffset Start, int Count);
+
+    public void RecordFailure(IPAddress? address)
+    {
+        var key = Key(address);
+        var now = clock.GetUtcNow();
+        if (_failures.Count >= MaxTrackedAddresses)
+        {
+            foreach (var (stale, window) in _failures)
+            {
+                if (now - window.Start >= _window)
+                {
+                    _failures.TryRemove(stale, out _);
+                }
+            }
+        }
+        var updated = _failures.AddOrUpdate(key, _ => new Window(now, 1),
+            (_, current) => now - current.Start >= _window ? new Window(now, 1) : current with { Count = current.Count + 1 });
+        if (updated.Count == _limit)
+        {
+            LogThrottled(logger, key, _limit, (int)_window.TotalSeconds);
+        }
+    }
+
+    /// <summary>Whether the address is blocked now, and for how long still.</summary>
+    public bool IsBlocked(IPAddress? address, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (!_failures.TryGetValue(Key(address), out var window) || window.Count < _limit)
+        {
+            return false;
+        }
+        retryAfter = window.Start + _window - clock.GetUtcNow();
+        return retryAfter > TimeSpan.Zero;
+    }
+
+    /// <summary>IPv4 clients reaching a dual-stack socket arrive as ::ffff:a.b.c.d; one address, one counter.</summary>
+    private static string Key(IPAddress? address) =>
+        address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Admin API: {Address} failed to authenticate {Count} times; refused for up to {Seconds} s")]
+    private static partial void LogThrottled(ILogger logger, string address, int count, int seconds);
+}
+
+public static class AdminAuthThrottleMiddleware
+{
+    /// <summary>Answers 429 to an address that failed to authenticate too often, before its key is even looked at.</summary>
+    public static IApplicationBuilder UseAdminAuthThrottle(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            var throttle = context.RequestServices.GetRequiredService<AdminAuthThrottle>();
+            if (!context.Request.Path.StartsWithSegments("/admin")
+                || !throttle.IsBlocked(context.Connection.RemoteIpAddress, out var retryAfter))
+            {
+                await next(context);
+                return;
+            }
+            var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed authentication attempts",
+                detail: $"This address sent too many invalid admin keys. Try again in {seconds} s.").ExecuteAsync(context);
+        });
+}
