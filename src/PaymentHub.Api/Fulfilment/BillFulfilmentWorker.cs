@@ -123,7 +123,7 @@ public sealed partial class BillFulfilmentWorker(
                 // A connector should classify its own failures; anything that escapes is retried from the last checkpoint.
                 LogConnectorFailed(ex, order.OrderNumber, order.Connector);
                 var stage = await db.BillOrders.Where(o => o.Id == order.Id).Select(o => o.Stage).SingleAsync(CancellationToken.None);
-                outcome = new ConnectorOutcome.Pending(Backoff(order.Attempts), stage ?? "new", $"Connector error: {ex.GetType().Name}");
+                outcome = new ConnectorOutcome.Pending(RetryBackoff.After(order.Attempts), stage ?? "new", $"Connector error: {ex.GetType().Name}");
             }
         }
 
@@ -215,13 +215,6 @@ public sealed partial class BillFulfilmentWorker(
             .ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.LeaseOwner, (string?)null)
                 .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
-
-    /// <summary>Exponential backoff with jitter: 2 s, 4 s, 8 s … capped at 5 minutes.</summary>
-    public static TimeSpan Backoff(int attempts)
-    {
-        var seconds = Math.Min(300, Math.Pow(2, Math.Clamp(attempts + 1, 1, 9)));
-        return TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4));
-    }
 
     private static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
 

@@ -93,7 +93,7 @@ public sealed partial class RechargeReconciler(
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(o => o.Attempts, o => o.Attempts + 1)
                         .SetProperty(o => o.LastError, note)
-                        .SetProperty(o => o.NextAttemptAt, now + BillFulfilmentWorker.Backoff(order.Attempts))
+                        .SetProperty(o => o.NextAttemptAt, now + RetryBackoff.After(order.Attempts))
                         .SetProperty(o => o.FlaggedAt, o => overdue && o.FlaggedAt == null ? now : o.FlaggedAt)
                         .SetProperty(o => o.FlagReason, o => overdue && o.FlagReason == null ? "Unresolved past the flag age: " + note : o.FlagReason)
                         .SetProperty(o => o.UpdatedAt, now)

@@ -106,8 +106,8 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
 
     private ConnectorOutcome.Pending Pending(BillOrderWork work, string stage, string note, string? upstreamRef = null, string? state = null)
     {
-        var seconds = Math.Min(300, options.Value.PendingRetrySeconds * Math.Pow(2, Math.Clamp(work.Attempts, 0, 10)));
-        return new ConnectorOutcome.Pending(TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4)), stage, note, upstreamRef, state);
+        var retryAfter = RetryBackoff.Jittered(work.Attempts, TimeSpan.FromSeconds(options.Value.PendingRetrySeconds), RetryBackoff.MaxDelay);
+        return new ConnectorOutcome.Pending(retryAfter, stage, note, upstreamRef, state);
     }
 
     private static string Token(IakData? data, string fallback) => data?.NoRef is { Length: > 0 } noref ? noref : data?.TrId is { Length: > 0 } tr ? tr : fallback;

@@ -50,8 +50,8 @@ public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOpti
             NurrReplyKind.Refused => new ConnectorOutcome.Cancelled($"Upstream refused: {reply.Error}"),
             NurrReplyKind.Answer => new ConnectorOutcome.Pending(TimeSpan.FromSeconds(1), "submitted", null, reply.Text("order_number")),
             // Nothing left (connection refused, circuit open): the submit may be made again later.
-            NurrReplyKind.NotSent => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), "new", reply.Error),
-            _ => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), "submitting", reply.Error),
+            NurrReplyKind.NotSent => new ConnectorOutcome.Pending(RetryBackoff.After(work.Attempts), "new", reply.Error),
+            _ => new ConnectorOutcome.Pending(RetryBackoff.After(work.Attempts), "submitting", reply.Error),
         };
     }
 
@@ -69,7 +69,7 @@ public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOpti
             NurrOrderState.Succeeded => new ConnectorOutcome.Succeeded(reply.Text("token_number") ?? upstreamRef ?? "unknown", upstreamRef),
             NurrOrderState.Failed => new ConnectorOutcome.Cancelled(reply.Text("cancel_note") ?? reply.Text("failure_reason") ?? "Cancelled by the upstream."),
             // A readable answer about the order proves the upstream has it; anything else leaves the stage as it was.
-            _ => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), status.AboutThisOrder ? "submitted" : work.Stage!,
+            _ => new ConnectorOutcome.Pending(RetryBackoff.After(work.Attempts), status.AboutThisOrder ? "submitted" : work.Stage!,
                 status.Note, upstreamRef),
         };
     }
