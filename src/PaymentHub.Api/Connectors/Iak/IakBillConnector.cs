@@ -145,7 +145,7 @@ public static class IakRegistration
                                && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.ApiKey)),
                 "Connectors:Iak needs an absolute http(s) BaseUrl, a Username and an ApiKey.")
             .ValidateOnStart();
-        services.AddUpstreamHttpClient(ConnectorNames.Iak, IakOptions.Section, nameof(IakClient)).AddTypedClient<IakClient>();
+        services.AddUpstreamHttpClient<IakClient>(ConnectorNames.Iak, IakOptions.Section);
         services.AddSingleton<IakBillConnector>();
         services.AddSingleton<IBillConnector>(sp => sp.GetRequiredService<IakBillConnector>());
         return services;

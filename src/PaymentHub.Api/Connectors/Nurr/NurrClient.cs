@@ -55,8 +55,9 @@ public sealed record NurrReply(NurrReplyKind Kind, int HttpStatus, JsonElement B
 /// resilience pipeline (<c>Connectors:Nurr</c>): status queries and catalogue lookups are retried, a submit is resent
 /// only when the connection was refused. Every reply is untrusted; none becomes an exception.
 /// </summary>
-public sealed partial class NurrClient(IHttpClientFactory httpClients, IOptions<NurrOptions> options, ILogger<NurrClient> logger)
+public sealed partial class NurrClient(HttpClient http, IOptions<NurrOptions> options, ILogger<NurrClient> logger)
 {
+    /// <summary>The upstream's name, which is also its named HTTP client's.</summary>
     public const string HttpClientName = ConnectorNames.Nurr;
     private static readonly HashSet<string> SafeActions = ["status_check", "provider_check", "service_check"];
     private readonly NurrOptions _options = options.Value;
@@ -78,7 +79,7 @@ public sealed partial class NurrClient(IHttpClientFactory httpClients, IOptions<
         request.Options.Set(UpstreamResilience.SafeToRepeat, SafeActions.Contains(action));
         try
         {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             var body = await UpstreamReplies.ReadJsonAsync(response, logger, "nurr " + action, ct);
             var reply = Classify((int)response.StatusCode, body);
             LogReply(action, reply.HttpStatus, reply.Kind, reply.Error);
@@ -151,8 +152,7 @@ public static class NurrRegistration
                 "Connectors:Nurr:BaseUrl must be an absolute http(s) URL.")
             .ValidateOnStart();
         services.AddOptions<UpstreamResilienceOptions>(ConnectorNames.Nurr).Configure(o => o.AttemptTimeoutSeconds = 20);
-        services.AddUpstreamHttpClient(ConnectorNames.Nurr, NurrOptions.Section, NurrClient.HttpClientName);
-        services.AddSingleton<NurrClient>();
+        services.AddUpstreamHttpClient<NurrClient>(NurrClient.HttpClientName, NurrOptions.Section);
         services.AddSingleton<IRechargeConnector, NurrRechargeConnector>();
         services.AddSingleton<IBillConnector, NurrBillConnector>();
         return services;
