@@ -108,22 +108,8 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
             Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         };
         request.Options.Set(UpstreamResilience.SafeToRepeat, safeToRepeat);
-        try
-        {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            // HTML error pages, truncated, empty or unreadable bodies give null: classified as "no readable reply".
-            return (response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, "IAK " + command, ct), null);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException
-                                       or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
-        {
-            LogTransportFailure(command, ex.GetType().Name);
-            return (0, null, $"No reply from IAK ({ex.GetType().Name}).");
-        }
+        var response = await UpstreamCalls.SendAsync(http, request, logger, "IAK", command, ct);
+        return (response.Status, response.Json, response.NoReply is { } none ? $"No reply from IAK ({none.Failure})." : null);
     }
 
     internal static IakReply Classify(HttpStatusCode status, JsonElement? root, string? transportError)
@@ -163,7 +149,4 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
 
     [LoggerMessage(Level = LogLevel.Information, Message = "IAK {Command}: HTTP {Status}, rc {ResponseCode}, {Outcome}")]
     private partial void LogReply(string command, int status, string? responseCode, IakOutcome outcome);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "IAK {Command}: no reply ({Failure})")]
-    private partial void LogTransportFailure(string command, string failure);
 }
