@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Mvc;
+using PaymentHub.Funding.Gateways;
 using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Funding;

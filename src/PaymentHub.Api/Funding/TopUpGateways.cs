@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PaymentHub.Connectors.SecureSoftPay;
 using PaymentHub.Connectors.ShurjoPay;
 using PaymentHub.Data;
+using PaymentHub.Funding.Gateways;
 
 namespace PaymentHub.Funding;
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Data;
+using PaymentHub.Funding.Gateways;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 

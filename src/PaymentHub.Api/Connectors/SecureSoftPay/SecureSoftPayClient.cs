@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using PaymentHub.Connectors.Resilience;
-using PaymentHub.Funding;
+using PaymentHub.Funding.Gateways;
 
 namespace PaymentHub.Connectors.SecureSoftPay;
 
