@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
 
 namespace PaymentHub.Bills;
@@ -69,12 +70,12 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
         .SetProperty(o => o.LeaseOwner, (string?)null)
         .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
 
-    private IQueryable<BillOrder> Claimable(string orderNumber, string? leaseOwner, DateTime now) =>
-        leaseOwner is null
-            ? db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
-                                       && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now))
-            : db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
-                                       && o.LeaseOwner == leaseOwner);
+    /// <summary>The worker settles only under its own lease; an operator only what no lease holds (<see cref="Leases.Free{T}"/>).</summary>
+    private IQueryable<BillOrder> Claimable(string orderNumber, string? leaseOwner, DateTime now)
+    {
+        var open = db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing);
+        return leaseOwner is null ? open.Where(Leases.Free<BillOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+    }
 
     private async Task<SettlementResult> WhyNotAsync(string orderNumber, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
 
 namespace PaymentHub.Recharge;
@@ -84,10 +85,12 @@ public sealed partial class RechargeSettlement(
         .SetProperty(o => o.LeaseOwner, (string?)null)
         .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
 
-    private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now) => leaseOwner is null
-        ? db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing
-                                       && (o.LeaseOwner == null || o.LeaseExpiresAt < now))
-        : db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && o.LeaseOwner == leaseOwner);
+    /// <summary>The reconciler settles only under its own lease; the request thread and an operator only what no lease holds (<see cref="Leases.Free{T}"/>).</summary>
+    private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now)
+    {
+        var open = db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing);
+        return leaseOwner is null ? open.Where(Leases.Free<RechargeOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rewards for recharge {OrderNumber} failed")]
     private static partial void LogRewardFailed(ILogger logger, Exception ex, string orderNumber);

@@ -1,15 +1,15 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using PaymentHub.Bills;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 
-namespace PaymentHub.Fulfilment;
+namespace PaymentHub.Bills;
 
 /// <summary>
 /// Drives Processing bill orders through their connectors, outside the reseller's request. Work is claimed with
-/// a lease (on PostgreSQL in one <c>FOR UPDATE SKIP LOCKED</c> statement), so several instances share one
-/// database without handling an order twice, and an instance that dies simply lets its leases expire.
+/// a lease (<see cref="Leases.ClaimAsync{T}"/>), so several instances share one database without handling an order
+/// twice, and an instance that dies simply lets its leases expire.
 /// </summary>
 public sealed partial class BillFulfilmentWorker(
     IServiceScopeFactory scopes,
@@ -50,47 +50,14 @@ public sealed partial class BillFulfilmentWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var until = now.AddSeconds(_options.LeaseSeconds);
-        List<long> ids;
-        if (db.Database.IsNpgsql())
-        {
-            ids = await db.Database.SqlQuery<long>($"""
-                UPDATE bill_orders SET lease_owner = {InstanceId}, lease_expires_at = {until}
-                WHERE id IN (
-                    SELECT id FROM bill_orders
-                    WHERE status = 'Processing' AND next_attempt_at <= {now}
-                      AND (lease_expires_at IS NULL OR lease_expires_at < {now})
-                    ORDER BY next_attempt_at
-                    LIMIT {_options.BatchSize}
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING id AS "Value"
-                """).ToListAsync(ct);
-        }
-        else
-        {
-            var candidates = await Due(db, now).OrderBy(o => o.NextAttemptAt).Select(o => o.Id).Take(_options.BatchSize).ToListAsync(ct);
-            ids = [];
-            foreach (var id in candidates)
-            {
-                var won = await Due(db, now).Where(o => o.Id == id).ExecuteUpdateAsync(s => s
-                    .SetProperty(o => o.LeaseOwner, InstanceId)
-                    .SetProperty(o => o.LeaseExpiresAt, until), ct);
-                if (won == 1)
-                {
-                    ids.Add(id);
-                }
-            }
-        }
+        var ids = await Leases.ClaimAsync<BillOrder>(db, BillOrderStatus.Processing, InstanceId, now, now.AddSeconds(_options.LeaseSeconds),
+            _options.BatchSize, ct);
         if (ids.Count == 0)
         {
             return [];
         }
         return await db.BillOrders.AsNoTracking().Where(o => ids.Contains(o.Id) && o.LeaseOwner == InstanceId).ToListAsync(ct);
     }
-
-    private static IQueryable<BillOrder> Due(PaymentHubDbContext db, DateTime now) =>
-        db.BillOrders.Where(o => o.Status == BillOrderStatus.Processing && o.NextAttemptAt != null && o.NextAttemptAt <= now
-                                 && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now));
 
     private async Task ProcessAsync(BillOrder order, CancellationToken ct)
     {
