@@ -1,10 +1,10 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using PaymentHub.Admin;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 
-namespace PaymentHub.Infrastructure;
+namespace PaymentHub.Admin;
 
 /// <summary>
 /// The last line of defence: nothing unhandled ever shows a stack trace. The reseller API answers nurr's
