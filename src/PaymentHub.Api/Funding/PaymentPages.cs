@@ -30,7 +30,7 @@ public static class PaymentPages
         {
             return NotFoundPage();
         }
-        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, "return", ct);
+        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, FundingSource.Return, ct);
         return topUp is null ? NotFoundPage() : Page(topUp, null);
     }
 
@@ -56,7 +56,7 @@ public static class PaymentPages
         {
             return ResellerResults.Error(StatusCodes.Status400BadRequest, "Missing or invalid order_id.");
         }
-        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, "ipn", ct);
+        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, FundingSource.Ipn, ct);
         return topUp is null
             ? ResellerResults.Error(StatusCodes.Status404NotFound, "Unknown order.")
             : Results.Json(new { received = true, status = WalletApi.ResellerStatus(topUp.Status) });

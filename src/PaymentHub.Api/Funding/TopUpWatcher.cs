@@ -50,7 +50,7 @@ public sealed partial class TopUpWatcher(
                 continue;
             }
             processed++;
-            var after = await gateways.CheckAsync(topUp, "watcher", ct);
+            var after = await gateways.CheckAsync(topUp, FundingSource.Watcher, ct);
             if (after.Status is TopUpStatus.Pending or TopUpStatus.Initiating && now >= after.ExpiresAt)
             {
                 await settlement.CloseAsync(after, TopUpStatus.Expired, "Not paid in time.", null, [TopUpStatus.Pending, TopUpStatus.Initiating], ct);
