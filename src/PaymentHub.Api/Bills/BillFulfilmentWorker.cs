@@ -65,6 +65,8 @@ public sealed partial class BillFulfilmentWorker(
         var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
         var settlement = scope.ServiceProvider.GetRequiredService<BillOrderSettlement>();
 
+        // The stage as committed under this lease: every write below moves it from here, through the stage table.
+        var stage = order.Stage;
         ConnectorOutcome outcome;
         if (!_connectors.TryGetValue(order.Connector, out var connector))
         {
@@ -75,7 +77,11 @@ public sealed partial class BillFulfilmentWorker(
             var work = new BillOrderWork(order.Id, order.OrderNumber, order.ConnectorProductCode, order.CustomerNumber,
                 JsonSerializer.Deserialize<Dictionary<string, string>>(order.ModuleData) ?? [], order.BillMonth, order.Amount,
                 order.Stage, order.UpstreamRef, order.UpstreamState, order.Attempts, order.CreatedAt,
-                (checkpoint, token) => SaveCheckpointAsync(db, order.Id, checkpoint, token));
+                async (checkpoint, token) =>
+                {
+                    await SaveCheckpointAsync(db, order.Id, stage, checkpoint, token);
+                    stage = checkpoint.Stage;
+                });
             try
             {
                 outcome = await connector.ProcessAsync(work, ct);
@@ -85,21 +91,38 @@ public sealed partial class BillFulfilmentWorker(
                 await ReleaseLeaseAsync(db, order.Id);
                 return;
             }
+            catch (IllegalStageTransitionException ex)
+            {
+                // A checkpoint the stage table forbids was refused before the call it guards: a connector fault that an
+                // operator must look at, never retried blindly.
+                outcome = IllegalMove(order, ex.From, ex.To);
+            }
             catch (Exception ex)
             {
                 // A connector should classify its own failures; anything that escapes is retried from the last checkpoint.
                 LogConnectorFailed(ex, order.OrderNumber, order.Connector);
-                var stage = await db.BillOrders.Where(o => o.Id == order.Id).Select(o => o.Stage).SingleAsync(CancellationToken.None);
-                outcome = new ConnectorOutcome.Pending(RetryBackoff.After(order.Attempts), stage ?? "new", $"Connector error: {ex.GetType().Name}");
+                outcome = new ConnectorOutcome.Pending(RetryBackoff.After(order.Attempts), stage, $"Connector error: {ex.GetType().Name}");
             }
         }
+        // The stage a pending or successful outcome asks for must be a move the stage table allows from where the order is.
+        outcome = outcome switch
+        {
+            ConnectorOutcome.Pending { Stage: var next } when !BillStages.Machine.CanMove(stage, next) =>
+                IllegalMove(order, stage.ToString(), next.ToString()),
+            ConnectorOutcome.Succeeded success when (success.UpstreamRef ?? success.UpstreamState) is not null
+                                                    && !BillStages.Machine.CanMove(stage, BillStage.Settling) =>
+                IllegalMove(order, stage.ToString(), nameof(BillStage.Settling)),
+            _ => outcome,
+        };
 
         switch (outcome)
         {
             case ConnectorOutcome.Succeeded success:
                 if (success.UpstreamRef is not null || success.UpstreamState is not null)
                 {
-                    await SaveCheckpointAsync(db, order.Id, new ConnectorCheckpoint("settling", success.UpstreamRef, success.UpstreamState), CancellationToken.None);
+                    await SaveCheckpointAsync(db, order.Id, stage, new ConnectorCheckpoint(BillStage.Settling, success.UpstreamRef, success.UpstreamState),
+                        CancellationToken.None);
+                    stage = BillStage.Settling;
                 }
                 if (await settlement.CompleteAsync(order.OrderNumber, success.TokenNumber, InstanceId, CancellationToken.None) == SettlementResult.Settled)
                 {
@@ -113,7 +136,7 @@ public sealed partial class BillFulfilmentWorker(
                 }
                 break;
             case ConnectorOutcome.Pending pending:
-                await RescheduleAsync(db, order, pending);
+                await RescheduleAsync(db, order, stage, pending);
                 break;
             case ConnectorOutcome.NeedsOperator needsOperator:
                 await FlagAsync(db, order.Id, needsOperator.Reason);
@@ -121,12 +144,22 @@ public sealed partial class BillFulfilmentWorker(
         }
     }
 
-    private async Task SaveCheckpointAsync(PaymentHubDbContext db, long orderId, ConnectorCheckpoint checkpoint, CancellationToken ct)
+    private ConnectorOutcome.NeedsOperator IllegalMove(BillOrder order, string from, string to)
     {
+        LogIllegalStage(order.OrderNumber, order.Connector, from, to);
+        return new ConnectorOutcome.NeedsOperator(
+            $"Connector '{order.Connector}' tried to move the order from stage {from} to {to}, which is not allowed; nothing was sent for it.");
+    }
+
+    /// <summary>Commits a connector's checkpoint: a move from <paramref name="from"/> the stage table allows, under this lease.</summary>
+    private async Task SaveCheckpointAsync(PaymentHubDbContext db, long orderId, BillStage from, ConnectorCheckpoint checkpoint, CancellationToken ct)
+    {
+        var to = BillStages.Machine.Move(from, checkpoint.Stage);
         var now = clock.GetUtcNow().UtcDateTime;
-        var saved = await db.BillOrders.Where(o => o.Id == orderId && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing)
+        var saved = await db.BillOrders
+            .Where(o => o.Id == orderId && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing && o.Stage == from)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.Stage, checkpoint.Stage)
+                .SetProperty(o => o.Stage, to)
                 .SetProperty(o => o.UpstreamRef, o => checkpoint.UpstreamRef ?? o.UpstreamRef)
                 .SetProperty(o => o.UpstreamState, o => checkpoint.UpstreamState ?? o.UpstreamState)
                 .SetProperty(o => o.UpdatedAt, now), ct);
@@ -136,15 +169,18 @@ public sealed partial class BillFulfilmentWorker(
         }
     }
 
-    private async Task RescheduleAsync(PaymentHubDbContext db, BillOrder order, ConnectorOutcome.Pending pending)
+    private async Task RescheduleAsync(PaymentHubDbContext db, BillOrder order, BillStage from, ConnectorOutcome.Pending pending)
     {
+        var to = BillStages.Machine.Move(from, pending.Stage);
         var now = clock.GetUtcNow().UtcDateTime;
         var overdue = now - order.CreatedAt > TimeSpan.FromMinutes(_options.FlagAfterMinutes) && order.FlaggedAt is null;
         var note = Truncate(pending.Note, 1000);
-        var flagReason = overdue ? Truncate($"Unresolved after {_options.FlagAfterMinutes} minutes: {pending.Note ?? pending.Stage}", 500) : null;
-        await db.BillOrders.Where(o => o.Id == order.Id && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing)
+        var flagReason = overdue
+            ? Truncate($"Unresolved after {_options.FlagAfterMinutes} minutes: {pending.Note ?? BillStages.Machine.DisplayName(to)}", 500)
+            : null;
+        await db.BillOrders.Where(o => o.Id == order.Id && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing && o.Stage == from)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.Stage, pending.Stage)
+                .SetProperty(o => o.Stage, to)
                 .SetProperty(o => o.UpstreamRef, o => pending.UpstreamRef ?? o.UpstreamRef)
                 .SetProperty(o => o.UpstreamState, o => pending.UpstreamState ?? o.UpstreamState)
                 .SetProperty(o => o.Attempts, o => o.Attempts + 1)
@@ -196,6 +232,9 @@ public sealed partial class BillFulfilmentWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bill order {OrderNumber} settled as {Status} by {InstanceId}")]
     private partial void LogSettled(string orderNumber, string status, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Connector {Connector} tried to move bill order {OrderNumber} from stage {From} to {To}; refused")]
+    private partial void LogIllegalStage(string orderNumber, string connector, string from, string to);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bill order {OrderNumber} flagged for the operator: {Reason}")]
     private partial void LogFlagged(string orderNumber, string reason);

@@ -39,7 +39,7 @@ public sealed class BillOrder : Fulfilment.ILeasedWork
     public required string Connector { get; set; }
     public string? ConnectorProductCode { get; set; }
     public string? CustomerNumber { get; set; }
-    public string? Stage { get; set; }
+    public Fulfilment.BillStage Stage { get; set; }
     public string? UpstreamRef { get; set; }
     public string? UpstreamState { get; set; }
     public int Attempts { get; set; }

@@ -35,7 +35,7 @@ public sealed class RechargeOrder : Fulfilment.ILeasedWork
     public string? RewardResult { get; set; }
 
     public required string Connector { get; set; }
-    public string? Stage { get; set; }
+    public RechargeStage Stage { get; set; }
     public string? UpstreamRef { get; set; }
     public int Attempts { get; set; }
     public DateTime? NextAttemptAt { get; set; }

@@ -76,9 +76,12 @@ public sealed partial class RechargeSettlement(
         return true;
     }
 
+    /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>
+    private static readonly IReadOnlyList<RechargeStage> ToDone = RechargeStages.Machine.MovingTo(RechargeStage.Done);
+
     /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
     private static void Close(UpdateSettersBuilder<RechargeOrder> s, DateTime now) => s
-        .SetProperty(o => o.Stage, "done")
+        .SetProperty(o => o.Stage, RechargeStage.Done)
         .SetProperty(o => o.CompletedAt, now)
         .SetProperty(o => o.UpdatedAt, now)
         .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
@@ -88,7 +91,7 @@ public sealed partial class RechargeSettlement(
     /// <summary>The reconciler settles only under its own lease; the request thread and an operator only what no lease holds (<see cref="Leases.Free{T}"/>).</summary>
     private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now)
     {
-        var open = db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing);
+        var open = db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage));
         return leaseOwner is null ? open.Where(Leases.Free<RechargeOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
     }
 
