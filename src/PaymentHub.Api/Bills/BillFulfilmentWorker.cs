@@ -95,7 +95,7 @@ public sealed partial class BillFulfilmentWorker(
             {
                 // A checkpoint the stage table forbids was refused before the call it guards: a connector fault that an
                 // operator must look at, never retried blindly.
-                outcome = IllegalMove(order, ex.From, ex.To);
+                outcome = IllegalMove(order, ex.From, ex.To, "The call that checkpoint guards was not made.");
             }
             catch (Exception ex)
             {
@@ -107,11 +107,11 @@ public sealed partial class BillFulfilmentWorker(
         // The stage a pending or successful outcome asks for must be a move the stage table allows from where the order is.
         outcome = outcome switch
         {
-            ConnectorOutcome.Pending { Stage: var next } when !BillStages.Machine.CanMove(stage, next) =>
-                IllegalMove(order, stage.ToString(), next.ToString()),
+            ConnectorOutcome.Pending pending when !BillStages.Machine.CanMove(stage, pending.Stage) =>
+                IllegalMove(order, stage.ToString(), pending.Stage.ToString(), $"Its note: {pending.Note ?? "none"}"),
             ConnectorOutcome.Succeeded success when (success.UpstreamRef ?? success.UpstreamState) is not null
                                                     && !BillStages.Machine.CanMove(stage, BillStage.Settling) =>
-                IllegalMove(order, stage.ToString(), nameof(BillStage.Settling)),
+                IllegalMove(order, stage.ToString(), nameof(BillStage.Settling), $"It reported the bill paid (token {success.TokenNumber})."),
             _ => outcome,
         };
 
@@ -144,11 +144,11 @@ public sealed partial class BillFulfilmentWorker(
         }
     }
 
-    private ConnectorOutcome.NeedsOperator IllegalMove(BillOrder order, string from, string to)
+    private ConnectorOutcome.NeedsOperator IllegalMove(BillOrder order, string from, string to, string what)
     {
         LogIllegalStage(order.OrderNumber, order.Connector, from, to);
         return new ConnectorOutcome.NeedsOperator(
-            $"Connector '{order.Connector}' tried to move the order from stage {from} to {to}, which is not allowed; nothing was sent for it.");
+            $"Connector '{order.Connector}' tried to move the order from stage {from} to {to}, which is not allowed. {what}");
     }
 
     /// <summary>Commits a connector's checkpoint: a move from <paramref name="from"/> the stage table allows, under this lease.</summary>
