@@ -10,7 +10,7 @@ public enum BillOrderStatus
     Cancelled,
 }
 
-public sealed class BillOrder
+public sealed class BillOrder : Fulfilment.ILeasedWork
 {
     public long Id { get; set; }
     public required string OrderNumber { get; set; }
@@ -39,7 +39,7 @@ public sealed class BillOrder
     public required string Connector { get; set; }
     public string? ConnectorProductCode { get; set; }
     public string? CustomerNumber { get; set; }
-    public string? Stage { get; set; }
+    public Fulfilment.BillStage Stage { get; set; }
     public string? UpstreamRef { get; set; }
     public string? UpstreamState { get; set; }
     public int Attempts { get; set; }

@@ -12,7 +12,7 @@ public sealed record CancelOrderRequest(string CancelNote);
 public sealed record BillOrderAdminReply(
     string OrderNumber, int ResellerId, string Status, string Provider, string Service, IReadOnlyDictionary<string, string> ModuleData,
     string? BillMonth, decimal Amount, decimal Fee, decimal Commission, decimal TotalAmount, decimal DebitAmount, string? TokenNumber,
-    string? CancelNote, string Connector, string? Stage, string? UpstreamRef, int Attempts, DateTime? NextAttemptAt, DateTime? FlaggedAt,
+    string? CancelNote, string Connector, string Stage, string? UpstreamRef, int Attempts, DateTime? NextAttemptAt, DateTime? FlaggedAt,
     string? FlagReason, string? LastError, DateTime CreatedAt, DateTime? CompletedAt);
 
 public sealed class CompleteOrderRequestValidator : AbstractValidator<CompleteOrderRequest>
@@ -92,6 +92,6 @@ public static class BillOrderAdminApi
     private static BillOrderAdminReply ToReply(BillOrder o) => new(
         o.OrderNumber, o.ResellerId, o.Status.ToString(), o.ProviderName, o.ServiceName,
         System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(o.ModuleData) ?? [], o.BillMonth, o.Amount, o.Fee,
-        o.Commission, o.TotalAmount, o.DebitAmount, o.TokenNumber, o.CancelNote, o.Connector, o.Stage, o.UpstreamRef, o.Attempts,
+        o.Commission, o.TotalAmount, o.DebitAmount, o.TokenNumber, o.CancelNote, o.Connector, Fulfilment.BillStages.Machine.DisplayName(o.Stage), o.UpstreamRef, o.Attempts,
         o.NextAttemptAt, o.FlaggedAt, o.FlagReason, o.LastError, o.CreatedAt, o.CompletedAt);
 }

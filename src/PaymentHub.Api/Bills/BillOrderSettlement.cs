@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
 
 namespace PaymentHub.Bills;
@@ -60,21 +61,25 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
         return SettlementResult.Settled;
     }
 
+    /// <summary>The stages an order may be settled from (<see cref="BillStages.Machine"/>): every one but Done.</summary>
+    private static readonly IReadOnlyList<BillStage> ToDone = BillStages.Machine.MovingTo(BillStage.Done);
+
     /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
     private static void Close(UpdateSettersBuilder<BillOrder> s, DateTime now) => s
-        .SetProperty(o => o.Stage, "done")
+        .SetProperty(o => o.Stage, BillStage.Done)
         .SetProperty(o => o.CompletedAt, now)
         .SetProperty(o => o.UpdatedAt, now)
         .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
         .SetProperty(o => o.LeaseOwner, (string?)null)
         .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
 
-    private IQueryable<BillOrder> Claimable(string orderNumber, string? leaseOwner, DateTime now) =>
-        leaseOwner is null
-            ? db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
-                                       && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now))
-            : db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
-                                       && o.LeaseOwner == leaseOwner);
+    /// <summary>The worker settles only under its own lease; an operator only what no lease holds (<see cref="Leases.Free{T}"/>).</summary>
+    private IQueryable<BillOrder> Claimable(string orderNumber, string? leaseOwner, DateTime now)
+    {
+        var open = db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
+                                            && ToDone.Contains(o.Stage));
+        return leaseOwner is null ? open.Where(Leases.Free<BillOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+    }
 
     private async Task<SettlementResult> WhyNotAsync(string orderNumber, CancellationToken ct)
     {

@@ -207,7 +207,7 @@ public static partial class BillPaymentApi
             Connector = service.Connector,
             ConnectorProductCode = service.ConnectorProductCode,
             CustomerNumber = customerNumber,
-            Stage = "new",
+            Stage = Fulfilment.BillStage.New,
             // Manual orders wait for an operator; everything else is picked up by the fulfilment worker.
             NextAttemptAt = service.Connector == Connectors.ConnectorNames.Manual ? null : now,
             CreatedAt = now,

@@ -38,6 +38,16 @@ public static class JsonFields
             ? value
             : null;
 
+    /// <summary>Money: a <see cref="Decimal"/> with at most two decimals (more is not an amount, so absent).</summary>
+    public static decimal? Money(JsonElement obj, string name) =>
+        Decimal(obj, name) is { } value && decimal.Round(value, 2) == value ? value : null;
+
+    /// <summary>A whole number from a JSON number or numeric string; absent when not one.</summary>
+    public static int? Integer(JsonElement obj, string name) =>
+        Text(obj, name) is { } text && int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
     /// <summary>Parses a body as JSON; HTML error pages, empty and truncated bodies give null.</summary>
     public static JsonElement? TryParse(string text)
     {

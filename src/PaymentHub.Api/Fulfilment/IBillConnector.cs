@@ -9,7 +9,7 @@ public sealed record BillOrderWork(
     IReadOnlyDictionary<string, string> ModuleData,
     string? BillMonth,
     decimal Amount,
-    string? Stage,
+    BillStage Stage,
     string? UpstreamRef,
     string? UpstreamState,
     int Attempts,
@@ -17,10 +17,11 @@ public sealed record BillOrderWork(
     Func<ConnectorCheckpoint, CancellationToken, Task> SaveCheckpointAsync);
 
 /// <summary>
-/// Progress a connector commits before it makes a call whose outcome could be lost (for example "paying"), so that
-/// after a crash the order is resumed by a status query instead of being paid twice.
+/// Progress a connector commits before it makes a call whose outcome could be lost (for example <see cref="BillStage.Paying"/>),
+/// so that after a crash the order is resumed by a status query instead of being paid twice. A move the stage table
+/// (<see cref="BillStages.Machine"/>) forbids is refused before the call, and the order goes to the operator.
 /// </summary>
-public sealed record ConnectorCheckpoint(string Stage, string? UpstreamRef, string? UpstreamState);
+public sealed record ConnectorCheckpoint(BillStage Stage, string? UpstreamRef, string? UpstreamState);
 
 public abstract record ConnectorOutcome
 {
@@ -33,7 +34,7 @@ public abstract record ConnectorOutcome
     public sealed record Cancelled(string CancelNote, string? UpstreamState = null) : ConnectorOutcome;
 
     /// <summary>Not final yet (or outcome unknown): try again after <paramref name="RetryAfter"/>, resuming from the checkpoint.</summary>
-    public sealed record Pending(TimeSpan RetryAfter, string Stage, string? Note, string? UpstreamRef = null, string? UpstreamState = null)
+    public sealed record Pending(TimeSpan RetryAfter, BillStage Stage, string? Note, string? UpstreamRef = null, string? UpstreamState = null)
         : ConnectorOutcome;
 
     /// <summary>The connector cannot resolve it alone; an operator must decide. Never refunded automatically.</summary>

@@ -24,25 +24,15 @@ public static class FundingServices
                 "Connectors:SecureSoftPay needs an absolute http(s) BaseUrl, an ApiKey and the ClientBaseUrl registered at the gateway.")
             .ValidateOnStart();
 
-        AddGatewayClient<ShurjoPayClient>(services, ConnectorNames.ShurjoPay, ShurjoPayOptions.Section);
-        AddGatewayClient<SecureSoftPayClient>(services, ConnectorNames.SecureSoftPay, SecureSoftPayOptions.Section);
+        // Token requests and verifications are marked safe to repeat and are retried; starting a payment is resent
+        // only when the connection was refused.
+        services.AddUpstreamHttpClient<ShurjoPayClient>(ConnectorNames.ShurjoPay, ShurjoPayOptions.Section);
+        services.AddUpstreamHttpClient<SecureSoftPayClient>(ConnectorNames.SecureSoftPay, SecureSoftPayOptions.Section);
 
         services.AddScoped<TopUpSettlement>();
         services.AddScoped<TopUpGateways>();
         services.AddSingleton<TopUpWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<TopUpWatcher>());
         return services;
-    }
-
-    /// <summary>
-    /// A typed client behind its own resilience pipeline. Token requests and verifications are marked safe to
-    /// repeat and are retried; starting a payment is resent only when the connection was refused.
-    /// </summary>
-    private static void AddGatewayClient<TClient>(IServiceCollection services, string name, string section) where TClient : class
-    {
-        services.AddUpstreamHttpClient(name, section, typeof(TClient).Name);
-        // Singleton clients: shurjoPay's token cache lives in its client, so there is one per process.
-        services.AddSingleton(sp =>
-            ActivatorUtilities.CreateInstance<TClient>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(typeof(TClient).Name)));
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
+using PaymentHub.Funding.Gateways;
 using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Funding;
@@ -30,7 +31,7 @@ public static partial class PaymentPages
         {
             return NotFoundPage();
         }
-        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, "return", ct);
+        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, FundingSource.Return, ct);
         return topUp is null ? NotFoundPage() : Page(topUp, null);
     }
 
@@ -60,7 +61,7 @@ public static partial class PaymentPages
         {
             return ResellerResults.Error(StatusCodes.Status400BadRequest, "Missing or invalid order_id.");
         }
-        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, "ipn", ct);
+        var topUp = await gateways.ShurjoPayCallbackAsync(orderId, FundingSource.Ipn, ct);
         return topUp is null
             ? ResellerResults.Error(StatusCodes.Status404NotFound, "Unknown order.")
             : Results.Json(new { received = true, status = WalletApi.ResellerStatus(topUp.Status) });

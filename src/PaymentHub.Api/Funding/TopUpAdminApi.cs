@@ -147,7 +147,7 @@ public static class TopUpAdminApi
         {
             return NotFound(topUpId);
         }
-        var credited = await settlement.CreditAsync(topUp, null, $"approved by {http.User.Identity?.Name ?? "an operator"}",
+        var credited = await settlement.CreditAsync(topUp, null, FundingSource.Approval, http.User.Identity?.Name,
             request.Note.Trim(), TopUpSettlement.Creditable, ct);
         return credited
             ? TypedResults.Ok(ToReply(await settlement.ReloadAsync(topUp.Id, ct)))
@@ -181,7 +181,7 @@ public static class TopUpAdminApi
         {
             return TypedResults.Ok(ToReply(topUp));
         }
-        return TypedResults.Ok(ToReply(await gateways.CheckAsync(topUp, "operator", ct)));
+        return TypedResults.Ok(ToReply(await gateways.CheckAsync(topUp, FundingSource.Operator, ct)));
     }
 
     public static async Task<Ok<List<FundingGatewayReply>>> ListGatewaysAsync(

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PaymentHub.Connectors.SecureSoftPay;
 using PaymentHub.Connectors.ShurjoPay;
 using PaymentHub.Data;
+using PaymentHub.Funding.Gateways;
 
 namespace PaymentHub.Funding;
 
@@ -143,7 +144,7 @@ public sealed partial class TopUpGateways(
     }
 
     /// <summary>The customer's return or shurjoPay's IPN: both only trigger a verification. Null when the order is not ours.</summary>
-    public async Task<TopUp?> ShurjoPayCallbackAsync(string spOrderId, string source, CancellationToken ct)
+    public async Task<TopUp?> ShurjoPayCallbackAsync(string spOrderId, FundingSource source, CancellationToken ct)
     {
         var topUp = await db.TopUps.AsNoTracking()
             .FirstOrDefaultAsync(t => t.Gateway == FundingGateway.ShurjoPay && t.GatewayOrderId == spOrderId, ct);
@@ -169,10 +170,10 @@ public sealed partial class TopUpGateways(
             .FirstOrDefaultAsync(t => t.Gateway == FundingGateway.ShurjoPay && t.Reference == reference, ct);
         if (topUp is null)
         {
-            LogUnknownCallback(FundingGateway.ShurjoPay, "cancel");
+            LogUnknownCallback(FundingGateway.ShurjoPay, FundingSource.Cancel);
             return null;
         }
-        return topUp.Status is TopUpStatus.Completed or TopUpStatus.Rejected ? topUp : await CheckAsync(topUp, "cancel", ct);
+        return topUp.Status is TopUpStatus.Completed or TopUpStatus.Rejected ? topUp : await CheckAsync(topUp, FundingSource.Cancel, ct);
     }
 
     /// <summary>The browser's return from SecureSoftPay with a transaction id: claimed once, then verified server-side.</summary>
@@ -182,7 +183,7 @@ public sealed partial class TopUpGateways(
             .FirstOrDefaultAsync(t => t.Gateway == FundingGateway.SecureSoftPay && t.Reference == reference, ct);
         if (topUp is null)
         {
-            LogUnknownCallback(FundingGateway.SecureSoftPay, "return");
+            LogUnknownCallback(FundingGateway.SecureSoftPay, FundingSource.Return);
             return (null, null);
         }
         if (topUp.Status is TopUpStatus.Completed or TopUpStatus.Rejected)
@@ -219,7 +220,7 @@ public sealed partial class TopUpGateways(
             LogTransactionReused(topUp.Reference);
             return (topUp, "This top-up is tied to another payment.");
         }
-        var checkedTopUp = await CheckAsync(topUp, "return", ct);
+        var checkedTopUp = await CheckAsync(topUp, FundingSource.Return, ct);
         return (checkedTopUp, checkedTopUp.GatewayTransactionId is null
             ? "The gateway does not know this payment."
             : null);
@@ -246,14 +247,14 @@ public sealed partial class TopUpGateways(
     }
 
     /// <summary>Asks the gateway about a top-up and applies the answer. Used by returns, IPNs, the watcher and operators.</summary>
-    public async Task<TopUp> CheckAsync(TopUp topUp, string source, CancellationToken ct)
+    public async Task<TopUp> CheckAsync(TopUp topUp, FundingSource source, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         switch (topUp.Gateway)
         {
             case FundingGateway.ShurjoPay when topUp.GatewayOrderId is { } spOrderId:
             {
-                var check = source == "watcher"
+                var check = source == FundingSource.Watcher
                     ? await shurjoPay.PaymentStatusAsync(spOrderId, ct)
                     : await shurjoPay.VerifyAsync(spOrderId, ct);
                 if (check.Outcome == GatewayCheckOutcome.Unavailable)
@@ -298,7 +299,7 @@ public sealed partial class TopUpGateways(
     private partial void LogStartFailed(string reference, FundingGateway gateway, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Gateway} {Source} for an order we never created: ignored")]
-    private partial void LogUnknownCallback(FundingGateway gateway, string source);
+    private partial void LogUnknownCallback(FundingGateway gateway, FundingSource source);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Top-up {Reference}: a transaction id already used elsewhere was presented; ignored")]
     private partial void LogTransactionReused(string reference);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Data;
+using PaymentHub.Funding.Gateways;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 
@@ -20,7 +21,7 @@ public sealed partial class TopUpSettlement(
     private static readonly TopUpStatus[] Open = [TopUpStatus.Initiating, TopUpStatus.Pending, TopUpStatus.Review, TopUpStatus.Expired];
 
     /// <summary>Applies what the gateway said. Returns the top-up as it is now.</summary>
-    public async Task<TopUp> ApplyAsync(TopUp topUp, GatewayCheck check, string source, CancellationToken ct)
+    public async Task<TopUp> ApplyAsync(TopUp topUp, GatewayCheck check, FundingSource source, CancellationToken ct)
     {
         switch (check.Outcome)
         {
@@ -28,7 +29,7 @@ public sealed partial class TopUpSettlement(
                 var mismatch = Mismatch(topUp, check);
                 if (mismatch is null)
                 {
-                    await CreditAsync(topUp, check, source, note: null, Creditable, ct);
+                    await CreditAsync(topUp, check, source, approver: null, note: null, Creditable, ct);
                 }
                 else
                 {
@@ -80,12 +81,15 @@ public sealed partial class TopUpSettlement(
     }
 
     /// <summary>Credits the wallet once: the top-up's status moves to Completed and the journal is written in one transaction.</summary>
-    public async Task<bool> CreditAsync(TopUp topUp, GatewayCheck? check, string source, string? note, TopUpStatus[] from, CancellationToken ct)
+    /// <param name="approver">The operator who approved it, for <see cref="FundingSource.Approval"/>.</param>
+    public async Task<bool> CreditAsync(
+        TopUp topUp, GatewayCheck? check, FundingSource source, string? approver, string? note, TopUpStatus[] from, CancellationToken ct)
     {
         var settings = await db.FundingGateways.AsNoTracking().SingleAsync(g => g.Gateway == topUp.Gateway, ct);
         var walletId = await db.Resellers.Where(r => r.Id == topUp.ResellerId).Select(r => r.WalletAccountId).SingleAsync(ct);
         var fee = settings.FeeFor(topUp.Amount);
         var now = clock.GetUtcNow().UtcDateTime;
+        var by = source == FundingSource.Approval ? $"approved by {approver ?? "an operator"}" : source.ToString().ToLowerInvariant();
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var claimed = await db.TopUps.Where(t => t.Id == topUp.Id && from.Contains(t.Status)).ExecuteUpdateAsync(s =>
@@ -115,7 +119,7 @@ public sealed partial class TopUpSettlement(
         try
         {
             var journal = await ledger.PostAsync(JournalKind.TopUpCredit, topUp.Reference,
-                $"Top-up {topUp.Reference} via {topUp.Gateway} ({source})",
+                $"Top-up {topUp.Reference} via {topUp.Gateway} ({by})",
                 [
                     new Posting(walletId, topUp.Amount),
                     new Posting(house[LedgerAccountKind.GatewayClearing], -(topUp.Amount - fee)),
@@ -132,7 +136,7 @@ public sealed partial class TopUpSettlement(
             await tx.RollbackAsync(ct);
             return false;
         }
-        LogCredited(topUp.Reference, topUp.Amount, fee, source);
+        LogCredited(topUp.Reference, topUp.Amount, fee, by);
         return true;
     }
 

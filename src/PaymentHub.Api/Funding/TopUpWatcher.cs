@@ -39,17 +39,18 @@ public sealed partial class TopUpWatcher(
         var processed = 0;
         foreach (var topUp in due)
         {
-            var delay = Math.Min(_options.MaxCheckDelaySeconds, _options.FirstCheckSeconds * Math.Pow(2, Math.Min(topUp.CheckAttempts, 16)));
+            var delay = RetryBackoff.Exponential(topUp.CheckAttempts,
+                TimeSpan.FromSeconds(_options.FirstCheckSeconds), TimeSpan.FromSeconds(_options.MaxCheckDelaySeconds));
             var dueAt = topUp.NextCheckAt;
             var claimed = await db.TopUps.Where(t => t.Id == topUp.Id && t.NextCheckAt == dueAt).ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.NextCheckAt, now.AddSeconds(delay))
+                .SetProperty(t => t.NextCheckAt, now + delay)
                 .SetProperty(t => t.CheckAttempts, t => t.CheckAttempts + 1), ct);
             if (claimed == 0)
             {
                 continue;
             }
             processed++;
-            var after = await gateways.CheckAsync(topUp, "watcher", ct);
+            var after = await gateways.CheckAsync(topUp, FundingSource.Watcher, ct);
             if (after.Status is TopUpStatus.Pending or TopUpStatus.Initiating && now >= after.ExpiresAt)
             {
                 await settlement.CloseAsync(after, TopUpStatus.Expired, "Not paid in time.", null, [TopUpStatus.Pending, TopUpStatus.Initiating], ct);

@@ -33,7 +33,7 @@ public sealed record FailRechargeRequest(string Reason);
 
 public sealed record RechargeAdminReply(
     string OrderNumber, int ResellerId, string Phone, string Operator, string AccountType, decimal Amount, decimal Commission, decimal DebitAmount,
-    string Status, string? OperatorTransactionId, string? FailureReason, string Connector, string? Stage, int Attempts, DateTime? FlaggedAt,
+    string Status, string? OperatorTransactionId, string? FailureReason, string Connector, string Stage, int Attempts, DateTime? FlaggedAt,
     string? FlagReason, string? LastError, DateTime CreatedAt, DateTime? CompletedAt);
 
 public sealed class UpdateOperatorRequestValidator : AbstractValidator<UpdateOperatorRequest>
@@ -265,7 +265,7 @@ public static class RechargeAdminApi
         }
         var orders = await query.OrderByDescending(o => o.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
         return TypedResults.Ok(orders.Select(o => new RechargeAdminReply(o.OrderNumber, o.ResellerId, o.Phone, o.OperatorCode, o.AccountType, o.Amount,
-            o.Commission, o.DebitAmount, o.Status.ToString(), o.OperatorTransactionId, o.FailureReason, o.Connector, o.Stage, o.Attempts,
+            o.Commission, o.DebitAmount, o.Status.ToString(), o.OperatorTransactionId, o.FailureReason, o.Connector, RechargeStages.Machine.DisplayName(o.Stage), o.Attempts,
             o.FlaggedAt, o.FlagReason, o.LastError, o.CreatedAt, o.CompletedAt)).ToList());
     }
 

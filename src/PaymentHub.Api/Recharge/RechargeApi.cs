@@ -198,7 +198,7 @@ public static partial class RechargeApi
                 Status = RechargeStatus.Processing,
                 DebitJournal = journal,
                 Connector = mobileOperator.Connector,
-                Stage = connector is null ? "manual" : "sending",
+                Stage = connector is null ? RechargeStage.Manual : RechargeStage.Sending,
                 // If this request dies before it records the upstream's answer, the reconciler takes over from here,
                 // by status query only.
                 NextAttemptAt = connector is null ? null : now.AddSeconds(deps.Options.Value.ResolveAfterSeconds),
@@ -287,7 +287,7 @@ public static partial class RechargeApi
                 var canCheck = connector.CanCheckStatus;
                 await deps.Db.RechargeOrders.Where(o => o.Id == order.Id && o.Status == RechargeStatus.Processing)
                     .ExecuteUpdateAsync(s => s
-                        .SetProperty(o => o.Stage, "unknown")
+                        .SetProperty(o => o.Stage, RechargeStages.Machine.Move(RechargeStage.Sending, RechargeStage.Unknown))
                         .SetProperty(o => o.LastError, note)
                         .SetProperty(o => o.NextAttemptAt, canCheck ? now.AddSeconds(2) : null)
                         .SetProperty(o => o.FlaggedAt, canCheck ? null : now)

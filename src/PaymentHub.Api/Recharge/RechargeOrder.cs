@@ -11,7 +11,7 @@ public enum RechargeStatus
     Failed,
 }
 
-public sealed class RechargeOrder
+public sealed class RechargeOrder : Fulfilment.ILeasedWork
 {
     public long Id { get; set; }
     public required string OrderNumber { get; set; }
@@ -35,7 +35,7 @@ public sealed class RechargeOrder
     public string? RewardResult { get; set; }
 
     public required string Connector { get; set; }
-    public string? Stage { get; set; }
+    public RechargeStage Stage { get; set; }
     public string? UpstreamRef { get; set; }
     public int Attempts { get; set; }
     public DateTime? NextAttemptAt { get; set; }

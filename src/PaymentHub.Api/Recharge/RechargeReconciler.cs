@@ -31,31 +31,31 @@ public sealed partial class RechargeReconciler(
             ex => LogLoopFailed(logger, ex), stoppingToken);
     }
 
+    /// <summary>
+    /// Resolves up to BatchSize due recharges, one after another. Each is claimed (<see cref="Leases.ClaimAsync{T}"/>)
+    /// just before its status query, so a lease never waits behind the queries of the others.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
         var settlement = scope.ServiceProvider.GetRequiredService<RechargeSettlement>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var candidates = await Due(db, now).OrderBy(o => o.NextAttemptAt).Take(_options.BatchSize).ToListAsync(ct);
         var processed = 0;
-        foreach (var order in candidates)
+        while (processed < _options.BatchSize)
         {
-            var claimed = await Due(db, now).Where(o => o.Id == order.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.LeaseOwner, _instanceId)
-                .SetProperty(o => o.LeaseExpiresAt, now.AddSeconds(_options.LeaseSeconds)), ct);
-            if (claimed == 1)
+            var now = clock.GetUtcNow().UtcDateTime;
+            var claimed = await Leases.ClaimAsync<RechargeOrder>(db, RechargeStatus.Processing, _instanceId, now,
+                now.AddSeconds(_options.LeaseSeconds), batchSize: 1, ct);
+            if (claimed is not [var id])
             {
-                await ResolveAsync(db, settlement, order, ct);
-                processed++;
+                break;
             }
+            var order = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == id, ct);
+            await ResolveAsync(db, settlement, order, ct);
+            processed++;
         }
         return processed;
     }
-
-    private static IQueryable<RechargeOrder> Due(PaymentHubDbContext db, DateTime now) =>
-        db.RechargeOrders.Where(o => o.Status == RechargeStatus.Processing && o.NextAttemptAt != null && o.NextAttemptAt <= now
-                                     && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now));
 
     private async Task ResolveAsync(PaymentHubDbContext db, RechargeSettlement settlement, RechargeOrder order, CancellationToken ct)
     {
@@ -93,7 +93,7 @@ public sealed partial class RechargeReconciler(
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(o => o.Attempts, o => o.Attempts + 1)
                         .SetProperty(o => o.LastError, note)
-                        .SetProperty(o => o.NextAttemptAt, now + BillFulfilmentWorker.Backoff(order.Attempts))
+                        .SetProperty(o => o.NextAttemptAt, now + RetryBackoff.After(order.Attempts))
                         .SetProperty(o => o.FlaggedAt, o => overdue && o.FlaggedAt == null ? now : o.FlaggedAt)
                         .SetProperty(o => o.FlagReason, o => overdue && o.FlagReason == null ? "Unresolved past the flag age: " + note : o.FlagReason)
                         .SetProperty(o => o.UpdatedAt, now)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
 
 namespace PaymentHub.Recharge;
@@ -75,19 +76,24 @@ public sealed partial class RechargeSettlement(
         return true;
     }
 
+    /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>
+    private static readonly IReadOnlyList<RechargeStage> ToDone = RechargeStages.Machine.MovingTo(RechargeStage.Done);
+
     /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
     private static void Close(UpdateSettersBuilder<RechargeOrder> s, DateTime now) => s
-        .SetProperty(o => o.Stage, "done")
+        .SetProperty(o => o.Stage, RechargeStage.Done)
         .SetProperty(o => o.CompletedAt, now)
         .SetProperty(o => o.UpdatedAt, now)
         .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
         .SetProperty(o => o.LeaseOwner, (string?)null)
         .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
 
-    private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now) => leaseOwner is null
-        ? db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing
-                                       && (o.LeaseOwner == null || o.LeaseExpiresAt < now))
-        : db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && o.LeaseOwner == leaseOwner);
+    /// <summary>The reconciler settles only under its own lease; the request thread and an operator only what no lease holds (<see cref="Leases.Free{T}"/>).</summary>
+    private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now)
+    {
+        var open = db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage));
+        return leaseOwner is null ? open.Where(Leases.Free<RechargeOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rewards for recharge {OrderNumber} failed")]
     private static partial void LogRewardFailed(ILogger logger, Exception ex, string orderNumber);

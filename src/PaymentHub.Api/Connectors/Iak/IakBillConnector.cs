@@ -7,22 +7,21 @@ using PaymentHub.Infrastructure;
 namespace PaymentHub.Connectors.Iak;
 
 /// <summary>
-/// IAK postpaid: inquiry, then (after a "paying" checkpoint) one payment; any outcome that is not final is resolved
+/// IAK postpaid: inquiry, then (after a <see cref="BillStage.Paying"/> checkpoint) one payment; any outcome that is not final is resolved
 /// by checkstatus, never by paying again.
 /// </summary>
 public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options, TimeProvider clock) : IBillConnector, IOptionalConnector
 {
     public bool IsEnabled => !string.IsNullOrWhiteSpace(options.Value.BaseUrl);
 
-    public const string Paying = "paying";
-    public const string Checking = "checking";
     private const string DuplicateRefId = "11";
 
     public string Name => ConnectorNames.Iak;
 
     public async Task<ConnectorOutcome> ProcessAsync(BillOrderWork work, CancellationToken ct)
     {
-        if (work.Stage is Paying or Checking)
+        // Once a payment may have gone out (or was reported paid but not yet settled), only checkstatus may resolve it.
+        if (work.Stage is BillStage.Paying or BillStage.Checking or BillStage.Settling)
         {
             return await CheckAsync(work, ct);
         }
@@ -40,7 +39,7 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
             case IakOutcome.Failed when inquiry.ResponseCode == DuplicateRefId:
                 // An earlier inquiry under this ref_id reached IAK (its reply was lost, or an instance died after sending it).
                 // An inquiry pays nothing, so it is simply asked again, under the next reference.
-                return Pending(work, "new", $"Inquiry: {inquiry.Message}");
+                return Pending(work, BillStage.New, $"Inquiry: {inquiry.Message}");
             case IakOutcome.Failed:
                 return new ConnectorOutcome.Cancelled(inquiry.Message);
             case IakOutcome.Pending or IakOutcome.Unknown:
@@ -50,12 +49,12 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
                 // tr_id or price of a pending reply. An inquiry that stays pending leaves the order Processing (not
                 // refunded) until the worker flags it after Fulfilment:FlagAfterMinutes; the operator may then cancel it,
                 // which is safe since no payment went out.
-                return Pending(work, "new", $"Inquiry: {inquiry.Message}");
+                return Pending(work, BillStage.New, $"Inquiry: {inquiry.Message}");
         }
         var data = inquiry.Data!;
         if (data.Price is not { } price || string.IsNullOrEmpty(data.TrId))
         {
-            return Pending(work, "new", "Inquiry reply had no price or tr_id.");
+            return Pending(work, BillStage.New, "Inquiry reply had no price or tr_id.");
         }
         if (price != work.Amount)
         {
@@ -64,7 +63,7 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
         }
 
         var state = JsonSerializer.Serialize(new IakState(data.TrId, refId, clock.GetUtcNow().UtcDateTime));
-        await work.SaveCheckpointAsync(new ConnectorCheckpoint(Paying, refId, state), ct);
+        await work.SaveCheckpointAsync(new ConnectorCheckpoint(BillStage.Paying, refId, state), ct);
 
         var pay = await iak.PayAsync(data.TrId, ct);
         return pay.Outcome switch
@@ -72,7 +71,7 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
             IakOutcome.Success => new ConnectorOutcome.Succeeded(Token(pay.Data, data.TrId), refId, state),
             IakOutcome.Failed => new ConnectorOutcome.Cancelled(pay.Message, state),
             // Pending or unknown: the payment may have gone through. Only checkstatus may tell.
-            _ => Pending(work, Checking, $"Payment: {pay.Message}", refId, state),
+            _ => Pending(work, BillStage.Checking, $"Payment: {pay.Message}", refId, state),
         };
     }
 
@@ -100,14 +99,15 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
             0 when check.ResponseCode == "42" && state?.PaySentAt is { } sentAt
                    && clock.GetUtcNow().UtcDateTime - sentAt >= TimeSpan.FromSeconds(options.Value.NotReceivedGraceSeconds)
                 => new ConnectorOutcome.Cancelled($"IAK did not receive the payment: {check.Message}"),
-            _ => Pending(work, Checking, $"Check status: {check.Message}"),
+            // A success not yet settled stays Settling: the payment is known to have gone through.
+            _ => Pending(work, work.Stage == BillStage.Settling ? BillStage.Settling : BillStage.Checking, $"Check status: {check.Message}"),
         };
     }
 
-    private ConnectorOutcome.Pending Pending(BillOrderWork work, string stage, string note, string? upstreamRef = null, string? state = null)
+    private ConnectorOutcome.Pending Pending(BillOrderWork work, BillStage stage, string note, string? upstreamRef = null, string? state = null)
     {
-        var seconds = Math.Min(300, options.Value.PendingRetrySeconds * Math.Pow(2, Math.Clamp(work.Attempts, 0, 10)));
-        return new ConnectorOutcome.Pending(TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4)), stage, note, upstreamRef, state);
+        var retryAfter = RetryBackoff.Jittered(work.Attempts, TimeSpan.FromSeconds(options.Value.PendingRetrySeconds), RetryBackoff.MaxDelay);
+        return new ConnectorOutcome.Pending(retryAfter, stage, note, upstreamRef, state);
     }
 
     private static string Token(IakData? data, string fallback) => data?.NoRef is { Length: > 0 } noref ? noref : data?.TrId is { Length: > 0 } tr ? tr : fallback;
@@ -145,7 +145,7 @@ public static class IakRegistration
                                && !string.IsNullOrWhiteSpace(o.Username) && !string.IsNullOrWhiteSpace(o.ApiKey)),
                 "Connectors:Iak needs an absolute http(s) BaseUrl, a Username and an ApiKey.")
             .ValidateOnStart();
-        services.AddUpstreamHttpClient(ConnectorNames.Iak, IakOptions.Section, nameof(IakClient)).AddTypedClient<IakClient>();
+        services.AddUpstreamHttpClient<IakClient>(ConnectorNames.Iak, IakOptions.Section);
         services.AddSingleton<IakBillConnector>();
         services.AddSingleton<IBillConnector>(sp => sp.GetRequiredService<IakBillConnector>());
         return services;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -71,19 +70,19 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
         if (root is not { ValueKind: JsonValueKind.Object } || !root.Value.TryGetProperty("data", out var data)
             || data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("pasca", out var pasca) || pasca.ValueKind != JsonValueKind.Array)
         {
-            var rc = root is { ValueKind: JsonValueKind.Object } && root.Value.TryGetProperty("data", out var d) ? Text(d, "response_code") : null;
+            var rc = root is { ValueKind: JsonValueKind.Object } && root.Value.TryGetProperty("data", out var d) ? JsonFields.Text(d, "response_code") : null;
             return new IakPriceList(rc is null ? IakOutcome.Unknown : IakOutcome.Failed,
                 rc is null ? "IAK's price list reply was not understood." : $"IAK refused the price list (rc {rc}).", []);
         }
         var products = new List<IakProduct>();
         foreach (var item in pasca.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.Object || Text(item, "code") is not { Length: > 0 } code)
+            if (item.ValueKind != JsonValueKind.Object || JsonFields.Text(item, "code") is not { Length: > 0 } code)
             {
                 continue;
             }
-            products.Add(new IakProduct(code, Text(item, "name") ?? code, Text(item, "type"), Text(item, "category"),
-                Amount(item, "fee"), Amount(item, "komisi"), Integer(item, "status") == 1));
+            products.Add(new IakProduct(code, JsonFields.Text(item, "name") ?? code, JsonFields.Text(item, "type"), JsonFields.Text(item, "category"),
+                JsonFields.Money(item, "fee"), JsonFields.Money(item, "komisi"), JsonFields.Integer(item, "status") == 1));
         }
         return new IakPriceList(IakOutcome.Success, "OK", products);
     }
@@ -109,22 +108,8 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
             Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         };
         request.Options.Set(UpstreamResilience.SafeToRepeat, safeToRepeat);
-        try
-        {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            // HTML error pages, truncated, empty or unreadable bodies give null: classified as "no readable reply".
-            return (response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, "IAK " + command, ct), null);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException
-                                       or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
-        {
-            LogTransportFailure(command, ex.GetType().Name);
-            return (0, null, $"No reply from IAK ({ex.GetType().Name}).");
-        }
+        var response = await UpstreamCalls.SendAsync(http, request, logger, "IAK", command, ct);
+        return (response.Status, response.Json, response.NoReply is { } none ? $"No reply from IAK ({none.Failure})." : null);
     }
 
     internal static IakReply Classify(HttpStatusCode status, JsonElement? root, string? transportError)
@@ -136,8 +121,8 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
         JsonElement? data = root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object
             ? d
             : null;
-        var rc = data is { } dd ? Text(dd, "response_code") : null;
-        var message = data is { } dm ? Text(dm, "message") : null;
+        var rc = data is { } dd ? JsonFields.Text(dd, "response_code") : null;
+        var message = data is { } dm ? JsonFields.Text(dm, "message") : null;
         if (status == HttpStatusCode.BadRequest)
         {
             return new IakReply(IakOutcome.Failed, rc, message ?? "IAK refused the request (HTTP 400).", data is { } d400 ? Read(d400) : null);
@@ -156,40 +141,12 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
     }
 
     private static IakData Read(JsonElement data) => new(
-        Text(data, "tr_id"), Text(data, "ref_id"), Text(data, "tr_name"), Text(data, "period"),
-        Amount(data, "nominal"), Amount(data, "admin"), Amount(data, "price"), Text(data, "noref"), Integer(data, "status"));
-
-    /// <summary>A string or a number as text; anything else (objects, arrays, null) is absent.</summary>
-    private static string? Text(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value)
-            ? value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.GetRawText(),
-                _ => null,
-            }
-            : null;
-
-    /// <summary>Money from a JSON number or numeric string; more than two decimals is not money, so absent.</summary>
-    private static decimal? Amount(JsonElement obj, string name) =>
-        Text(obj, name) is { } text
-        && decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent,
-            CultureInfo.InvariantCulture, out var amount)
-        && decimal.Round(amount, 2) == amount
-            ? amount
-            : null;
-
-    private static int? Integer(JsonElement obj, string name) =>
-        Text(obj, name) is { } text && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : null;
+        JsonFields.Text(data, "tr_id"), JsonFields.Text(data, "ref_id"), JsonFields.Text(data, "tr_name"), JsonFields.Text(data, "period"),
+        JsonFields.Money(data, "nominal"), JsonFields.Money(data, "admin"), JsonFields.Money(data, "price"), JsonFields.Text(data, "noref"), JsonFields.Integer(data, "status"));
 
     private string Sign(string additional) =>
         Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes((_options.Username ?? "") + (_options.ApiKey ?? "") + additional)));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "IAK {Command}: HTTP {Status}, rc {ResponseCode}, {Outcome}")]
     private partial void LogReply(string command, int status, string? responseCode, IakOutcome outcome);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "IAK {Command}: no reply ({Failure})")]
-    private partial void LogTransportFailure(string command, string failure);
 }

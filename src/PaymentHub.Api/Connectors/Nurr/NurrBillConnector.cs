@@ -21,7 +21,8 @@ public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOpti
         {
             return new ConnectorOutcome.NeedsOperator("The nurr connector is not configured (Connectors:Nurr:BaseUrl, ApiKey, ApiSecret).");
         }
-        if (work.Stage is "submitting" or "submitted")
+        // Once a submit may have gone out (or was reported paid but not yet settled), the order is only asked about.
+        if (work.Stage is BillStage.Submitting or BillStage.Submitted or BillStage.Settling)
         {
             return await FollowAsync(work, ct);
         }
@@ -43,15 +44,15 @@ public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOpti
         }
 
         // Recorded before the call: after a crash we only ask, we never submit again.
-        await work.SaveCheckpointAsync(new ConnectorCheckpoint("submitting", null, null), ct);
+        await work.SaveCheckpointAsync(new ConnectorCheckpoint(BillStage.Submitting, null, null), ct);
         var reply = await client.PostAsync("api/bill-payment.php?action=submit", fields, ct);
         return reply.Kind switch
         {
             NurrReplyKind.Refused => new ConnectorOutcome.Cancelled($"Upstream refused: {reply.Error}"),
-            NurrReplyKind.Answer => new ConnectorOutcome.Pending(TimeSpan.FromSeconds(1), "submitted", null, reply.Text("order_number")),
+            NurrReplyKind.Answer => new ConnectorOutcome.Pending(TimeSpan.FromSeconds(1), BillStage.Submitted, null, reply.Text("order_number")),
             // Nothing left (connection refused, circuit open): the submit may be made again later.
-            NurrReplyKind.NotSent => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), "new", reply.Error),
-            _ => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), "submitting", reply.Error),
+            NurrReplyKind.NotSent => new ConnectorOutcome.Pending(RetryBackoff.After(work.Attempts), BillStage.New, reply.Error),
+            _ => new ConnectorOutcome.Pending(RetryBackoff.After(work.Attempts), BillStage.Submitting, reply.Error),
         };
     }
 
@@ -68,8 +69,10 @@ public sealed class NurrBillConnector(NurrClient client) : IBillConnector, IOpti
         {
             NurrOrderState.Succeeded => new ConnectorOutcome.Succeeded(reply.Text("token_number") ?? upstreamRef ?? "unknown", upstreamRef),
             NurrOrderState.Failed => new ConnectorOutcome.Cancelled(reply.Text("cancel_note") ?? reply.Text("failure_reason") ?? "Cancelled by the upstream."),
-            // A readable answer about the order proves the upstream has it; anything else leaves the stage as it was.
-            _ => new ConnectorOutcome.Pending(BillFulfilmentWorker.Backoff(work.Attempts), status.AboutThisOrder ? "submitted" : work.Stage!,
+            // A readable answer about the order proves the upstream has it; anything else leaves the stage as it was
+            // (and a success not yet settled stays Settling).
+            _ => new ConnectorOutcome.Pending(RetryBackoff.After(work.Attempts),
+                status.AboutThisOrder && work.Stage != BillStage.Settling ? BillStage.Submitted : work.Stage,
                 status.Note, upstreamRef),
         };
     }

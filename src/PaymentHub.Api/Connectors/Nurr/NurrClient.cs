@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 using PaymentHub.Connectors.Resilience;
 using PaymentHub.Fulfilment;
 using PaymentHub.Recharge;
@@ -55,8 +53,9 @@ public sealed record NurrReply(NurrReplyKind Kind, int HttpStatus, JsonElement B
 /// resilience pipeline (<c>Connectors:Nurr</c>): status queries and catalogue lookups are retried, a submit is resent
 /// only when the connection was refused. Every reply is untrusted; none becomes an exception.
 /// </summary>
-public sealed partial class NurrClient(IHttpClientFactory httpClients, IOptions<NurrOptions> options, ILogger<NurrClient> logger)
+public sealed partial class NurrClient(HttpClient http, IOptions<NurrOptions> options, ILogger<NurrClient> logger)
 {
+    /// <summary>The upstream's name, which is also its named HTTP client's.</summary>
     public const string HttpClientName = ConnectorNames.Nurr;
     private static readonly HashSet<string> SafeActions = ["status_check", "provider_check", "service_check"];
     private readonly NurrOptions _options = options.Value;
@@ -76,26 +75,15 @@ public sealed partial class NurrClient(IHttpClientFactory httpClients, IOptions<
             Content = new FormUrlEncodedContent(form),
         };
         request.Options.Set(UpstreamResilience.SafeToRepeat, SafeActions.Contains(action));
-        try
+        var response = await UpstreamCalls.SendAsync(http, request, logger, "nurr", action, ct);
+        if (response.NoReply is { } none)
         {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            var body = await UpstreamReplies.ReadJsonAsync(response, logger, "nurr " + action, ct);
-            var reply = Classify((int)response.StatusCode, body);
-            LogReply(action, reply.HttpStatus, reply.Kind, reply.Error);
-            return reply;
+            return new NurrReply(none.NotSent ? NurrReplyKind.NotSent : NurrReplyKind.Unknown, 0, default,
+                none.NotSent ? $"The upstream could not be reached ({none.Failure}); nothing was sent." : $"No reply from the upstream ({none.Failure}).");
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException
-                                       or TimeoutRejectedException or BrokenCircuitException)
-        {
-            var notSent = ex is BrokenCircuitException || ex is HttpRequestException http && UpstreamResilience.IsConnectionRefused(http);
-            LogTransportFailure(action, ex.GetType().Name, notSent);
-            return new NurrReply(notSent ? NurrReplyKind.NotSent : NurrReplyKind.Unknown, 0, default,
-                notSent ? $"The upstream could not be reached ({ex.GetType().Name}); nothing was sent." : $"No reply from the upstream ({ex.GetType().Name}).");
-        }
+        var reply = Classify((int)response.Status, response.Json);
+        LogReply(action, reply.HttpStatus, reply.Kind, reply.Error);
+        return reply;
     }
 
     internal static NurrReply Classify(int status, JsonElement? body)
@@ -131,9 +119,6 @@ public sealed partial class NurrClient(IHttpClientFactory httpClients, IOptions<
 
     [LoggerMessage(Level = LogLevel.Information, Message = "nurr {Action}: HTTP {Status}, {Kind} {Error}")]
     private partial void LogReply(string action, int status, NurrReplyKind kind, string? error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "nurr {Action}: no reply ({Failure}); nothing sent: {NotSent}")]
-    private partial void LogTransportFailure(string action, string failure, bool notSent);
 }
 
 public static class NurrRegistration
@@ -151,8 +136,7 @@ public static class NurrRegistration
                 "Connectors:Nurr:BaseUrl must be an absolute http(s) URL.")
             .ValidateOnStart();
         services.AddOptions<UpstreamResilienceOptions>(ConnectorNames.Nurr).Configure(o => o.AttemptTimeoutSeconds = 20);
-        services.AddUpstreamHttpClient(ConnectorNames.Nurr, NurrOptions.Section, NurrClient.HttpClientName);
-        services.AddSingleton<NurrClient>();
+        services.AddUpstreamHttpClient<NurrClient>(NurrClient.HttpClientName, NurrOptions.Section);
         services.AddSingleton<IRechargeConnector, NurrRechargeConnector>();
         services.AddSingleton<IBillConnector, NurrBillConnector>();
         return services;

@@ -5,15 +5,20 @@ namespace PaymentHub.Connectors.Resilience;
 public static class UpstreamHttpClients
 {
     /// <summary>
-    /// The HTTP client <paramref name="clientName"/> of one upstream behind its own resilience pipeline and circuit breaker
-    /// (settings bound from <paramref name="section"/>, e.g. <c>Connectors:Iak</c>). The client's handler is never rotated
-    /// by the factory, so the breaker's state lasts; pooled connections are recycled instead, which keeps DNS changes visible.
+    /// The client <typeparamref name="TClient"/> of one upstream: a singleton (shurjoPay's token cache lives in its client,
+    /// so there is one per process) given the named HTTP client <paramref name="upstream"/>, which sends through the
+    /// upstream's own resilience pipeline and circuit breaker (settings bound from <paramref name="section"/>, e.g.
+    /// <c>Connectors:Iak</c>). The HTTP handler is never rotated by the factory, so the breaker's state lasts and the
+    /// singleton may keep its HTTP client; pooled connections are recycled instead, which keeps DNS changes visible.
     /// </summary>
-    public static IHttpClientBuilder AddUpstreamHttpClient(this IServiceCollection services, string upstream, string section, string clientName)
+    public static IHttpClientBuilder AddUpstreamHttpClient<TClient>(this IServiceCollection services, string upstream, string section)
+        where TClient : class
     {
         services.AddOptions<UpstreamResilienceOptions>(upstream).BindConfiguration(section);
         services.AddKeyedSingleton(upstream, (sp, _) => new UpstreamResilience(Options(sp, upstream), sp.GetRequiredService<TimeProvider>()));
-        return services.AddHttpClient(clientName, (sp, client) => client.Timeout = TimeSpan.FromSeconds(Options(sp, upstream).TimeoutSeconds + 5))
+        services.AddSingleton(sp =>
+            ActivatorUtilities.CreateInstance<TClient>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(upstream)));
+        return services.AddHttpClient(upstream, (sp, client) => client.Timeout = TimeSpan.FromSeconds(Options(sp, upstream).TimeoutSeconds + 5))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(upstream)));

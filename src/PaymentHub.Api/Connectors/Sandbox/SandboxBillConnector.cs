@@ -23,7 +23,7 @@ public sealed class SandboxBillConnector(TimeProvider clock) : IBillConnector
         var now = clock.GetUtcNow().UtcDateTime;
         if (now < dueAt)
         {
-            return Task.FromResult<ConnectorOutcome>(new ConnectorOutcome.Pending(dueAt - now, "sandbox_wait", null));
+            return Task.FromResult<ConnectorOutcome>(new ConnectorOutcome.Pending(dueAt - now, BillStage.SandboxWait, null));
         }
         return Task.FromResult<ConnectorOutcome>(new ConnectorOutcome.Succeeded(NewToken()));
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using PaymentHub.Connectors.Resilience;
-using PaymentHub.Funding;
+using PaymentHub.Funding.Gateways;
 
 namespace PaymentHub.Connectors.SecureSoftPay;
 
@@ -178,21 +178,8 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey ?? "");
         request.Options.Set(UpstreamResilience.SafeToRepeat, safeToRepeat);
-        try
-        {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            return (response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, "SecureSoftPay " + path, ct), null);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException
-                                       or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
-        {
-            LogTransportFailure(path, ex.GetType().Name);
-            return (0, null, $"No reply from SecureSoftPay ({ex.GetType().Name}).");
-        }
+        var response = await UpstreamCalls.SendAsync(http, request, logger, "SecureSoftPay", path, ct);
+        return (response.Status, response.Json, response.NoReply is { } none ? $"No reply from SecureSoftPay ({none.Failure})." : null);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SecureSoftPay refused a checkout: {Message}")]
@@ -200,7 +187,4 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SecureSoftPay verify: HTTP {Status}, {Outcome}")]
     private partial void LogVerification(int status, GatewayCheckOutcome outcome);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SecureSoftPay {Path}: no reply ({Failure})")]
-    private partial void LogTransportFailure(string path, string failure);
 }

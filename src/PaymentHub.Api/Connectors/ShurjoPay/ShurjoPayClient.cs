@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using PaymentHub.Connectors.Resilience;
-using PaymentHub.Funding;
+using PaymentHub.Funding.Gateways;
 
 namespace PaymentHub.Connectors.ShurjoPay;
 
@@ -209,21 +209,10 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
         }
         request.Options.Set(UpstreamResilience.SafeToRepeat, safeToRepeat);
-        try
-        {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            return (response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, "shurjoPay " + endpoint, ct));
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException
-                                       or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
-        {
-            LogTransportFailure(endpoint, ex.GetType().Name);
-            throw new ShurjoPayUnavailableException($"No reply from shurjoPay ({ex.GetType().Name}).");
-        }
+        var response = await UpstreamCalls.SendAsync(http, request, logger, "shurjoPay", endpoint, ct);
+        return response.NoReply is { } none
+            ? throw new ShurjoPayUnavailableException($"No reply from shurjoPay ({none.Failure}).")
+            : (response.Status, response.Json);
     }
 
     /// <summary>shurjoPay rejects an expired or unknown token with HTTP 401/403 or a JSON "Unauthenticated"/1064 body.</summary>
@@ -324,9 +313,6 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shurjoPay {Endpoint}: sp_code {Code}, {Outcome}")]
     private partial void LogCheck(string endpoint, string? code, GatewayCheckOutcome outcome);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "shurjoPay {Endpoint}: no reply ({Failure})")]
-    private partial void LogTransportFailure(string endpoint, string failure);
 }
 
 public sealed class ShurjoPayUnavailableException(string message) : Exception(message);

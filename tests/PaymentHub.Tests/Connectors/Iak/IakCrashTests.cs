@@ -59,11 +59,11 @@ public sealed class IakCrashTests
             orderNumber = JsonNode.Parse(await submit.Content.ReadAsStringAsync())!["order_number"]!.GetValue<string>();
 
             // The "paying" checkpoint is committed just before pay-pasca goes out; IAK's reply takes 4 s. Kill inside that window.
-            await WaitUntilAsync(async () => await StageAsync(database, orderNumber) == "paying", first);
+            await WaitUntilAsync(async () => await StageAsync(database, orderNumber) == "Paying", first);
             await Task.Delay(500);
             await first.KillAsync();
         }
-        Assert.Equal(("Processing", "paying"), (await StatusAsync(database, orderNumber), await StageAsync(database, orderNumber)));
+        Assert.Equal(("Processing", "Paying"), (await StatusAsync(database, orderNumber), await StageAsync(database, orderNumber)));
         Assert.Equal(1, await iak.CountAsync(IakHarness.CheckPath, "\"commands\":\"pay-pasca\""));
 
         await using (var second = await GatewayProcess.StartAsync(settings))

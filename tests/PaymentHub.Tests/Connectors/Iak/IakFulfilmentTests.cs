@@ -123,7 +123,7 @@ public sealed class IakFulfilmentTests
         Assert.Equal(1, await t.PaymentsAsync());
         Assert.Equal(IakHarness.Funding - IakHarness.BillTotal, await t.Shop.BalanceAsync());
         var stage = await t.App.WithDbAsync(db => db.BillOrders.Where(o => o.OrderNumber == orderNumber).Select(o => o.Stage).SingleAsync());
-        Assert.Equal("checking", stage);
+        Assert.Equal(Fulfilment.BillStage.Checking, stage);
     }
 
     [Fact]
@@ -198,7 +198,7 @@ public sealed class IakRecoveryTests
         {
             await connection.OpenAsync();
             await using var command = new Npgsql.NpgsqlCommand(
-                "UPDATE bill_orders SET connector = 'iak', connector_product_code = 'PLNPOSTPAID', stage = 'paying', upstream_ref = @ref, " +
+                "UPDATE bill_orders SET connector = 'iak', connector_product_code = 'PLNPOSTPAID', stage = 'Paying', upstream_ref = @ref, " +
                 "upstream_state = @state, next_attempt_at = now() AT TIME ZONE 'utc' WHERE order_number = @order", connection);
             command.Parameters.AddWithValue("ref", refId);
             command.Parameters.AddWithValue("state", $$"""{"TrId":"48213377","RefId":"{{refId}}"}""");

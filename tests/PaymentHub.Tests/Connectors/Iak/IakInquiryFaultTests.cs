@@ -82,7 +82,7 @@ public sealed class IakInquiryFaultTests
         var order = await t.App.WithDbAsync(db => db.BillOrders.AsNoTracking().SingleAsync(o => o.OrderNumber == orderNumber));
         Assert.True(await t.InquiriesAsync() >= 3, "The pending inquiry was not asked again.");
         Assert.Equal(PaymentHub.Bills.BillOrderStatus.Processing, order.Status);
-        Assert.Equal("new", order.Stage);
+        Assert.Equal(Fulfilment.BillStage.New, order.Stage);
         Assert.NotNull(order.FlaggedAt);
         Assert.Contains("Inquiry: PENDING / TRANSAKSI SEDANG DIPROSES", order.FlagReason);
         // Backoff: the next question is scheduled after the last one, not immediately.

@@ -259,6 +259,7 @@ namespace PaymentHub.Data.Migrations.Postgres
                         .HasColumnName("service_name");
 
                     b.Property<string>("Stage")
+                        .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("stage");
@@ -310,6 +311,8 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("bill_orders", null, t =>
                         {
+                            t.HasCheckConstraint("CK_bill_orders_stage", "stage IN ('New', 'SandboxWait', 'Paying', 'Checking', 'Submitting', 'Submitted', 'Settling', 'Done')");
+
                             t.HasCheckConstraint("CK_bill_orders_status", "status IN ('Processing', 'Success', 'Cancelled')");
                         });
                 });
@@ -1256,6 +1259,7 @@ namespace PaymentHub.Data.Migrations.Postgres
                         .HasColumnName("reward_result");
 
                     b.Property<string>("Stage")
+                        .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("stage");
@@ -1292,6 +1296,8 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("recharge_orders", null, t =>
                         {
+                            t.HasCheckConstraint("CK_recharge_orders_stage", "stage IN ('Manual', 'Sending', 'Unknown', 'Done')");
+
                             t.HasCheckConstraint("CK_recharge_orders_status", "status IN ('Processing', 'Success', 'Failed')");
                         });
                 });

@@ -248,6 +248,7 @@ namespace PaymentHub.Data.Migrations.Sqlite
                         .HasColumnName("service_name");
 
                     b.Property<string>("Stage")
+                        .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("stage");
@@ -299,6 +300,8 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.ToTable("bill_orders", null, t =>
                         {
+                            t.HasCheckConstraint("CK_bill_orders_stage", "\"stage\" IN ('New', 'SandboxWait', 'Paying', 'Checking', 'Submitting', 'Submitted', 'Settling', 'Done')");
+
                             t.HasCheckConstraint("CK_bill_orders_status", "\"status\" IN ('Processing', 'Success', 'Cancelled')");
                         });
                 });
@@ -1225,6 +1228,7 @@ namespace PaymentHub.Data.Migrations.Sqlite
                         .HasColumnName("reward_result");
 
                     b.Property<string>("Stage")
+                        .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("stage");
@@ -1261,6 +1265,8 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.ToTable("recharge_orders", null, t =>
                         {
+                            t.HasCheckConstraint("CK_recharge_orders_stage", "\"stage\" IN ('Manual', 'Sending', 'Unknown', 'Done')");
+
                             t.HasCheckConstraint("CK_recharge_orders_status", "\"status\" IN ('Processing', 'Success', 'Failed')");
                         });
                 });

@@ -1,4 +1,4 @@
-namespace PaymentHub.Funding;
+namespace PaymentHub.Funding.Gateways;
 
 /// <summary>What a gateway's server-side verification says about one payment.</summary>
 public enum GatewayCheckOutcome

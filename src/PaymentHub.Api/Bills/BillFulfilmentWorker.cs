@@ -1,15 +1,15 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using PaymentHub.Bills;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 
-namespace PaymentHub.Fulfilment;
+namespace PaymentHub.Bills;
 
 /// <summary>
 /// Drives Processing bill orders through their connectors, outside the reseller's request. Work is claimed with
-/// a lease (on PostgreSQL in one <c>FOR UPDATE SKIP LOCKED</c> statement), so several instances share one
-/// database without handling an order twice, and an instance that dies simply lets its leases expire.
+/// a lease (<see cref="Leases.ClaimAsync{T}"/>), so several instances share one database without handling an order
+/// twice, and an instance that dies simply lets its leases expire.
 /// </summary>
 public sealed partial class BillFulfilmentWorker(
     IServiceScopeFactory scopes,
@@ -50,37 +50,8 @@ public sealed partial class BillFulfilmentWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var until = now.AddSeconds(_options.LeaseSeconds);
-        List<long> ids;
-        if (db.Database.IsNpgsql())
-        {
-            ids = await db.Database.SqlQuery<long>($"""
-                UPDATE bill_orders SET lease_owner = {InstanceId}, lease_expires_at = {until}
-                WHERE id IN (
-                    SELECT id FROM bill_orders
-                    WHERE status = 'Processing' AND next_attempt_at <= {now}
-                      AND (lease_expires_at IS NULL OR lease_expires_at < {now})
-                    ORDER BY next_attempt_at
-                    LIMIT {_options.BatchSize}
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING id AS "Value"
-                """).ToListAsync(ct);
-        }
-        else
-        {
-            var candidates = await Due(db, now).OrderBy(o => o.NextAttemptAt).Select(o => o.Id).Take(_options.BatchSize).ToListAsync(ct);
-            ids = [];
-            foreach (var id in candidates)
-            {
-                var won = await Due(db, now).Where(o => o.Id == id).ExecuteUpdateAsync(s => s
-                    .SetProperty(o => o.LeaseOwner, InstanceId)
-                    .SetProperty(o => o.LeaseExpiresAt, until), ct);
-                if (won == 1)
-                {
-                    ids.Add(id);
-                }
-            }
-        }
+        var ids = await Leases.ClaimAsync<BillOrder>(db, BillOrderStatus.Processing, InstanceId, now, now.AddSeconds(_options.LeaseSeconds),
+            _options.BatchSize, ct);
         if (ids.Count == 0)
         {
             return [];
@@ -88,16 +59,14 @@ public sealed partial class BillFulfilmentWorker(
         return await db.BillOrders.AsNoTracking().Where(o => ids.Contains(o.Id) && o.LeaseOwner == InstanceId).ToListAsync(ct);
     }
 
-    private static IQueryable<BillOrder> Due(PaymentHubDbContext db, DateTime now) =>
-        db.BillOrders.Where(o => o.Status == BillOrderStatus.Processing && o.NextAttemptAt != null && o.NextAttemptAt <= now
-                                 && (o.LeaseExpiresAt == null || o.LeaseExpiresAt < now));
-
     private async Task ProcessAsync(BillOrder order, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
         var settlement = scope.ServiceProvider.GetRequiredService<BillOrderSettlement>();
 
+        // The stage as committed under this lease: every write below moves it from here, through the stage table.
+        var stage = order.Stage;
         ConnectorOutcome outcome;
         if (!_connectors.TryGetValue(order.Connector, out var connector))
         {
@@ -108,7 +77,11 @@ public sealed partial class BillFulfilmentWorker(
             var work = new BillOrderWork(order.Id, order.OrderNumber, order.ConnectorProductCode, order.CustomerNumber,
                 JsonSerializer.Deserialize<Dictionary<string, string>>(order.ModuleData) ?? [], order.BillMonth, order.Amount,
                 order.Stage, order.UpstreamRef, order.UpstreamState, order.Attempts, order.CreatedAt,
-                (checkpoint, token) => SaveCheckpointAsync(db, order.Id, checkpoint, token));
+                async (checkpoint, token) =>
+                {
+                    await SaveCheckpointAsync(db, order.Id, stage, checkpoint, token);
+                    stage = checkpoint.Stage;
+                });
             try
             {
                 outcome = await connector.ProcessAsync(work, ct);
@@ -118,21 +91,38 @@ public sealed partial class BillFulfilmentWorker(
                 await ReleaseLeaseAsync(db, order.Id);
                 return;
             }
+            catch (IllegalStageTransitionException ex)
+            {
+                // A checkpoint the stage table forbids was refused before the call it guards: a connector fault that an
+                // operator must look at, never retried blindly.
+                outcome = IllegalMove(order, ex.From, ex.To, "The call that checkpoint guards was not made.");
+            }
             catch (Exception ex)
             {
                 // A connector should classify its own failures; anything that escapes is retried from the last checkpoint.
                 LogConnectorFailed(ex, order.OrderNumber, order.Connector);
-                var stage = await db.BillOrders.Where(o => o.Id == order.Id).Select(o => o.Stage).SingleAsync(CancellationToken.None);
-                outcome = new ConnectorOutcome.Pending(Backoff(order.Attempts), stage ?? "new", $"Connector error: {ex.GetType().Name}");
+                outcome = new ConnectorOutcome.Pending(RetryBackoff.After(order.Attempts), stage, $"Connector error: {ex.GetType().Name}");
             }
         }
+        // The stage a pending or successful outcome asks for must be a move the stage table allows from where the order is.
+        outcome = outcome switch
+        {
+            ConnectorOutcome.Pending pending when !BillStages.Machine.CanMove(stage, pending.Stage) =>
+                IllegalMove(order, stage.ToString(), pending.Stage.ToString(), $"Its note: {pending.Note ?? "none"}"),
+            ConnectorOutcome.Succeeded success when (success.UpstreamRef ?? success.UpstreamState) is not null
+                                                    && !BillStages.Machine.CanMove(stage, BillStage.Settling) =>
+                IllegalMove(order, stage.ToString(), nameof(BillStage.Settling), $"It reported the bill paid (token {success.TokenNumber})."),
+            _ => outcome,
+        };
 
         switch (outcome)
         {
             case ConnectorOutcome.Succeeded success:
                 if (success.UpstreamRef is not null || success.UpstreamState is not null)
                 {
-                    await SaveCheckpointAsync(db, order.Id, new ConnectorCheckpoint("settling", success.UpstreamRef, success.UpstreamState), CancellationToken.None);
+                    await SaveCheckpointAsync(db, order.Id, stage, new ConnectorCheckpoint(BillStage.Settling, success.UpstreamRef, success.UpstreamState),
+                        CancellationToken.None);
+                    stage = BillStage.Settling;
                 }
                 if (await settlement.CompleteAsync(order.OrderNumber, success.TokenNumber, InstanceId, CancellationToken.None) == SettlementResult.Settled)
                 {
@@ -146,7 +136,7 @@ public sealed partial class BillFulfilmentWorker(
                 }
                 break;
             case ConnectorOutcome.Pending pending:
-                await RescheduleAsync(db, order, pending);
+                await RescheduleAsync(db, order, stage, pending);
                 break;
             case ConnectorOutcome.NeedsOperator needsOperator:
                 await FlagAsync(db, order.Id, needsOperator.Reason);
@@ -154,12 +144,22 @@ public sealed partial class BillFulfilmentWorker(
         }
     }
 
-    private async Task SaveCheckpointAsync(PaymentHubDbContext db, long orderId, ConnectorCheckpoint checkpoint, CancellationToken ct)
+    private ConnectorOutcome.NeedsOperator IllegalMove(BillOrder order, string from, string to, string what)
     {
+        LogIllegalStage(order.OrderNumber, order.Connector, from, to);
+        return new ConnectorOutcome.NeedsOperator(
+            $"Connector '{order.Connector}' tried to move the order from stage {from} to {to}, which is not allowed. {what}");
+    }
+
+    /// <summary>Commits a connector's checkpoint: a move from <paramref name="from"/> the stage table allows, under this lease.</summary>
+    private async Task SaveCheckpointAsync(PaymentHubDbContext db, long orderId, BillStage from, ConnectorCheckpoint checkpoint, CancellationToken ct)
+    {
+        var to = BillStages.Machine.Move(from, checkpoint.Stage);
         var now = clock.GetUtcNow().UtcDateTime;
-        var saved = await db.BillOrders.Where(o => o.Id == orderId && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing)
+        var saved = await db.BillOrders
+            .Where(o => o.Id == orderId && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing && o.Stage == from)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.Stage, checkpoint.Stage)
+                .SetProperty(o => o.Stage, to)
                 .SetProperty(o => o.UpstreamRef, o => checkpoint.UpstreamRef ?? o.UpstreamRef)
                 .SetProperty(o => o.UpstreamState, o => checkpoint.UpstreamState ?? o.UpstreamState)
                 .SetProperty(o => o.UpdatedAt, now), ct);
@@ -169,15 +169,18 @@ public sealed partial class BillFulfilmentWorker(
         }
     }
 
-    private async Task RescheduleAsync(PaymentHubDbContext db, BillOrder order, ConnectorOutcome.Pending pending)
+    private async Task RescheduleAsync(PaymentHubDbContext db, BillOrder order, BillStage from, ConnectorOutcome.Pending pending)
     {
+        var to = BillStages.Machine.Move(from, pending.Stage);
         var now = clock.GetUtcNow().UtcDateTime;
         var overdue = now - order.CreatedAt > TimeSpan.FromMinutes(_options.FlagAfterMinutes) && order.FlaggedAt is null;
         var note = Truncate(pending.Note, 1000);
-        var flagReason = overdue ? Truncate($"Unresolved after {_options.FlagAfterMinutes} minutes: {pending.Note ?? pending.Stage}", 500) : null;
-        await db.BillOrders.Where(o => o.Id == order.Id && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing)
+        var flagReason = overdue
+            ? Truncate($"Unresolved after {_options.FlagAfterMinutes} minutes: {pending.Note ?? BillStages.Machine.DisplayName(to)}", 500)
+            : null;
+        await db.BillOrders.Where(o => o.Id == order.Id && o.LeaseOwner == InstanceId && o.Status == BillOrderStatus.Processing && o.Stage == from)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.Stage, pending.Stage)
+                .SetProperty(o => o.Stage, to)
                 .SetProperty(o => o.UpstreamRef, o => pending.UpstreamRef ?? o.UpstreamRef)
                 .SetProperty(o => o.UpstreamState, o => pending.UpstreamState ?? o.UpstreamState)
                 .SetProperty(o => o.Attempts, o => o.Attempts + 1)
@@ -216,13 +219,6 @@ public sealed partial class BillFulfilmentWorker(
                 .SetProperty(o => o.LeaseOwner, (string?)null)
                 .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
 
-    /// <summary>Exponential backoff with jitter: 2 s, 4 s, 8 s … capped at 5 minutes.</summary>
-    public static TimeSpan Backoff(int attempts)
-    {
-        var seconds = Math.Min(300, Math.Pow(2, Math.Clamp(attempts + 1, 1, 9)));
-        return TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4));
-    }
-
     private static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bill fulfilment worker {InstanceId} started")]
@@ -236,6 +232,9 @@ public sealed partial class BillFulfilmentWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bill order {OrderNumber} settled as {Status} by {InstanceId}")]
     private partial void LogSettled(string orderNumber, string status, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Connector {Connector} tried to move bill order {OrderNumber} from stage {From} to {To}; refused")]
+    private partial void LogIllegalStage(string orderNumber, string connector, string from, string to);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bill order {OrderNumber} flagged for the operator: {Reason}")]
     private partial void LogFlagged(string orderNumber, string reason);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace PaymentHub.Funding;
+namespace PaymentHub.Funding.Gateways;
 
 /// <summary>
 /// A payment gateway's id of a payment, in the one form PaymentHub stores and compares. The gateways behind our funding
