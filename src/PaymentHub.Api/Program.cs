@@ -13,6 +13,7 @@ using PaymentHub.Connectors.Sandbox;
 using PaymentHub.Data;
 using PaymentHub.Demo;
 using PaymentHub.Fulfilment;
+using PaymentHub.Hosting;
 using PaymentHub.Funding;
 using PaymentHub.Idempotency;
 using PaymentHub.Infrastructure;

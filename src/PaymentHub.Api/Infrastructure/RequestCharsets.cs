@@ -58,7 +58,7 @@ public static class RequestCharsets
     /// charset="utf-8" becomes charset=utf-8: quotes are allowed around the value, but the framework's JSON reader takes
     /// them for part of the name and fails.
     /// </summary>
-    private static void Unquote(HttpRequest request)
+    public static void Unquote(HttpRequest request)
     {
         if (request.ContentType is { } contentType && contentType.Contains('"') && MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
             && mediaType.Charset.HasValue && mediaType.Charset.Value!.StartsWith('"'))
@@ -67,20 +67,4 @@ public static class RequestCharsets
             request.ContentType = mediaType.ToString();
         }
     }
-
-    /// <summary>
-    /// Refuses a request whose Content-Type names a charset we do not read (or cannot be parsed), in the shape of the
-    /// API it was sent to, before authentication, model binding or any form reader.
-    /// </summary>
-    public static IApplicationBuilder UseRequestCharsetGuard(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
-        {
-            if (Problem(context.Request.ContentType) is not { } problem)
-            {
-                Unquote(context.Request);
-                await next(context);
-                return;
-            }
-            await ErrorHandling.WriteErrorAsync(context, problem.Status, "Unsupported Media Type", problem.Message);
-        });
 }

@@ -3,10 +3,11 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using PaymentHub.Admin;
 using PaymentHub.Data;
 using PaymentHub.Infrastructure;
 
-namespace PaymentHub.Admin;
+namespace PaymentHub.Hosting;
 
 /// <summary>
 /// The last line of defence: nothing unhandled ever shows a stack trace. The reseller API (and the payment callbacks)

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using PaymentHub.Admin;
 using PaymentHub.Data;
 using PaymentHub.Demo;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 using PaymentHub.Resellers;
 
-namespace PaymentHub.Admin;
+namespace PaymentHub.Hosting;
 
 /// <summary>Runs once before the app serves: migrations, house accounts, hashing key, admin bootstrap, demo data.</summary>
 public static partial class StartupTasks
