@@ -71,6 +71,8 @@ builder.Services.AddSingleton<OrderNumbers>();
 builder.Services.AddSingleton<HouseAccounts>();
 builder.Services.AddSingleton<CredentialHasher>();
 builder.Services.AddScoped<LedgerService>();
+builder.Services.Configure<StatementOptions>(builder.Configuration.GetSection(StatementOptions.Section));
+builder.Services.AddScoped<WalletStatements>();
 builder.Services.AddScoped<IdempotencyGate>();
 builder.Services.AddScoped<ResellerAuthenticator>();
 builder.Services.AddScoped<BillOrderSettlement>();

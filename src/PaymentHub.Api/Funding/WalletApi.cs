@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using PaymentHub.Data;
 using PaymentHub.Infrastructure;
 using PaymentHub.Resellers;
+using PaymentHub.Wallet;
 
 namespace PaymentHub.Funding;
 
@@ -16,14 +17,15 @@ public static partial class WalletApi
     public static IEndpointConventionBuilder MapWalletApi(this RouteGroupBuilder resellerApi) =>
         resellerApi.MapPost("/wallet.php", HandleAsync)
             .WithName("Wallet")
-            .WithSummary("Wallet funding: action=add_fund (amount, gateway), topup_status (topup_id), balance");
+            .WithSummary("Wallet: action=add_fund (amount, gateway), topup_status (topup_id), balance, statement (from, to, page, per_page)");
 
     public readonly record struct WalletDependencies(
-        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options, ILoggerFactory Loggers);
+        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options, ILoggerFactory Loggers,
+        WalletStatements Statements);
 
     public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] WalletDependencies deps, CancellationToken ct)
     {
-        if (action is not ("add_fund" or "topup_status" or "balance"))
+        if (action is not ("add_fund" or "topup_status" or "balance" or "statement"))
         {
             return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
         }
@@ -36,6 +38,7 @@ public static partial class WalletApi
         {
             "add_fund" => await AddFundAsync(http, form!, reseller!, deps, ct),
             "topup_status" => await TopUpStatusAsync(form!, reseller!, deps.Db, ct),
+            "statement" => await WalletStatementApi.StatementAsync(form!, reseller!, deps.Statements, ct),
             _ => await BalanceAsync(reseller!, deps.Db, ct),
         };
     }

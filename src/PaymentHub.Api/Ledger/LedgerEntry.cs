@@ -22,7 +22,8 @@ public sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<LedgerEn
     {
         builder.ToTable("ledger_entries");
         builder.HasKey(e => e.Id);
-        builder.HasIndex(e => e.AccountId);
+        // Statements read a wallet's entries by time, in (created_at, id) order.
+        builder.HasIndex(e => new { e.AccountId, e.CreatedAt, e.Id });
         builder.HasOne<LedgerAccount>().WithMany().HasForeignKey(e => e.AccountId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -30,6 +30,7 @@ public static class WalletAdminApi
         group.MapPost("/credits", CreditAsync).WithDescription("Adds money to the wallet (e.g. a bank deposit the operator received).");
         group.MapPost("/debits", DebitAsync).WithDescription("Takes money from the wallet; never below zero.");
         group.MapGet("/entries", EntriesAsync);
+        admin.MapWalletStatementAdminApi();
         return group;
     }
 

@@ -87,6 +87,21 @@ public sealed class SqliteDefaultTests : IAsyncLifetime
         Assert.Equal("500.00", reply["before_balance"]!.GetValue<string>());
         Assert.Equal("480.20", reply["after_balance"]!.GetValue<string>());
         Assert.Equal("silver", reply["reward"]!["points"]!["new_level_key"]!.GetValue<string>());
+        // Statements read the ledger the same way on SQLite: the credit, the bill and the recharge, ending at the balance.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(6));
+        var statement = await client.PostAsync("/api/wallet.php?action=statement", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["api_key"] = key["api_key"]!.GetValue<string>(), ["api_secret"] = key["api_secret"]!.GetValue<string>(),
+            ["from"] = today.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ["to"] = today.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        }));
+        var lines = JsonNode.Parse(await statement.Content.ReadAsStringAsync())!;
+        Assert.Equal("480.20", lines["closing_balance"]!.GetValue<string>());
+        Assert.Equal(["1000.00", "500.00", "480.20"], lines["entries"]!.AsArray().Select(e => e!["balance"]!.GetValue<string>()));
+        var csv = await admin.GetStringAsync($"/admin/v1/wallets/statement.csv?from={today.AddDays(-1):yyyy-MM-dd}&to={today.AddDays(1):yyyy-MM-dd}");
+        Assert.Contains($",{id},", csv);
+        Assert.Contains(",0.00,1000.00,519.80,480.20,3", csv);
+
         var check = await admin.GetFromJsonAsync<JsonNode>("/admin/v1/ledger/check");
         Assert.True(check!["ok"]!.GetValue<bool>(), check.ToJsonString());
     }

@@ -872,9 +872,9 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AccountId");
-
                     b.HasIndex("JournalId");
+
+                    b.HasIndex("AccountId", "CreatedAt", "Id");
 
                     b.ToTable("ledger_entries", (string)null);
                 });

@@ -849,9 +849,9 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AccountId");
-
                     b.HasIndex("JournalId");
+
+                    b.HasIndex("AccountId", "CreatedAt", "Id");
 
                     b.ToTable("ledger_entries", (string)null);
                 });
