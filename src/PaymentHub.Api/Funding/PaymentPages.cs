@@ -133,7 +133,7 @@ public static partial class PaymentPages
     public static IResult NotFoundPage() =>
         Html(StatusCodes.Status404NotFound, "Payment not found", "We have no payment with this reference. Nothing was credited.", "", "Unknown");
 
-    private static IResult Html(int statusCode, string headline, string explanation, string details, string statusClass)
+    private static HtmlPage Html(int statusCode, string headline, string explanation, string details, string statusClass)
     {
         var e = HtmlEncoder.Default;
         var html = $$"""

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -75,7 +76,7 @@ public static class TopUpAdminApi
     }
 
     public static async Task<Results<Ok<List<TopUpAdminReply>>, ProblemHttpResult>> ListAsync(
-        PaymentHubDbContext db, CancellationToken ct, string? status = null, int? reseller_id = null, string? gateway = null, int limit = 100)
+        PaymentHubDbContext db, CancellationToken ct, string? status = null, [FromQuery(Name = "reseller_id")] int? resellerId = null, string? gateway = null, int limit = 100)
     {
         var query = db.TopUps.AsNoTracking();
         if (status is not null)
@@ -86,9 +87,9 @@ public static class TopUpAdminApi
             }
             query = query.Where(t => t.Status == parsed);
         }
-        if (reseller_id is not null)
+        if (resellerId is not null)
         {
-            query = query.Where(t => t.ResellerId == reseller_id);
+            query = query.Where(t => t.ResellerId == resellerId);
         }
         if (gateway is not null)
         {

@@ -198,7 +198,10 @@ public sealed partial class TopUpGateways(
         if (topUp.GatewayTransactionId is null)
         {
             // Upper() also finds an id stored before ids were kept in canonical form.
+            // ToUpper() is translated to SQL's upper(); string.Equals with a comparison (CA1862) has no translation.
+#pragma warning disable CA1862
             if (await db.TopUps.AnyAsync(t => t.Gateway == FundingGateway.SecureSoftPay && t.GatewayTransactionId!.ToUpper() == paymentId, ct))
+#pragma warning restore CA1862
             {
                 LogTransactionReused(topUp.Reference);
                 return (topUp, "This payment reference was already used.");

@@ -198,15 +198,15 @@ public static class WalletStatementApi
     /// <summary>A CSV download written while it is read from the database, so its size never sits in memory.</summary>
     public sealed class CsvResult(string fileName, Func<StreamWriter, CancellationToken, Task> write) : IResult
     {
-        public async Task ExecuteAsync(HttpContext http)
+        public async Task ExecuteAsync(HttpContext httpContext)
         {
-            http.Response.StatusCode = StatusCodes.Status200OK;
-            http.Response.ContentType = "text/csv; charset=utf-8";
-            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-            http.Response.Headers.CacheControl = "no-store";
-            await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024);
-            await write(writer, http.RequestAborted);
-            await writer.FlushAsync(http.RequestAborted);
+            httpContext.Response.StatusCode = StatusCodes.Status200OK;
+            httpContext.Response.ContentType = "text/csv; charset=utf-8";
+            httpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+            httpContext.Response.Headers.CacheControl = "no-store";
+            await using var writer = new StreamWriter(httpContext.Response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024);
+            await write(writer, httpContext.RequestAborted);
+            await writer.FlushAsync(httpContext.RequestAborted);
         }
     }
 }
