@@ -37,6 +37,11 @@ public sealed class ResellerForm
 
     public bool Has(string name) => this[name] is not null;
 
+    /// <summary>The form the reseller authentication read (once) for this request.</summary>
+    public static ValueTask<ResellerForm?> BindAsync(HttpContext http) =>
+        ValueTask.FromResult<ResellerForm?>(http.Features.Get<ResellerForm>()
+            ?? throw new InvalidOperationException("No reseller form: the endpoint is not in the /api group that reads one."));
+
     public static async Task<(ResellerForm? Form, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength is > MaxBodyBytes)
