@@ -87,7 +87,12 @@ public static partial class WalletApi
         }
         var result = await gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, gateway, amount, customer, returnUrl,
             "reseller", clientIp ?? http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
-        return result.Error switch
+        return Answer(result, gateway);
+    }
+
+    /// <summary>The payment page to send the customer to, or why there is none.</summary>
+    private static IResult Answer(TopUpStartResult result, FundingGateway gateway) =>
+        result.Error switch
         {
             TopUpStartError.None => ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject
             {
@@ -113,7 +118,6 @@ public static partial class WalletApi
                 ["gateway_message"] = result.Message,
             }),
         };
-    }
 
     public static JsonObject Describe(TopUp topUp) => new()
     {
