@@ -69,20 +69,7 @@ public static class WalletStatementApi
         }
 
         var statement = await statements.PageAsync(reseller.WalletAccountId, range, page, perPage, ct);
-        var entries = new JsonArray();
-        foreach (var line in statement.Lines)
-        {
-            entries.Add(new JsonObject
-            {
-                ["entry_id"] = line.EntryId,
-                ["created_at"] = LocalTime(statements, line.CreatedAt),
-                ["kind"] = PaymentHubDbContext.SnakeCase(line.Kind.ToString()),
-                ["reference"] = line.Reference,
-                ["description"] = line.Description,
-                ["amount"] = Money.Format(line.Amount),
-                ["balance"] = Money.Format(line.Balance),
-            });
-        }
+        var entries = new JsonArray(statement.Lines.Select(line => (JsonNode)Entry(statements, line)).ToArray());
         return ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject
         {
             ["success"] = true,
@@ -98,6 +85,17 @@ public static class WalletStatementApi
             ["entries"] = entries,
         });
     }
+
+    private static JsonObject Entry(WalletStatements statements, StatementLine line) => new()
+    {
+        ["entry_id"] = line.EntryId,
+        ["created_at"] = LocalTime(statements, line.CreatedAt),
+        ["kind"] = PaymentHubDbContext.SnakeCase(line.Kind.ToString()),
+        ["reference"] = line.Reference,
+        ["description"] = line.Description,
+        ["amount"] = Money.Format(line.Amount),
+        ["balance"] = Money.Format(line.Balance),
+    };
 
     public static async Task<Results<CsvResult, ProblemHttpResult>> ResellerCsvAsync(
         int id, string? from, string? to, PaymentHubDbContext db, WalletStatements statements, CancellationToken ct)
