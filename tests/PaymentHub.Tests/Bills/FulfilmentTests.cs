@@ -1,12 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PaymentHub.Ledger;
-using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Bills;
 
-public sealed class FulfilmentTests() : GatewayTest("bills_fulfilment")
+public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixture, "bills_fulfilment"), IClassFixture<GatewayFixture>
 {
 
     private static async Task<System.Text.Json.Nodes.JsonNode> WaitForFinalAsync(TestReseller shop, string orderNumber)
