@@ -45,7 +45,7 @@ public sealed class NurrRechargeResilienceTests
         await t.AssertCallsAsync(RechargePath, 1);
         await t.AssertCallsAsync(RechargeStatusPath, 0);
 
-        var final = await WaitForAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal("NURR-TXN-1", final["operator_transaction_id"]!.GetValue<string>());
         await t.AssertDebitedOnceAndNotRefundedAsync(orderNumber, StartBalance - RechargeDebit);
@@ -96,7 +96,7 @@ public sealed class NurrRechargeResilienceTests
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Success", "NURR-TXN-1"), scenario: "status", requiredState: "up");
 
         var orderNumber = await t.RechargeProcessingAsync();
-        var final = await WaitForAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         // Settled by the reconciler's first pass: the 502 was retried by the pipeline, not after a backoff.
         Assert.Equal(0, (await t.AdminRechargeAsync(orderNumber))["attempts"]!.GetValue<int>());
