@@ -81,14 +81,8 @@ public sealed class FundingHarness : IAsyncDisposable
 
     private Dictionary<string, string?> _settings = [];
 
-    public static Dictionary<string, string?> Merge(Dictionary<string, string?> defaults, IDictionary<string, string?>? overrides)
-    {
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            defaults[key] = value;
-        }
-        return defaults;
-    }
+    public static Dictionary<string, string?> Merge(Dictionary<string, string?> defaults, IDictionary<string, string?>? overrides) =>
+        TestSettings.Merge(defaults, overrides);
 
     // ---- reseller calls ----
 

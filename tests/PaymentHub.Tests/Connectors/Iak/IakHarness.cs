@@ -38,7 +38,7 @@ public sealed class IakHarness : IAsyncDisposable
     {
         var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         await scope.StubAsync("Stubs/Iak", stubs);
-        var app = await PaymentHubApp.StartAsync("iak_" + name, new Dictionary<string, string?>
+        var app = await PaymentHubApp.StartAsync("iak_" + name, TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Connectors:Iak:BaseUrl"] = scope.BaseUrl,
             ["Connectors:Iak:Username"] = Username,
@@ -50,7 +50,7 @@ public sealed class IakHarness : IAsyncDisposable
             ["Connectors:Iak:RetryDelaySeconds"] = "0.05",
             ["Connectors:Iak:PendingRetrySeconds"] = "0.2",
             ["Connectors:Iak:NotReceivedGraceSeconds"] = "0",
-        }.Concat(settings ?? new Dictionary<string, string?>()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+        }, settings));
         var (providerId, serviceId) = await app.CreateServiceAsync(connector: "iak", moduleFields: "meter_number", max: 1_000_000m,
             provider: "PLN", productCode: "PLNPOSTPAID");
         var shop = await app.CreateResellerAsync(Funding);

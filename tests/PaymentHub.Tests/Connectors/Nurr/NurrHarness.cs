@@ -65,23 +65,20 @@ public sealed class NurrHarness : IAsyncDisposable
         var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         var attempts = new AttemptCounter();
         var clock = new TestClock();
-        var all = new Dictionary<string, string?>
+        var all = TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Connectors:Nurr:BaseUrl"] = baseUrl ?? scope.BaseUrl,
             ["Connectors:Nurr:ApiKey"] = ApiKey,
             ["Connectors:Nurr:ApiSecret"] = ApiSecret,
-            ["Connectors:Nurr:TimeoutSeconds"] = "4",
-            ["Connectors:Nurr:AttemptTimeoutSeconds"] = "1",
+            // Long enough that a loaded machine never turns a normal (or refused) call into a timeout; ShortAttemptTimeout for a late stub.
+            ["Connectors:Nurr:TimeoutSeconds"] = "8",
+            ["Connectors:Nurr:AttemptTimeoutSeconds"] = "3",
             ["Connectors:Nurr:MaxRetries"] = "2",
             ["Connectors:Nurr:RetryDelaySeconds"] = "0.05",
             ["Connectors:Nurr:BreakerMinimumThroughput"] = "100",
             ["Recharge:ResolveAfterSeconds"] = "2",
             ["Fulfilment:FlagAfterMinutes"] = "0",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
+        }, settings);
         // Added after the app's own registration, so it sits inside the resilience handler and sees every attempt.
         var app = await PaymentHubApp.StartAsync("nurr_" + name, all,
             services =>
@@ -99,6 +96,9 @@ public sealed class NurrHarness : IAsyncDisposable
         return new NurrHarness { App = app, Upstream = scope, Shop = shop, ProviderId = providerId, ServiceId = serviceId, Attempts = attempts,
             Clock = clock };
     }
+
+    /// <summary>Settings for a test whose stub answers late on purpose (2.5 s): an attempt gives up after 1 s, well before that answer.</summary>
+    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Nurr:AttemptTimeoutSeconds"] = "1" };
 
     /// <summary>A port nothing listens on: connecting to it is refused before a byte is sent.</summary>
     public static string ClosedPortUrl() => LoopbackPorts.ClosedUrl();

@@ -21,7 +21,7 @@ public sealed class NurrRechargeResilienceTests
     [InlineData("malformed")]
     public async Task An_unknown_submit_outcome_is_processing_sent_once_and_resolved_by_status_check(string fault)
     {
-        await using var t = await StartAsync("rc_submit_" + fault.Replace('-', '_'));
+        await using var t = await StartAsync("rc_submit_" + fault.Replace('-', '_'), fault == "delayed" ? ShortAttemptTimeout() : null);
         await (fault switch
         {
             // Past the 1 s attempt timeout; the upstream still gets (and may carry out) the request.
