@@ -33,6 +33,8 @@ public sealed class PostgresServer
         {
             Database = name,
             MaxPoolSize = 120,
+            // Tests that send hundreds of requests at once wait for a pooled connection; on a loaded machine longer than the default 15 s.
+            Timeout = 60,
             ConnectionIdleLifetime = 2,
             ConnectionPruningInterval = 1,
         }.ConnectionString;
