@@ -57,7 +57,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // A separate dotnet process: on a loaded 2-core machine its start alone has taken over a minute.
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (true)
         {
             if (process.HasExited)
