@@ -41,6 +41,7 @@ builder.Services.AddSingleton<ILoggerProvider>(services =>
     var loggerConfiguration = new LoggerConfiguration()
         .ReadFrom.Configuration(configuration)
         .Enrich.FromLogContext()
+        .Filter.ByExcluding(MigrationsHistoryProbe.IsExpectedFailure)
         .WriteTo.Console(
             outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
             restrictedToMinimumLevel: configuration.GetValue("Logging:Console:MinimumLevel", Serilog.Events.LogEventLevel.Verbose));

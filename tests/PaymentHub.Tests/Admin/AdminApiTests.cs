@@ -7,7 +7,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Admin;
 
-public sealed class AdminApiTests() : GatewayTest("admin_api")
+public sealed class AdminApiTests(GatewayFixture fixture) : GatewayTest(fixture, "admin_api"), IClassFixture<GatewayFixture>
 {
 
     [Fact]
@@ -115,6 +115,8 @@ public sealed class AdminApiTests() : GatewayTest("admin_api")
     [Fact]
     public async Task Secrets_never_reach_the_log_and_each_request_is_one_structured_line()
     {
+        // The class's tests share the gateway: this one reads only the lines its own requests wrote.
+        var logFrom = App.LogLength;
         var shop = await App.CreateResellerAsync(500m, "Logged Shop");
         var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Logged Power");
         var (submitStatus, submitted) = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
@@ -140,7 +142,7 @@ public sealed class AdminApiTests() : GatewayTest("admin_api")
         var newAdminKey = (await App.AdminPostAsync("/admin/v1/admin-keys", new { name = "log-check" }, 201))["key"]!.GetValue<string>();
 
         // One line per request of this reseller: method, path, action, status, elapsed and the reseller's id.
-        var lines = await RequestLogLines.WaitForAsync(App, l => RequestLogLines.ResellerId(l) == shop.Id, requests);
+        var lines = await RequestLogLines.WaitForAsync(App, l => RequestLogLines.ResellerId(l) == shop.Id, requests, logFrom);
         Assert.Equal(requests, lines.Count);
         Assert.All(lines, line =>
         {
@@ -151,11 +153,11 @@ public sealed class AdminApiTests() : GatewayTest("admin_api")
         });
         Assert.Equal(["submit", .. Enumerable.Repeat("status_check", requests - 1)], lines.Select(l => l["Action"]!.GetValue<string>()));
         var refused = Assert.Single(await RequestLogLines.WaitForAsync(App,
-            l => l["StatusCode"]!.GetValue<int>() == 401 && l["Path"]!.GetValue<string>() == "/api/bill-payment.php"));
+            l => l["StatusCode"]!.GetValue<int>() == 401 && l["Path"]!.GetValue<string>() == "/api/bill-payment.php", since: logFrom));
         Assert.Null(RequestLogLines.ResellerId(refused));
         Assert.Equal("provider_check", refused["Action"]!.GetValue<string>());
         var keyLine = Assert.Single(await RequestLogLines.WaitForAsync(App,
-            l => l["Path"]!.GetValue<string>() == "/admin/v1/admin-keys" && l["Method"]!.GetValue<string>() == "POST"));
+            l => l["Path"]!.GetValue<string>() == "/admin/v1/admin-keys" && l["Method"]!.GetValue<string>() == "POST", since: logFrom));
         Assert.Equal(201, keyLine["StatusCode"]!.GetValue<int>());
         Assert.Equal("bootstrap", keyLine["Admin"]!.GetValue<string>());
 

@@ -8,7 +8,7 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Admin;
 
 /// <summary>Every state-changing admin call is audited with who, what, when and the status the caller really got.</summary>
-public sealed class AuditLogTests() : GatewayTest("admin_audit")
+public sealed class AuditLogTests(GatewayFixture fixture) : GatewayTest(fixture, "admin_audit"), IClassFixture<GatewayFixture>
 {
     private async Task<List<JsonNode>> EntriesAsync(string action, string target) =>
         (await App.AdminGetAsync("/admin/v1/audit-log?limit=1000")).AsArray()

@@ -10,7 +10,7 @@ namespace PaymentHub.Tests.Admin;
 /// the class still ends with the check ok. Ledger entries are changed with the immutability trigger off for that
 /// transaction only (session_replication_role = replica).
 /// </summary>
-public sealed class LedgerCheckTests() : GatewayTest("ledger_check")
+public sealed class LedgerCheckTests(GatewayFixture fixture) : GatewayTest(fixture, "ledger_check"), IClassFixture<GatewayFixture>
 {
     protected override async Task SeedAsync()
     {

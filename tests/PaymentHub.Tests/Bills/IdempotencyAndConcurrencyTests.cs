@@ -5,7 +5,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Bills;
 
-public sealed class IdempotencyAndConcurrencyTests() : GatewayTest("bills_concurrency")
+public sealed class IdempotencyAndConcurrencyTests(GatewayFixture fixture) : GatewayTest(fixture, "bills_concurrency"), IClassFixture<GatewayFixture>
 {
     private int _providerId;
     private int _serviceId;

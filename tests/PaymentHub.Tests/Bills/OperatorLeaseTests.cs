@@ -9,7 +9,7 @@ namespace PaymentHub.Tests.Bills;
 /// One lease rule for bill orders and recharges: a lease is held while its expiry has not passed, whatever the owner
 /// column says. An operator may not settle an order a worker holds, and may settle one whose lease ran out.
 /// </summary>
-public sealed class OperatorLeaseTests() : GatewayTest("operator_leases")
+public sealed class OperatorLeaseTests(GatewayFixture fixture) : GatewayTest(fixture, "operator_leases"), IClassFixture<GatewayFixture>
 {
     public static TheoryData<string?, int?, bool> Leases() => new()
     {

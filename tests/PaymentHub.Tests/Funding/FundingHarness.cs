@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using PaymentHub.Ledger;
 using PaymentHub.Tests.Infrastructure;
 using WireMock.Matchers;
@@ -24,6 +25,9 @@ public sealed class FundingHarness : IAsyncDisposable
     public required PaymentHubApp App { get; init; }
     public required WireMockScope Mock { get; init; }
     public required TestReseller Shop { get; init; }
+
+    /// <summary>The gateway's clock, for a test that must get past a lifetime (a token's, a top-up's) without sleeping.</summary>
+    public TestClock Clock { get; init; } = new();
 
     public string SpBase => $"/{Mock.Prefix}/sp/api";
     public string SspBase => $"/{Mock.Prefix}/ssp";
@@ -64,9 +68,11 @@ public sealed class FundingHarness : IAsyncDisposable
             // Only Development builds the return URLs from the request's own host (the port Kestrel picked).
             all["environment"] = "Development";
         }
-        var app = await PaymentHubApp.StartAsync("funding_" + name, all, sharedDatabase: sharedDatabase, kestrel: kestrel);
+        var clock = new TestClock();
+        var app = await PaymentHubApp.StartAsync("funding_" + name, all, services => services.AddSingleton<TimeProvider>(clock),
+            sharedDatabase: sharedDatabase, kestrel: kestrel);
         var shop = await app.CreateResellerAsync(0m);
-        return new FundingHarness { App = app, Mock = scope, Shop = shop, _settings = all };
+        return new FundingHarness { App = app, Mock = scope, Shop = shop, Clock = clock, _settings = all };
     }
 
     /// <summary>A second gateway instance on the same database and the same fakes (another app server behind the load balancer).</summary>
@@ -75,14 +81,8 @@ public sealed class FundingHarness : IAsyncDisposable
 
     private Dictionary<string, string?> _settings = [];
 
-    public static Dictionary<string, string?> Merge(Dictionary<string, string?> defaults, IDictionary<string, string?>? overrides)
-    {
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            defaults[key] = value;
-        }
-        return defaults;
-    }
+    public static Dictionary<string, string?> Merge(Dictionary<string, string?> defaults, IDictionary<string, string?>? overrides) =>
+        TestSettings.Merge(defaults, overrides);
 
     // ---- reseller calls ----
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using PaymentHub.Tests.Admin;
+using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Funding;
 

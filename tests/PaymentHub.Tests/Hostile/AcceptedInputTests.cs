@@ -10,7 +10,7 @@ namespace PaymentHub.Tests.Hostile;
 /// bodies, multipart text parts, surrounding ASCII spaces, enum names in any case), and a refused admin body says what
 /// is wrong in words, without a C# type name and without an error in the log.
 /// </summary>
-public sealed class AcceptedInputTests() : GatewayTest("accepted_input")
+public sealed class AcceptedInputTests(GatewayFixture fixture) : GatewayTest(fixture, "accepted_input"), IClassFixture<GatewayFixture>
 {
     private TestReseller _shop = null!;
     private int _providerId;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace PaymentHub.Tests.Infrastructure;
 
@@ -35,7 +33,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     public static async Task<GatewayProcess> StartAsync(IDictionary<string, string> settings)
     {
         var dll = FindGatewayDll();
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -59,7 +57,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // A separate dotnet process: on a loaded 2-core machine its start alone has taken over a minute.
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (true)
         {
             if (process.HasExited)
@@ -127,12 +126,5 @@ public sealed class GatewayProcess : IAsyncDisposable
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var dll = Path.Combine(dir.FullName, "src", "PaymentHub.Api", "bin", configuration, "net10.0", "PaymentHub.Api.dll");
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"Build the gateway first: {dll} is missing.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

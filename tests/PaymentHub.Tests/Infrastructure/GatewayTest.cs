@@ -1,22 +1,107 @@
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>A test class with its own gateway and database; every class ends by checking the ledger's invariants.</summary>
-public abstract class GatewayTest(string database, IDictionary<string, string?>? settings = null) : IAsyncLifetime
+/// <summary>
+/// A test class against the real gateway. Given a <see cref="GatewayFixture"/> (declare <c>IClassFixture&lt;GatewayFixture&gt;</c>
+/// and pass it on), the class's tests share one gateway and one database, and each test creates the data it needs under its own
+/// names in <see cref="SeedAsync"/>; without one, every test starts its own. Each test ends by checking the ledger's invariants.
+/// </summary>
+public abstract class GatewayTest : IAsyncLifetime
 {
+    private readonly GatewayFixture? _fixture;
+    private readonly string _database;
+    private readonly IDictionary<string, string?>? _settings;
+
+    /// <summary>Every test gets its own gateway and database (slow: prefer the fixture).</summary>
+    protected GatewayTest(string database, IDictionary<string, string?>? settings = null)
+    {
+        _database = database;
+        _settings = settings;
+    }
+
+    /// <summary>The class's tests share the fixture's gateway and database.</summary>
+    protected GatewayTest(GatewayFixture fixture, string database, IDictionary<string, string?>? settings = null)
+        : this(database, settings) => _fixture = fixture;
+
     protected PaymentHubApp App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        App = await PaymentHubApp.StartAsync(database, settings);
+        App = _fixture is null
+            ? await PaymentHubApp.StartAsync(_database, _settings)
+            : await _fixture.GetAsync(_database, _settings);
         await SeedAsync();
     }
 
-    /// <summary>Set-up shared by the class's tests, run once the gateway is up.</summary>
+    /// <summary>Set-up for each test, run once the gateway is up; with a shared gateway, create new rows rather than reuse another test's.</summary>
     protected virtual Task SeedAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        await App.AssertLedgerOkAsync();
-        await App.DisposeAsync();
+        if (_fixture is not null)
+        {
+            await App.AssertLedgerOkAsync();
+            return;
+        }
+        try
+        {
+            await App.AssertLedgerOkAsync();
+        }
+        finally
+        {
+            await App.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>One gateway and database for all the tests of a class, started by its first test and stopped after its last.</summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    private readonly SemaphoreSlim _starting = new(1, 1);
+    private PaymentHubApp? _app;
+    private IDictionary<string, string?>? _settings;
+
+    public async Task<PaymentHubApp> GetAsync(string database, IDictionary<string, string?>? settings)
+    {
+        await _starting.WaitAsync();
+        try
+        {
+            if (_app is null)
+            {
+                _app = await PaymentHubApp.StartAsync(database, settings);
+                _settings = settings;
+            }
+            else if (!SameSettings(_settings, settings))
+            {
+                throw new InvalidOperationException("The tests of one class share a gateway: they must ask for the same settings.");
+            }
+            return _app;
+        }
+        finally
+        {
+            _starting.Release();
+        }
+    }
+
+    private static bool SameSettings(IDictionary<string, string?>? a, IDictionary<string, string?>? b) =>
+        (a ?? new Dictionary<string, string?>()).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+        .SequenceEqual((b ?? new Dictionary<string, string?>()).OrderBy(kv => kv.Key, StringComparer.Ordinal));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_app is null)
+        {
+            return;
+        }
+        try
+        {
+            await _app.AssertLedgerOkAsync();
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            _starting.Dispose();
+        }
     }
 }

@@ -51,7 +51,7 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     {
         var server = await PostgresServer.GetAsync();
         var connectionString = sharedDatabase ?? await server.CreateDatabaseAsync(name);
-        var all = new Dictionary<string, string?>
+        var all = TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Postgres",
             ["ConnectionStrings:PaymentHub"] = connectionString,
@@ -63,11 +63,7 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             ["RateLimits:AdminAuthFailuresPerWindow"] = "100000",
             ["Orders:NumberPrefix"] = "TST-",
             ["Logging:Console:MinimumLevel"] = "Warning",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
+        }, settings);
         var app = new PaymentHubApp(connectionString, all, services);
         if (kestrel)
         {

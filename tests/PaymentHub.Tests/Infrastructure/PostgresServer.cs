@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace PaymentHub.Tests.Infrastructure;
@@ -35,6 +33,8 @@ public sealed class PostgresServer
         {
             Database = name,
             MaxPoolSize = 120,
+            // Tests that send hundreds of requests at once wait for a pooled connection; on a loaded machine longer than the default 15 s.
+            Timeout = 60,
             ConnectionIdleLifetime = 2,
             ConnectionPruningInterval = 1,
         }.ConnectionString;
@@ -60,7 +60,7 @@ public sealed class PostgresServer
         }
 
         await RunAsync(initdb, ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], asRoot);
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var serverOptions = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
                             "-c full_page_writes=off -c max_connections=1000 -c shared_buffers=128MB";
         await RunAsync(pgCtl, ["-D", dataDir, "-l", Path.Combine(root, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], asRoot);
@@ -80,13 +80,6 @@ public sealed class PostgresServer
                 : []);
         return candidates.FirstOrDefault(File.Exists)
                ?? throw new InvalidOperationException($"'{name}' was not found: install PostgreSQL server binaries, or set PAYMENTHUB_TEST_POSTGRES.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task RunAsync(string file, string[] arguments, bool asPostgres)

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
-using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
@@ -10,7 +9,7 @@ namespace PaymentHub.Tests.Recharge;
 /// The recharge admin API: operators, reward settings, cashback offers and the recharge list. Each test works on its own
 /// operator(s), so that settings one test changes never reach another's recharges.
 /// </summary>
-public sealed class RechargeAdminTests() : GatewayTest("recharge_admin")
+public sealed class RechargeAdminTests(GatewayFixture fixture) : GatewayTest(fixture, "recharge_admin"), IClassFixture<GatewayFixture>
 {
     protected override async Task SeedAsync()
     {

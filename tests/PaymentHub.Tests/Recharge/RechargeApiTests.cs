@@ -2,12 +2,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
-using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
 
-public sealed class RechargeApiTests() : GatewayTest("recharge_api", new Dictionary<string, string?> { ["Recharge:ResolveAfterSeconds"] = "2" })
+public sealed class RechargeApiTests(GatewayFixture fixture) : GatewayTest(fixture, "recharge_api", new Dictionary<string, string?> { ["Recharge:ResolveAfterSeconds"] = "2" }), IClassFixture<GatewayFixture>
 {
 
     protected override async Task SeedAsync()

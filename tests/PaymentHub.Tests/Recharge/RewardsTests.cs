@@ -1,12 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
-using PaymentHub.Tests.Admin;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
 
-public sealed class RewardsTests() : GatewayTest("recharge_rewards")
+public sealed class RewardsTests(GatewayFixture fixture) : GatewayTest(fixture, "recharge_rewards"), IClassFixture<GatewayFixture>
 {
 
     protected override async Task SeedAsync()

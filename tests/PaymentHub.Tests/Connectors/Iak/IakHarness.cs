@@ -28,22 +28,29 @@ public sealed class IakHarness : IAsyncDisposable
 
     public static Task<IakHarness> StartAsync(string name, params string[] stubs) => StartAsync(name, null, stubs);
 
+    /// <summary>
+    /// Settings for a test whose stub answers late on purpose (the <c>*-delayed</c> stubs wait 2.5 s or more): an attempt gives up
+    /// after 1 s, well before that answer.
+    /// </summary>
+    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Iak:AttemptTimeoutSeconds"] = "1" };
+
     public static async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
     {
         var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         await scope.StubAsync("Stubs/Iak", stubs);
-        var app = await PaymentHubApp.StartAsync("iak_" + name, new Dictionary<string, string?>
+        var app = await PaymentHubApp.StartAsync("iak_" + name, TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Connectors:Iak:BaseUrl"] = scope.BaseUrl,
             ["Connectors:Iak:Username"] = Username,
             ["Connectors:Iak:ApiKey"] = ApiKey,
             ["Connectors:Iak:TimeoutSeconds"] = "5",
-            ["Connectors:Iak:AttemptTimeoutSeconds"] = "1",
+            // Long enough that a loaded machine never turns a normal reply into a timeout (and a second, counted, inquiry).
+            ["Connectors:Iak:AttemptTimeoutSeconds"] = "3",
             ["Connectors:Iak:MaxRetries"] = "2",
             ["Connectors:Iak:RetryDelaySeconds"] = "0.05",
             ["Connectors:Iak:PendingRetrySeconds"] = "0.2",
             ["Connectors:Iak:NotReceivedGraceSeconds"] = "0",
-        }.Concat(settings ?? new Dictionary<string, string?>()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+        }, settings));
         var (providerId, serviceId) = await app.CreateServiceAsync(connector: "iak", moduleFields: "meter_number", max: 1_000_000m,
             provider: "PLN", productCode: "PLNPOSTPAID");
         var shop = await app.CreateResellerAsync(Funding);

@@ -17,7 +17,8 @@ public sealed class IakInquiryFaultTests
     [InlineData("malformed")]
     public async Task A_failed_inquiry_is_asked_again_and_the_bill_paid_once(string fault)
     {
-        await using var t = await IakHarness.StartAsync("inq_" + fault.Replace("-", "_"), $"inquiry-{fault}-then-success", "pay-success");
+        await using var t = await IakHarness.StartAsync("inq_" + fault.Replace("-", "_"),
+            fault == "delayed" ? IakHarness.ShortAttemptTimeout() : null, $"inquiry-{fault}-then-success", "pay-success");
         var final = await t.WaitForFinalAsync(await t.SubmitAsync());
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal(IakHarness.Funding - IakHarness.BillTotal, await t.Shop.BalanceAsync());

@@ -12,7 +12,8 @@ public sealed class IakUnknownOutcomeTests
     [InlineData("pay-malformed")]
     public async Task An_unknown_payment_outcome_is_sent_once_and_resolved_by_checkstatus(string payStub)
     {
-        await using var t = await IakHarness.StartAsync("unknown_" + payStub.Replace("-", "_"), "inquiry-success", payStub, "checkstatus-success");
+        await using var t = await IakHarness.StartAsync("unknown_" + payStub.Replace("-", "_"),
+            payStub == "pay-delayed" ? IakHarness.ShortAttemptTimeout() : null, "inquiry-success", payStub, "checkstatus-success");
         var final = await t.WaitForFinalAsync(await t.SubmitAsync());
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal("5C1E0A7B33D94F2A8E61B0D4C7F29A15", final["token_number"]!.GetValue<string>());

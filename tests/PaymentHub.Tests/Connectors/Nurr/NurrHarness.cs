@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +40,9 @@ public sealed class NurrHarness : IAsyncDisposable
     /// <summary>Requests that left the gateway towards the upstream, each attempt counted (retries included).</summary>
     public required AttemptCounter Attempts { get; init; }
 
+    /// <summary>The gateway's clock: <see cref="FastForwardUntilAsync"/> moves it on so that a backoff or a "resolve after" is due at once.</summary>
+    public TestClock Clock { get; init; } = new();
+
     public sealed class AttemptCounter
     {
         private int _count;
@@ -62,26 +64,28 @@ public sealed class NurrHarness : IAsyncDisposable
     {
         var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         var attempts = new AttemptCounter();
-        var all = new Dictionary<string, string?>
+        var clock = new TestClock();
+        var all = TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Connectors:Nurr:BaseUrl"] = baseUrl ?? scope.BaseUrl,
             ["Connectors:Nurr:ApiKey"] = ApiKey,
             ["Connectors:Nurr:ApiSecret"] = ApiSecret,
-            ["Connectors:Nurr:TimeoutSeconds"] = "4",
-            ["Connectors:Nurr:AttemptTimeoutSeconds"] = "1",
+            // Long enough that a loaded machine never turns a normal (or refused) call into a timeout; ShortAttemptTimeout for a late stub.
+            ["Connectors:Nurr:TimeoutSeconds"] = "8",
+            ["Connectors:Nurr:AttemptTimeoutSeconds"] = "3",
             ["Connectors:Nurr:MaxRetries"] = "2",
             ["Connectors:Nurr:RetryDelaySeconds"] = "0.05",
             ["Connectors:Nurr:BreakerMinimumThroughput"] = "100",
             ["Recharge:ResolveAfterSeconds"] = "2",
             ["Fulfilment:FlagAfterMinutes"] = "0",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
+        }, settings);
         // Added after the app's own registration, so it sits inside the resilience handler and sees every attempt.
         var app = await PaymentHubApp.StartAsync("nurr_" + name, all,
-            services => services.AddHttpClient(NurrClient.HttpClientName).AddHttpMessageHandler(() => new CountingHandler(attempts)));
+            services =>
+            {
+                services.AddHttpClient(NurrClient.HttpClientName).AddHttpMessageHandler(() => new CountingHandler(attempts));
+                services.AddSingleton<TimeProvider>(clock);
+            });
         using (var admin = app.Admin())
         {
             using var patched = await admin.PatchAsync("/admin/v1/operators/GP", JsonContent.Create(new { connector = "nurr" }));
@@ -89,16 +93,15 @@ public sealed class NurrHarness : IAsyncDisposable
         }
         var (providerId, serviceId) = await app.CreateServiceAsync(connector: "nurr", moduleFields: "meter_number", productCode: "1:5");
         var shop = await app.CreateResellerAsync(StartBalance);
-        return new NurrHarness { App = app, Upstream = scope, Shop = shop, ProviderId = providerId, ServiceId = serviceId, Attempts = attempts };
+        return new NurrHarness { App = app, Upstream = scope, Shop = shop, ProviderId = providerId, ServiceId = serviceId, Attempts = attempts,
+            Clock = clock };
     }
 
+    /// <summary>Settings for a test whose stub answers late on purpose (2.5 s): an attempt gives up after 1 s, well before that answer.</summary>
+    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Nurr:AttemptTimeoutSeconds"] = "1" };
+
     /// <summary>A port nothing listens on: connecting to it is refused before a byte is sent.</summary>
-    public static string ClosedPortUrl()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/";
-    }
+    public static string ClosedPortUrl() => LoopbackPorts.ClosedUrl();
 
     // ---- the fake upstream ----
 
@@ -249,6 +252,29 @@ public sealed class NurrHarness : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
         {
+            var node = await read();
+            if (done(node))
+            {
+                return node;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"Still waiting after {seconds} s: {node.ToJsonString()}");
+            }
+            await Task.Delay(150);
+        }
+    }
+
+    /// <summary>
+    /// Polls like <see cref="WaitForAsync"/>, moving the gateway's clock 10 s on before each look, so that whatever the workers
+    /// wait for (a "resolve after", a backoff between status queries) falls due within a poll or two instead of seconds.
+    /// </summary>
+    public async Task<JsonNode> FastForwardUntilAsync(Func<Task<JsonNode>> read, Func<JsonNode, bool> done, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            Clock.Advance(TimeSpan.FromSeconds(10));
             var node = await read();
             if (done(node))
             {

@@ -1,5 +1,8 @@
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PaymentHub.Ledger;
+using PaymentHub.Recharge;
 using static PaymentHub.Tests.Connectors.Nurr.NurrHarness;
 
 namespace PaymentHub.Tests.Connectors.Nurr;
@@ -37,7 +40,7 @@ public sealed class NurrStatusQueryTests
 
         var orderNumber = await t.RechargeProcessingAsync();
         // The reconciler has asked and recorded what it got, at least once.
-        var waiting = await WaitForAsync(() => t.AdminRechargeAsync(orderNumber), o => o["attempts"]!.GetValue<int>() >= 1);
+        var waiting = await t.FastForwardUntilAsync(() => t.AdminRechargeAsync(orderNumber), o => o["attempts"]!.GetValue<int>() >= 1);
         Assert.Equal("Processing", waiting["status"]!.GetValue<string>());
         Assert.NotNull(waiting["flagged_at"]);
         Assert.StartsWith(Notes[fault], waiting["last_error"]!.GetValue<string>());
@@ -48,7 +51,7 @@ public sealed class NurrStatusQueryTests
 
         // The upstream answers properly at last (a later stub wins): Success, once.
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Success", "NURR-TXN-1"));
-        var final = await WaitForAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal("NURR-TXN-1", final["operator_transaction_id"]!.GetValue<string>());
         await t.AssertDebitedOnceAndNotRefundedAsync(orderNumber, StartBalance - RechargeDebit);
@@ -64,7 +67,7 @@ public sealed class NurrStatusQueryTests
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Failed", null));
 
         var orderNumber = await t.RechargeProcessingAsync();
-        var final = await WaitForAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Failed", final["status"]!.GetValue<string>());
         Assert.Equal("Operator rejected the number.", final["failure_reason"]!.GetValue<string>());
         Assert.Equal(StartBalance, await t.Shop.BalanceAsync());
@@ -86,8 +89,10 @@ public sealed class NurrStatusQueryTests
         var flagged = (await t.App.AdminGetAsync($"/admin/v1/recharges?flagged=true&reseller_id={t.Shop.Id}")).AsArray();
         Assert.Equal(2, flagged.Count);
         Assert.All(flagged, o => Assert.Contains("no status query", o!["flag_reason"]!.GetValue<string>()));
-        // Past the moment the reconciler would have asked (ResolveAfterSeconds = 2).
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        // Well past the moment the reconciler would have asked (ResolveAfterSeconds = 2), it looks at them again, and asks nobody.
+        t.Clock.Advance(TimeSpan.FromMinutes(10));
+        var reconciler = t.App.Services.GetServices<IHostedService>().OfType<RechargeReconciler>().Single();
+        await reconciler.RunOnceAsync(CancellationToken.None);
         Assert.Equal("Processing", (await t.RechargeStatusAsync(delivered))["status"]!.GetValue<string>());
         await t.AssertCallsAsync(RechargeStatusPath, 0);
         Assert.Equal(StartBalance - 2 * RechargeDebit, await t.Shop.BalanceAsync());
@@ -124,7 +129,7 @@ public sealed class NurrStatusQueryTests
 
         var orderNumber = await t.SubmitBillAsync();
         // Submitted (one attempt), then asked at least once more.
-        var waiting = await WaitForAsync(() => t.AdminBillAsync(orderNumber),
+        var waiting = await t.FastForwardUntilAsync(() => t.AdminBillAsync(orderNumber),
             o => o["attempts"]!.GetValue<int>() >= 2 && o["last_error"]?.GetValue<string>() is { Length: > 0 });
         Assert.Equal("Processing", waiting["status"]!.GetValue<string>());
         Assert.Equal("submitted", waiting["stage"]!.GetValue<string>());
@@ -137,7 +142,7 @@ public sealed class NurrStatusQueryTests
         await t.App.AssertLedgerOkAsync();
 
         await t.StubAsync(BillStatusPath, 200, BillReply("Success"));
-        var final = await WaitForAsync(() => t.BillStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.BillStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal("1234-5678-9012", final["token_number"]!.GetValue<string>());
         Assert.Equal(StartBalance - 200m, await t.Shop.BalanceAsync());
@@ -154,7 +159,7 @@ public sealed class NurrStatusQueryTests
         await t.StubAsync(BillStatusPath, 200, BillReply("Cancelled"));
 
         var orderNumber = await t.SubmitBillAsync();
-        var final = await WaitForAsync(() => t.BillStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.BillStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Cancelled", final["status"]!.GetValue<string>());
         Assert.Equal("Invalid customer information", final["cancel_note"]!.GetValue<string>());
         Assert.Equal(StartBalance, await t.Shop.BalanceAsync());

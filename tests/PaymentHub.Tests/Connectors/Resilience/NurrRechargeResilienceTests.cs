@@ -21,7 +21,7 @@ public sealed class NurrRechargeResilienceTests
     [InlineData("malformed")]
     public async Task An_unknown_submit_outcome_is_processing_sent_once_and_resolved_by_status_check(string fault)
     {
-        await using var t = await StartAsync("rc_submit_" + fault.Replace('-', '_'));
+        await using var t = await StartAsync("rc_submit_" + fault.Replace('-', '_'), fault == "delayed" ? ShortAttemptTimeout() : null);
         await (fault switch
         {
             // Past the 1 s attempt timeout; the upstream still gets (and may carry out) the request.
@@ -45,7 +45,7 @@ public sealed class NurrRechargeResilienceTests
         await t.AssertCallsAsync(RechargePath, 1);
         await t.AssertCallsAsync(RechargeStatusPath, 0);
 
-        var final = await WaitForAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal("NURR-TXN-1", final["operator_transaction_id"]!.GetValue<string>());
         await t.AssertDebitedOnceAndNotRefundedAsync(orderNumber, StartBalance - RechargeDebit);
@@ -96,7 +96,7 @@ public sealed class NurrRechargeResilienceTests
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Success", "NURR-TXN-1"), scenario: "status", requiredState: "up");
 
         var orderNumber = await t.RechargeProcessingAsync();
-        var final = await WaitForAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
+        var final = await t.FastForwardUntilAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         // Settled by the reconciler's first pass: the 502 was retried by the pipeline, not after a backoff.
         Assert.Equal(0, (await t.AdminRechargeAsync(orderNumber))["attempts"]!.GetValue<int>());

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using PaymentHub.Connectors.Resilience;
 using PaymentHub.Tests.Infrastructure;
 using Polly.CircuitBreaker;
@@ -80,12 +79,7 @@ public sealed class UpstreamResilienceTests
     [Fact]
     public async Task A_request_not_marked_safe_is_retried_when_the_connection_was_refused_before_sending()
     {
-        int closedPort;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var closedPort = LoopbackPorts.Free();
         var (client, counter) = Client(Fast);
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Post($"http://127.0.0.1:{closedPort}/call", safeToRepeat: false)));
         Assert.True(UpstreamResilience.IsConnectionRefused(error));

@@ -1,6 +1,4 @@
-using PaymentHub.Tests.Infrastructure;
-
-namespace PaymentHub.Tests.Admin;
+namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>Statements a test runs on the gateway's database behind its back (to break it, or to tamper with it).</summary>
 public static class Sql
