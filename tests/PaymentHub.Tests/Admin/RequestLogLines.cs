@@ -3,10 +3,10 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Admin;
 
-/// <summary>The request lines of a test gateway's JSON-lines log file (one per request, written by RequestLoggingMiddleware).</summary>
+/// <summary>The request lines of a test gateway's JSON-lines log file (one per request, written by Serilog's request logging).</summary>
 public static class RequestLogLines
 {
-    private const string Source = "PaymentHub.Infrastructure.RequestLoggingMiddleware";
+    private const string Source = "Serilog.AspNetCore.RequestLoggingMiddleware";
 
     /// <summary>The <c>Properties</c> of every request line written so far.</summary>
     public static List<JsonObject> Read(PaymentHubApp app) =>
