@@ -18,6 +18,7 @@ using PaymentHub.Funding;
 using PaymentHub.Idempotency;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
+using PaymentHub.Observability.Setup;
 using PaymentHub.Recharge;
 using PaymentHub.Resellers;
 using PaymentHub.Wallet;
@@ -31,6 +32,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 builder.AddPaymentHubLogging();
+builder.AddPaymentHubTelemetry();
 
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
@@ -44,7 +46,7 @@ builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadReq
 builder.Services.AddProblemDetails();
 
 builder.Services.AddPaymentHubDatabase();
-builder.Services.AddHealthChecks().AddDbContextCheck<PaymentHubDbContext>("database");
+builder.Services.AddPaymentHubHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<OrderOptions>(builder.Configuration.GetSection("Orders"));
 builder.Services.Configure<FulfilmentOptions>(builder.Configuration.GetSection("Fulfilment"));
@@ -136,7 +138,8 @@ if (app.Configuration.GetValue("Swagger:Enabled", !app.Environment.IsProduction(
     app.UseSwaggerUI(options => options.DocumentTitle = "PaymentHub admin API");
     app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 }
-app.MapHealthChecks("/health");
+app.MapPaymentHubHealth();
+app.MapPaymentHubMetrics();
 
 var resellerApi = app.MapGroup("/api")
     .WithTags("Reseller API (nurr-compatible)")
