@@ -78,7 +78,9 @@ public static class DatabaseSetup
     {
         if (provider == DatabaseProvider.Postgres)
         {
-            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+            // Named, so that the metrics' pool label is this name and never the connection string.
+            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)
+                .ConfigureDataSource(dataSource => dataSource.Name = "paymenthub"));
         }
         else
         {
