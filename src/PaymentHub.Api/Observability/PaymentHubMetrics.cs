@@ -110,12 +110,48 @@ public static class PaymentHubMetrics
 
     internal static void Discarded(DbTransaction transaction) => Pending.Remove(transaction);
 
+    /// <summary>A savepoint remembers what was pending, so that rolling back to it forgets what was posted since.</summary>
+    internal static void SavepointCreated(DbTransaction transaction)
+    {
+        var pending = Pending.GetOrCreateValue(transaction);
+        lock (pending)
+        {
+            pending.Savepoints.Push((pending.Debited, pending.Credited));
+        }
+    }
+
+    internal static void SavepointRolledBack(DbTransaction transaction)
+    {
+        if (Pending.TryGetValue(transaction, out var pending))
+        {
+            lock (pending)
+            {
+                if (pending.Savepoints.TryPeek(out var saved))
+                {
+                    (pending.Debited, pending.Credited) = saved;
+                }
+            }
+        }
+    }
+
+    internal static void SavepointReleased(DbTransaction transaction)
+    {
+        if (Pending.TryGetValue(transaction, out var pending))
+        {
+            lock (pending)
+            {
+                pending.Savepoints.TryPop(out _);
+            }
+        }
+    }
+
     private static readonly ConditionalWeakTable<DbTransaction, PendingMovements> Pending = new();
 
     private sealed class PendingMovements
     {
         public decimal Debited;
         public decimal Credited;
+        public readonly Stack<(decimal Debited, decimal Credited)> Savepoints = new();
     }
 }
 
@@ -128,6 +164,33 @@ public sealed class CommittedWalletMovements : DbTransactionInterceptor
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         PaymentHubMetrics.Committed(transaction);
+        return Task.CompletedTask;
+    }
+
+    public override void CreatedSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
+        PaymentHubMetrics.SavepointCreated(transaction);
+
+    public override Task CreatedSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.SavepointCreated(transaction);
+        return Task.CompletedTask;
+    }
+
+    public override void RolledBackToSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
+        PaymentHubMetrics.SavepointRolledBack(transaction);
+
+    public override Task RolledBackToSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.SavepointRolledBack(transaction);
+        return Task.CompletedTask;
+    }
+
+    public override void ReleasedSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
+        PaymentHubMetrics.SavepointReleased(transaction);
+
+    public override Task ReleasedSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.SavepointReleased(transaction);
         return Task.CompletedTask;
     }
 

@@ -69,6 +69,36 @@ public sealed partial class MetricsTests() : GatewayTest("metrics")
     }
 
     [Fact]
+    public async Task A_debit_whose_transaction_rolls_back_is_not_counted()
+    {
+        var shop = await App.CreateResellerAsync(300m, "Rolled Back Shop");
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Rolled Power");
+        var before = await ScrapeAsync();
+        // The debit is posted (the wallet row updated) and then the order cannot be written: the transaction rolls back.
+        await PaymentHub.Tests.Admin.Sql.ExecuteAsync(App, "ALTER TABLE bill_orders RENAME TO bill_orders_unavailable");
+        try
+        {
+            var (status, _) = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
+                ("amount", "100"), ("meter_number", "5"));
+            Assert.Equal(500, status);
+        }
+        finally
+        {
+            await PaymentHub.Tests.Admin.Sql.ExecuteAsync(App, "ALTER TABLE bill_orders_unavailable RENAME TO bill_orders");
+        }
+        Assert.Equal(300m, await shop.BalanceAsync());
+        var after = await ScrapeAsync();
+        Assert.Equal(before.GetValueOrDefault("paymenthub_wallet_debited_BDT_total"), after.GetValueOrDefault("paymenthub_wallet_debited_BDT_total"));
+
+        // The same submit once the table is back: counted.
+        Assert.Equal(200, (await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
+            ("amount", "100"), ("meter_number", "5"))).Status);
+        var counted = await ScrapeAsync();
+        Assert.Equal((double)(300m - await shop.BalanceAsync()),
+            counted["paymenthub_wallet_debited_BDT_total"] - after.GetValueOrDefault("paymenthub_wallet_debited_BDT_total"));
+    }
+
+    [Fact]
     public async Task The_compose_profile_scrapes_the_gateway_and_the_dashboard_queries_only_exported_metrics()
     {
         var root = RepositoryRoot();
