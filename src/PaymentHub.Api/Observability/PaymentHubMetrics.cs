@@ -158,6 +158,21 @@ public static class PaymentHubMetrics
 /// <summary>Counts the wallet movements of a transaction once it has committed (see <see cref="PaymentHubMetrics.WalletPosted"/>).</summary>
 public sealed class CommittedWalletMovements : DbTransactionInterceptor
 {
+    // Npgsql reuses a connection's transaction object: what a transaction left (disposed without an explicit rollback)
+    // must not be counted with the next one.
+    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        PaymentHubMetrics.Discarded(result);
+        return result;
+    }
+
+    public override ValueTask<DbTransaction> TransactionStartedAsync(
+        DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.Discarded(result);
+        return ValueTask.FromResult(result);
+    }
+
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
         PaymentHubMetrics.Committed(transaction);
 

@@ -29,16 +29,7 @@ public sealed partial class MetricsTests() : GatewayTest("metrics")
         var (status, submitted) = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
             ("amount", "120"), ("meter_number", "7"));
         Assert.Equal(200, status);
-        var orderNumber = submitted["order_number"]!.GetValue<string>();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        string orderStatus;
-        do
-        {
-            await Task.Delay(100);
-            orderStatus = (await shop.BillAsync("status_check", ("order_number", orderNumber))).Body["status"]!.GetValue<string>();
-        }
-        while (orderStatus == "Processing" && DateTime.UtcNow < deadline);
-        Assert.Equal("Success", orderStatus);
+        Assert.Equal("Success", await SettledStatusAsync(shop, submitted["order_number"]!.GetValue<string>()));
         var debited = 500m - await shop.BalanceAsync();
         Assert.True(debited > 0m);
         var check = await App.AdminGetAsync("/admin/v1/ledger/check");
@@ -144,8 +135,10 @@ public sealed partial class MetricsTests() : GatewayTest("metrics")
         // A real scrape after what the dashboard shows has happened: a bill, an upstream call (refused), a ledger check.
         var shop = await App.CreateResellerAsync(100m, "Dashboard Shop");
         var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Dashboard Power");
-        Assert.Equal(200, (await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
-            ("amount", "20"), ("meter_number", "9"))).Status);
+        var (status, submitted) = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
+            ("amount", "20"), ("meter_number", "9"));
+        Assert.Equal(200, status);
+        Assert.Equal("Success", await SettledStatusAsync(shop, submitted["order_number"]!.GetValue<string>()));
         var iak = App.Services.GetRequiredService<IHttpClientFactory>().CreateClient("iak");
         var noReply = await UpstreamCalls.SendAsync(iak, new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1:9/inquiry"), NullLogger.Instance,
             "iak", "inquiry", CancellationToken.None);
@@ -188,6 +181,20 @@ public sealed partial class MetricsTests() : GatewayTest("metrics")
             directory = directory.Parent;
         }
         return directory?.FullName ?? throw new InvalidOperationException("PaymentHub.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The order's status once it has left Processing (the sandbox settles it about a second after submit).</summary>
+    private static async Task<string> SettledStatusAsync(TestReseller shop, string orderNumber)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string status;
+        do
+        {
+            await Task.Delay(100);
+            status = (await shop.BillAsync("status_check", ("order_number", orderNumber))).Body["status"]!.GetValue<string>();
+        }
+        while (status == "Processing" && DateTime.UtcNow < deadline);
+        return status;
     }
 
     /// <summary>Every sample of a /metrics scrape, by name and labels (labels sorted, otel_scope_* left out).</summary>

@@ -35,7 +35,8 @@ public static class Telemetry
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlInstrumentation()
                 .AddMeter(PaymentHubMetrics.MeterName)
-                .AddPrometheusExporter())
+                // No cached scrape: a scrape shows what happened up to that moment (Prometheus scrapes seldom anyway).
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsScrapeOrProbe(http.Request.Path))
                 .AddHttpClientInstrumentation()
