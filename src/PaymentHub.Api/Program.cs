@@ -59,6 +59,7 @@ builder.Services.AddScoped<WalletStatements>();
 builder.Services.AddScoped<IdempotencyGate>();
 builder.Services.AddScoped<ResellerAuthenticator>();
 builder.Services.AddScoped<BillOrderSettlement>();
+builder.Services.AddScoped<BillOrderPlacement>();
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddScoped<AuditFilter>();
 builder.Services.AddSingleton<AdminAuthThrottle>();
@@ -67,6 +68,8 @@ builder.Services.Configure<RechargeOptions>(builder.Configuration.GetSection("Re
 builder.Services.AddSingleton<IRechargeConnector, SandboxRechargeConnector>();
 builder.Services.AddNurrConnector();
 builder.Services.AddScoped<RechargeSettlement>();
+builder.Services.AddScoped<RechargePlacement>();
+builder.Services.AddScoped<RechargeSending>();
 builder.Services.AddScoped<RewardEngine>();
 builder.Services.AddHostedService<RechargeReconciler>();
 builder.Services.AddIakConnector();
@@ -130,6 +133,7 @@ app.UseRequestCharsetGuard();
 app.UseAdminAuthThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseResellerAuthentication();
 
 // The API description is for operators; in Production it is published only when asked for.
 if (app.Configuration.GetValue("Swagger:Enabled", !app.Environment.IsProduction()))
@@ -144,6 +148,7 @@ app.MapPaymentHubMetrics();
 var resellerApi = app.MapGroup("/api")
     .WithTags("Reseller API (nurr-compatible)")
     .RequireRateLimiting("reseller")
+    .RequireResellerAuthentication()
     .DisableAntiforgery()
     .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ResellerForm.MaxBodyBytes));
 resellerApi.MapBillPaymentApi();

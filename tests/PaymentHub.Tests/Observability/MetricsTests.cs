@@ -14,10 +14,10 @@ namespace PaymentHub.Tests.Observability;
 /// Alone in its collection, run after the parallel ones: the PaymentHub meter is process-wide, and other test hosts
 /// settling orders at the same time would move the counters this test compares.
 /// </summary>
-[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
-public sealed class MetricsCollection;
+[CollectionDefinition(nameof(MetricsRunAlone), DisableParallelization = true)]
+public sealed class MetricsRunAlone;
 
-[Collection(nameof(MetricsCollection))]
+[Collection(nameof(MetricsRunAlone))]
 public sealed partial class MetricsTests() : GatewayTest("metrics")
 {
     [Fact]
