@@ -18,13 +18,11 @@ using PaymentHub.Funding;
 using PaymentHub.Idempotency;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
+using PaymentHub.Observability.Setup;
 using PaymentHub.Recharge;
 using PaymentHub.Resellers;
 using PaymentHub.Wallet;
-using Serilog;
-using Serilog.Extensions.Logging;
 using Microsoft.AspNetCore.RateLimiting;
-using Serilog.Formatting.Json;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -33,24 +31,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
 });
 
-// Logging: Serilog, structured. The console shows text lines; Logging:File:Path adds a JSON-lines file.
-builder.Logging.ClearProviders();
-builder.Services.AddSingleton<ILoggerProvider>(services =>
-{
-    var configuration = services.GetRequiredService<IConfiguration>();
-    var loggerConfiguration = new LoggerConfiguration()
-        .ReadFrom.Configuration(configuration)
-        .Enrich.FromLogContext()
-        .Filter.ByExcluding(MigrationsHistoryProbe.IsExpectedFailure)
-        .WriteTo.Console(
-            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-            restrictedToMinimumLevel: configuration.GetValue("Logging:Console:MinimumLevel", Serilog.Events.LogEventLevel.Verbose));
-    if (configuration["Logging:File:Path"] is { Length: > 0 } logPath)
-    {
-        loggerConfiguration.WriteTo.File(new JsonFormatter(renderMessage: true), logPath);
-    }
-    return new SerilogLoggerProvider(loggerConfiguration.CreateLogger(), dispose: true);
-});
+builder.AddPaymentHubLogging();
+builder.AddPaymentHubTelemetry();
 
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
@@ -64,7 +46,7 @@ builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadReq
 builder.Services.AddProblemDetails();
 
 builder.Services.AddPaymentHubDatabase();
-builder.Services.AddHealthChecks().AddDbContextCheck<PaymentHubDbContext>("database");
+builder.Services.AddPaymentHubHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<OrderOptions>(builder.Configuration.GetSection("Orders"));
 builder.Services.Configure<FulfilmentOptions>(builder.Configuration.GetSection("Fulfilment"));
@@ -97,13 +79,7 @@ builder.Services.AddSingleton<BillFulfilmentWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
 // A rule stops at its first failure, so a later check (Must, Matches) never sees the null that NotEmpty already refused.
 ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
-foreach (var validator in typeof(Program).Assembly.GetTypes()
-             .Where(t => t is { IsAbstract: false, IsGenericTypeDefinition: false })
-             .SelectMany(t => t.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>)),
-                 (t, i) => (Service: i, Implementation: t)))
-{
-    builder.Services.AddSingleton(validator.Service, validator.Implementation);
-}
+builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
 
 builder.Services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
@@ -150,7 +126,7 @@ var app = builder.Build();
 
 app.UseSecurityHeaders();
 // Outermost but for the headers, so that the line it writes carries the status the client got, after the error handling below set it.
-app.UseMiddleware<RequestLoggingMiddleware>();
+app.UsePaymentHubRequestLogging();
 app.UsePaymentHubErrorHandling();
 app.UseRateLimiter();
 app.UseRequestCharsetGuard();
@@ -166,7 +142,8 @@ if (app.Configuration.GetValue("Swagger:Enabled", !app.Environment.IsProduction(
     app.UseSwaggerUI(options => options.DocumentTitle = "PaymentHub admin API");
     app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
 }
-app.MapHealthChecks("/health");
+app.MapPaymentHubHealth();
+app.MapPaymentHubMetrics();
 
 var resellerApi = app.MapGroup("/api")
     .WithTags("Reseller API (nurr-compatible)")

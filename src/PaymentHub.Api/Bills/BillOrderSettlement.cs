@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
 using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
+using PaymentHub.Observability;
 
 namespace PaymentHub.Bills;
 
@@ -31,7 +32,7 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
                 Close(s, now);
                 s.SetProperty(o => o.Status, BillOrderStatus.Success).SetProperty(o => o.TokenNumber, tokenNumber);
             }, ct);
-        return updated == 1 ? SettlementResult.Settled : await WhyNotAsync(orderNumber, ct);
+        return updated == 1 ? await CountedAsync(orderNumber, BillOrderStatus.Success, ct) : await WhyNotAsync(orderNumber, ct);
     }
 
     public async Task<SettlementResult> CancelAsync(string orderNumber, string cancelNote, string? leaseOwner, CancellationToken ct)
@@ -58,6 +59,13 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
         await db.BillOrders.Where(o => o.OrderNumber == orderNumber)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
         await tx.CommitAsync(ct);
+        return await CountedAsync(orderNumber, BillOrderStatus.Cancelled, ct);
+    }
+
+    private async Task<SettlementResult> CountedAsync(string orderNumber, BillOrderStatus status, CancellationToken ct)
+    {
+        var connector = await db.BillOrders.Where(o => o.OrderNumber == orderNumber).Select(o => o.Connector).SingleAsync(ct);
+        PaymentHubMetrics.OrderSettled("bill", connector, status.ToString());
         return SettlementResult.Settled;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PaymentHub.Observability;
 
 namespace PaymentHub.Data;
 
@@ -14,6 +15,8 @@ public static class DatabaseSetup
 {
     public const string DefaultSqliteConnection = "Data Source=data/paymenthub.db";
     public const string MigrationsHistoryTable = "__ef_migrations_history";
+
+    private static readonly CommittedWalletMovements WalletMovements = new();
 
     /// <summary><c>Database:Provider</c> is Sqlite (embedded default) or Postgres (<c>ConnectionStrings:PaymentHub</c>).</summary>
     public static IServiceCollection AddPaymentHubDatabase(this IServiceCollection services)
@@ -29,6 +32,7 @@ public static class DatabaseSetup
                 throw new InvalidOperationException("Database:Provider=Postgres needs ConnectionStrings:PaymentHub.");
             }
             Configure(options, provider, provider == DatabaseProvider.Sqlite ? PrepareSqlite(connectionString ?? DefaultSqliteConnection) : connectionString!);
+            options.AddInterceptors(WalletMovements);
         });
         // The context type follows the provider: each has its own migrations and model snapshot.
         services.Replace(ServiceDescriptor.Scoped<PaymentHubDbContext>(serviceProvider =>
@@ -74,7 +78,9 @@ public static class DatabaseSetup
     {
         if (provider == DatabaseProvider.Postgres)
         {
-            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+            // Named, so that the metrics' pool label is this name and never the connection string.
+            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)
+                .ConfigureDataSource(dataSource => dataSource.Name = "paymenthub"));
         }
         else
         {

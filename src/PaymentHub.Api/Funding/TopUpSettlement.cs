@@ -3,6 +3,7 @@ using PaymentHub.Data;
 using PaymentHub.Funding.Gateways;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
+using PaymentHub.Observability;
 
 namespace PaymentHub.Funding;
 
@@ -137,6 +138,7 @@ public sealed partial class TopUpSettlement(
             return false;
         }
         LogCredited(topUp.Reference, topUp.Amount, fee, by);
+        PaymentHubMetrics.TopUp(topUp.Gateway.ToString(), nameof(TopUpStatus.Completed));
         return true;
     }
 
@@ -160,6 +162,7 @@ public sealed partial class TopUpSettlement(
         if (moved == 1)
         {
             LogReview(topUp.Reference, reason);
+            PaymentHubMetrics.TopUp(topUp.Gateway.ToString(), nameof(TopUpStatus.Review));
         }
         return moved == 1;
     }
@@ -178,6 +181,10 @@ public sealed partial class TopUpSettlement(
                 s.SetProperty(t => t.GatewayCode, check.Code).SetProperty(t => t.GatewayMessage, Truncate(check.Message, 500));
             }
         }, ct);
+        if (moved == 1)
+        {
+            PaymentHubMetrics.TopUp(topUp.Gateway.ToString(), status.ToString());
+        }
         return moved == 1;
     }
 

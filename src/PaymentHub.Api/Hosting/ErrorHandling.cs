@@ -76,7 +76,7 @@ public static partial class ErrorHandling
             : (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null);
         if (status >= 500)
         {
-            LogUnhandled(logger, error, context.Request.Method, RequestLoggingMiddleware.ForLog(context.Request.Path.Value ?? "/"));
+            LogUnhandled(logger, error, context.Request.Method, LogText.ForLog(context.Request.Path.Value ?? "/"));
         }
         await AuditFailedAdminCallAsync(context, status, handler?.Endpoint, logger);
         if (UsesResellerShape(context.Request.Path))
@@ -141,7 +141,7 @@ public static partial class ErrorHandling
         catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException)
         {
             // The failure may be the database itself: the caller still gets its answer, and the log says what is missing.
-            LogAuditFailed(logger, ex, context.Request.Method, RequestLoggingMiddleware.ForLog(context.Request.Path.Value ?? "/"), status);
+            LogAuditFailed(logger, ex, context.Request.Method, LogText.ForLog(context.Request.Path.Value ?? "/"), status);
         }
     }
 

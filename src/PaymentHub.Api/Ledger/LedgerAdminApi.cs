@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Data;
+using PaymentHub.Observability;
 
 namespace PaymentHub.Ledger;
 
@@ -71,6 +73,7 @@ public static class LedgerAdminApi
 
     public static async Task<Ok<LedgerCheckReply>> CheckAsync(PaymentHubDbContext db, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         var journalTotals = await db.LedgerJournals.AsNoTracking()
             .Select(j => new
             {
@@ -97,6 +100,7 @@ public static class LedgerAdminApi
         var mismatched = walletTotals.Where(w => w.Balance != w.Sum).Select(w => new WalletMismatch(w.Id, w.Balance, w.Sum)).ToList();
         var negative = walletTotals.Where(w => w.Balance < 0m).Select(w => new NegativeWallet(w.Id, w.Balance)).ToList();
         var ok = unbalanced.Count == 0 && mismatched.Count == 0 && negative.Count == 0 && !findings.Any;
+        PaymentHubMetrics.LedgerChecked(ok, Stopwatch.GetElapsedTime(started));
         return TypedResults.Ok(new LedgerCheckReply(ok, journalCount, walletTotals.Count, unbalanced, mismatched, negative,
             findings.OrderRefundMismatches, findings.TopUpCreditMismatches, findings.RechargeDebitMismatches, findings.CashbackMismatches,
             findings.SharedGatewayPayments));

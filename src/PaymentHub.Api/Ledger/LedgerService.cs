@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using PaymentHub.Data;
+using PaymentHub.Observability;
 
 namespace PaymentHub.Ledger;
 
@@ -55,6 +57,10 @@ public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, T
                 throw new InsufficientFundsException(accountId);
             }
         }
+
+        PaymentHubMetrics.WalletPosted(db.Database.CurrentTransaction.GetDbTransaction(),
+            -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
+            lines.Where(p => p.Amount > 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount));
 
         var now = clock.GetUtcNow().UtcDateTime;
         var journal = new LedgerJournal

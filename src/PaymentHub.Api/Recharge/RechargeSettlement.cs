@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Query;
 using PaymentHub.Data;
 using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
+using PaymentHub.Observability;
 
 namespace PaymentHub.Recharge;
 
@@ -50,6 +51,7 @@ public sealed partial class RechargeSettlement(
         await db.RechargeOrders.Where(o => o.Id == orderId)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, reward.ToJsonString()), ct);
         await tx.CommitAsync(ct);
+        PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Success));
         return true;
     }
 
@@ -68,11 +70,12 @@ public sealed partial class RechargeSettlement(
             await tx.RollbackAsync(ct);
             return false;
         }
-        var order = await db.RechargeOrders.Where(o => o.Id == orderId).Select(o => new { o.OrderNumber, o.DebitJournalId }).SingleAsync(ct);
+        var order = await db.RechargeOrders.Where(o => o.Id == orderId).Select(o => new { o.OrderNumber, o.DebitJournalId, o.Connector }).SingleAsync(ct);
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
         await db.SaveChangesAsync(ct);
         await db.RechargeOrders.Where(o => o.Id == orderId).ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
         await tx.CommitAsync(ct);
+        PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Failed));
         return true;
     }
 

@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>The request lines of a test gateway's JSON-lines log file (one per request, written by RequestLoggingMiddleware).</summary>
+/// <summary>The request lines of a test gateway's JSON-lines log file (one per request, written by Serilog's request logging).</summary>
 public static class RequestLogLines
 {
-    private const string Source = "PaymentHub.Infrastructure.RequestLoggingMiddleware";
+    private const string Source = "Serilog.AspNetCore.RequestLoggingMiddleware";
 
     /// <summary>
     /// The <c>Properties</c> of every request line written so far, or only of those written after <paramref name="since"/>

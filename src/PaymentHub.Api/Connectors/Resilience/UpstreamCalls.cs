@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using PaymentHub.Observability;
 
 namespace PaymentHub.Connectors.Resilience;
 
@@ -25,11 +27,14 @@ public static partial class UpstreamCalls
     public static async Task<UpstreamResponse> SendAsync(
         HttpClient http, HttpRequestMessage request, ILogger logger, string upstream, string operation, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             // HTML error pages, truncated, empty or unreadable bodies give null: each client decides what that means.
-            return new UpstreamResponse(response.StatusCode, await UpstreamReplies.ReadJsonAsync(response, logger, $"{upstream} {operation}", ct), null);
+            var json = await UpstreamReplies.ReadJsonAsync(response, logger, $"{upstream} {operation}", ct);
+            PaymentHubMetrics.UpstreamCall(upstream, operation, Stopwatch.GetElapsedTime(started), (int)response.StatusCode >= 500 ? ((int)response.StatusCode).ToString() : null);
+            return new UpstreamResponse(response.StatusCode, json, null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -39,6 +44,7 @@ public static partial class UpstreamCalls
         {
             var notSent = ex is BrokenCircuitException || ex is HttpRequestException refused && UpstreamResilience.IsConnectionRefused(refused);
             LogNoReply(logger, upstream, operation, ex.GetType().Name, notSent);
+            PaymentHubMetrics.UpstreamCall(upstream, operation, Stopwatch.GetElapsedTime(started), ex.GetType().Name);
             return new UpstreamResponse(0, null, new UpstreamNoReply(ex.GetType().Name, notSent));
         }
     }

@@ -15,6 +15,7 @@ public static class UpstreamHttpClients
         where TClient : class
     {
         services.AddOptions<UpstreamResilienceOptions>(upstream).BindConfiguration(section);
+        services.AddSingleton(new UpstreamName(upstream));
         services.AddKeyedSingleton(upstream, (sp, _) => new UpstreamResilience(Options(sp, upstream), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
             ActivatorUtilities.CreateInstance<TClient>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(upstream)));
@@ -28,6 +29,13 @@ public static class UpstreamHttpClients
     public static bool IsHttpUrl(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
+    /// <summary>The upstreams registered with <see cref="AddUpstreamHttpClient{TClient}"/>, in registration order.</summary>
+    public static IEnumerable<(string Name, UpstreamResilience Resilience)> Upstreams(IServiceProvider services) =>
+        services.GetServices<UpstreamName>().Select(u => (u.Name, services.GetRequiredKeyedService<UpstreamResilience>(u.Name)));
+
     private static UpstreamResilienceOptions Options(IServiceProvider sp, string upstream) =>
         sp.GetRequiredService<IOptionsMonitor<UpstreamResilienceOptions>>().Get(upstream);
 }
+
+/// <summary>One upstream registered with <see cref="UpstreamHttpClients.AddUpstreamHttpClient{TClient}"/>.</summary>
+public sealed record UpstreamName(string Name);

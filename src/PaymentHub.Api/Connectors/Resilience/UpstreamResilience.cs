@@ -31,8 +31,13 @@ public sealed class UpstreamResilience
     /// <summary>Set to true on a request that may be sent twice without harm. Anything else is never resent once it may have left.</summary>
     public static readonly HttpRequestOptionsKey<bool> SafeToRepeat = new("PaymentHub.SafeToRepeat");
 
+    private readonly CircuitBreakerStateProvider _breakerState = new();
+
     public ResiliencePipeline<HttpResponseMessage> Repeatable { get; }
     public ResiliencePipeline<HttpResponseMessage> NonRepeatable { get; }
+
+    /// <summary>The shared breaker's state (for the readiness check and the metrics).</summary>
+    public CircuitState BreakerState => _breakerState.CircuitState;
 
     public UpstreamResilience(UpstreamResilienceOptions options, TimeProvider clock)
     {
@@ -46,6 +51,7 @@ public sealed class UpstreamResilience
                 .Handle<HttpRequestException>()
                 .Handle<TimeoutRejectedException>()
                 .HandleResult(r => (int)r.StatusCode >= 500),
+            StateProvider = _breakerState,
         };
         // One breaker instance shared by both pipelines: a failing upstream stops inquiries and payments alike.
         var sharedBreaker = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }

@@ -1,0 +1,220 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace PaymentHub.Observability;
+
+/// <summary>
+/// The business metrics, in the <c>PaymentHub</c> meter (exported at /metrics and by OTLP). Names follow the OpenTelemetry
+/// conventions: dotted lower-case names under <c>paymenthub.</c>, units in UCUM (<c>s</c>, <c>{order}</c>), durations in
+/// seconds, <c>error.type</c> for a failure's kind. The gauges that read the database or the circuit breakers are
+/// registered by <see cref="Setup.Telemetry"/>.
+/// </summary>
+public static class PaymentHubMetrics
+{
+    public const string MeterName = "PaymentHub";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> OrdersSettled = Meter.CreateCounter<long>(
+        "paymenthub.orders.settled", "{order}", "Orders that reached a final status, by kind, connector and status.");
+
+    private static readonly Histogram<double> UpstreamDuration = Meter.CreateHistogram<double>(
+        "paymenthub.upstream.duration", "s", "Calls to an upstream (connector or funding gateway), by operation and outcome.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+
+    private static readonly Counter<long> UpstreamErrors = Meter.CreateCounter<long>(
+        "paymenthub.upstream.errors", "{error}", "Upstream calls that got no reply or a 5xx status, by operation and error.type.");
+
+    private static readonly Counter<long> TopUps = Meter.CreateCounter<long>(
+        "paymenthub.topups", "{topup}", "Wallet top-ups that reached a status (Completed, Failed, Cancelled, Review, ...), by gateway.");
+
+    private static readonly Counter<double> WalletDebited = Meter.CreateCounter<double>(
+        "paymenthub.wallet.debited", "BDT", "Money taken from reseller wallets (committed ledger postings).");
+
+    private static readonly Counter<double> WalletCredited = Meter.CreateCounter<double>(
+        "paymenthub.wallet.credited", "BDT", "Money put into reseller wallets (committed ledger postings).");
+
+    private static readonly Histogram<double> LedgerCheckDuration = Meter.CreateHistogram<double>(
+        "paymenthub.ledger.check.duration", "s", "Ledger checks, by result (ok or broken).");
+
+    private static long _lastLedgerCheckOk = -1;
+
+    static PaymentHubMetrics() =>
+        Meter.CreateObservableGauge("paymenthub.ledger.check.ok", () => Interlocked.Read(ref _lastLedgerCheckOk) is var ok and >= 0
+            ? [new Measurement<long>(ok)]
+            : Array.Empty<Measurement<long>>(), "{check}", "1 when the last ledger check found the ledger consistent, 0 when it did not.");
+
+    public static void OrderSettled(string kind, string connector, string status) =>
+        OrdersSettled.Add(1, new("paymenthub.order.kind", kind), new("paymenthub.connector", connector), new("paymenthub.order.status", status));
+
+    /// <param name="errorType">Null for a reply below 500; otherwise the HTTP status or the exception's type name.</param>
+    public static void UpstreamCall(string upstream, string operation, TimeSpan elapsed, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { "paymenthub.connector", upstream },
+            { "paymenthub.operation", operation },
+            { "paymenthub.outcome", errorType is null ? "reply" : "error" },
+        };
+        UpstreamDuration.Record(elapsed.TotalSeconds, tags);
+        if (errorType is not null)
+        {
+            UpstreamErrors.Add(1, new("paymenthub.connector", upstream), new("paymenthub.operation", operation), new("error.type", errorType));
+        }
+    }
+
+    public static void TopUp(string gateway, string status) =>
+        TopUps.Add(1, new("paymenthub.gateway", gateway), new("paymenthub.topup.status", status));
+
+    public static void LedgerChecked(bool ok, TimeSpan elapsed)
+    {
+        Interlocked.Exchange(ref _lastLedgerCheckOk, ok ? 1 : 0);
+        LedgerCheckDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("paymenthub.ledger.check.result", ok ? "ok" : "broken"));
+    }
+
+    /// <summary>
+    /// Wallet money moved by a posting in <paramref name="transaction"/>: counted when that transaction commits (by
+    /// <see cref="CommittedWalletMovements"/>), never for a posting that is rolled back.
+    /// </summary>
+    public static void WalletPosted(DbTransaction transaction, decimal debited, decimal credited)
+    {
+        var pending = Pending.GetOrCreateValue(transaction);
+        lock (pending)
+        {
+            pending.Debited += debited;
+            pending.Credited += credited;
+        }
+    }
+
+    internal static void Committed(DbTransaction transaction)
+    {
+        if (Pending.TryGetValue(transaction, out var pending))
+        {
+            Pending.Remove(transaction);
+            lock (pending)
+            {
+                if (pending.Debited > 0m)
+                {
+                    WalletDebited.Add((double)pending.Debited);
+                }
+                if (pending.Credited > 0m)
+                {
+                    WalletCredited.Add((double)pending.Credited);
+                }
+            }
+        }
+    }
+
+    internal static void Discarded(DbTransaction transaction) => Pending.Remove(transaction);
+
+    /// <summary>A savepoint remembers what was pending, so that rolling back to it forgets what was posted since.</summary>
+    internal static void SavepointCreated(DbTransaction transaction)
+    {
+        var pending = Pending.GetOrCreateValue(transaction);
+        lock (pending)
+        {
+            pending.Savepoints.Push((pending.Debited, pending.Credited));
+        }
+    }
+
+    internal static void SavepointRolledBack(DbTransaction transaction)
+    {
+        if (Pending.TryGetValue(transaction, out var pending))
+        {
+            lock (pending)
+            {
+                if (pending.Savepoints.TryPeek(out var saved))
+                {
+                    (pending.Debited, pending.Credited) = saved;
+                }
+            }
+        }
+    }
+
+    internal static void SavepointReleased(DbTransaction transaction)
+    {
+        if (Pending.TryGetValue(transaction, out var pending))
+        {
+            lock (pending)
+            {
+                pending.Savepoints.TryPop(out _);
+            }
+        }
+    }
+
+    private static readonly ConditionalWeakTable<DbTransaction, PendingMovements> Pending = new();
+
+    private sealed class PendingMovements
+    {
+        public decimal Debited;
+        public decimal Credited;
+        public readonly Stack<(decimal Debited, decimal Credited)> Savepoints = new();
+    }
+}
+
+/// <summary>Counts the wallet movements of a transaction once it has committed (see <see cref="PaymentHubMetrics.WalletPosted"/>).</summary>
+public sealed class CommittedWalletMovements : DbTransactionInterceptor
+{
+    // Npgsql reuses a connection's transaction object: what a transaction left (disposed without an explicit rollback)
+    // must not be counted with the next one.
+    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        PaymentHubMetrics.Discarded(result);
+        return result;
+    }
+
+    public override ValueTask<DbTransaction> TransactionStartedAsync(
+        DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.Discarded(result);
+        return ValueTask.FromResult(result);
+    }
+
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
+        PaymentHubMetrics.Committed(transaction);
+
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.Committed(transaction);
+        return Task.CompletedTask;
+    }
+
+    public override void CreatedSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
+        PaymentHubMetrics.SavepointCreated(transaction);
+
+    public override Task CreatedSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.SavepointCreated(transaction);
+        return Task.CompletedTask;
+    }
+
+    public override void RolledBackToSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
+        PaymentHubMetrics.SavepointRolledBack(transaction);
+
+    public override Task RolledBackToSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.SavepointRolledBack(transaction);
+        return Task.CompletedTask;
+    }
+
+    public override void ReleasedSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
+        PaymentHubMetrics.SavepointReleased(transaction);
+
+    public override Task ReleasedSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.SavepointReleased(transaction);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
+        PaymentHubMetrics.Discarded(transaction);
+
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        PaymentHubMetrics.Discarded(transaction);
+        return Task.CompletedTask;
+    }
+}
