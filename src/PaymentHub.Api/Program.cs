@@ -21,6 +21,7 @@ using PaymentHub.Ledger;
 using PaymentHub.Recharge;
 using PaymentHub.Resellers;
 using PaymentHub.Wallet;
+using PaymentHub.Webhooks;
 using Serilog;
 using Serilog.Extensions.Logging;
 using Microsoft.AspNetCore.RateLimiting;
@@ -88,6 +89,7 @@ builder.Services.AddScoped<RewardEngine>();
 builder.Services.AddHostedService<RechargeReconciler>();
 builder.Services.AddIakConnector();
 builder.Services.AddFunding();
+builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<BillFulfilmentWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
@@ -171,6 +173,7 @@ var resellerApi = app.MapGroup("/api")
 resellerApi.MapBillPaymentApi();
 resellerApi.MapRechargeApi();
 resellerApi.MapWalletApi();
+resellerApi.MapCallbacksApi();
 app.MapPaymentPages();
 
 var adminApi = app.MapGroup("/admin/v1")
@@ -187,6 +190,7 @@ adminApi.MapLedgerAdminApi();
 adminApi.MapAdminKeysApi();
 adminApi.MapIakAdminApi();
 adminApi.MapTopUpAdminApi();
+adminApi.MapWebhookAdminApi();
 
 await StartupTasks.RunAsync(app);
 await app.RunAsync();

@@ -5,6 +5,18 @@ namespace PaymentHub.Ledger;
 
 public readonly record struct Posting(long AccountId, decimal Amount);
 
+/// <summary>One wallet's share of a journal being posted: what a reseller's wallet.credited / wallet.debited callback reports.</summary>
+public sealed record WalletPosting(long WalletAccountId, JournalKind Kind, string Reference, string? Description, decimal Amount, DateTime At);
+
+/// <summary>
+/// Told of every wallet movement while its journal is being posted, inside the caller's transaction and on the caller's
+/// context, so that whatever it adds there (an outbox row) commits or rolls back with the money.
+/// </summary>
+public interface IWalletPostingListener
+{
+    Task OnWalletPostedAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
+}
+
 public sealed class InsufficientFundsException(long accountId)
     : Exception($"Ledger account {accountId} has insufficient funds.")
 {
@@ -15,7 +27,8 @@ public sealed class InsufficientFundsException(long accountId)
 /// Posts balanced journals. It must run inside the caller's database transaction, and the caller saves the
 /// journal together with the state change it pays for, so that money and state commit or roll back as one.
 /// </summary>
-public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, TimeProvider clock)
+public sealed class LedgerService(
+    PaymentHubDbContext db, HouseAccounts house, TimeProvider clock, IEnumerable<IWalletPostingListener> listeners)
 {
     public async Task<LedgerJournal> PostAsync(
         JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, CancellationToken ct)
@@ -39,6 +52,7 @@ public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, T
             throw new ArgumentException("A journal's postings must sum to zero.", nameof(postings));
         }
 
+        var now = clock.GetUtcNow().UtcDateTime;
         // Wallets are updated in ascending id order so that two journals touching the same wallets never deadlock.
         foreach (var wallet in lines.Where(p => !house.IsHouseAccount(p.AccountId))
                      .GroupBy(p => p.AccountId).OrderBy(g => g.Key))
@@ -54,9 +68,12 @@ public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, T
             {
                 throw new InsufficientFundsException(accountId);
             }
+            foreach (var listener in listeners)
+            {
+                await listener.OnWalletPostedAsync(db, new WalletPosting(accountId, kind, reference, description, delta, now), ct);
+            }
         }
 
-        var now = clock.GetUtcNow().UtcDateTime;
         var journal = new LedgerJournal
         {
             Kind = kind,
