@@ -28,9 +28,8 @@ public sealed class WebhookOptions
     public int SecretOverlapHours { get; set; } = 24;
 
     /// <summary>
-    /// Base64 of 32 bytes: the AES-256-GCM key that protects signing secrets in the database. Every instance sharing the
-    /// database needs the same key. Without it, ASP.NET Core Data Protection protects them (its key ring must then be
-    /// shared by the instances, too).
+    /// Base64 of 32 bytes: the AES-256-GCM key that encrypts signing secrets in the database (read at start-up); every
+    /// instance sharing the database needs the same one. Without it a key is generated once and kept in app_settings.
     /// </summary>
     public string? SecretKey { get; set; }
 

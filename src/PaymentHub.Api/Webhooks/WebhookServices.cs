@@ -10,7 +10,6 @@ public static class WebhookServices
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section))
             .PostConfigure<IHostEnvironment>((options, environment) =>
                 options.LocalEndpointsAllowed = !environment.IsProduction() && (options.AllowLocalEndpoints ?? environment.IsDevelopment()));
-        services.AddDataProtection();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookOutbox>();
         services.AddSingleton<IWalletPostingListener>(sp => sp.GetRequiredService<WebhookOutbox>());

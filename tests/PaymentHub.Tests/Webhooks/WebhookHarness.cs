@@ -16,13 +16,9 @@ namespace PaymentHub.Tests.Webhooks;
 /// </summary>
 public static class WebhookHarness
 {
-    /// <summary>The AES key every instance of one test shares (as instances sharing a database must).</summary>
-    public const string SecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-
     public static Dictionary<string, string?> Settings(bool allowLocal = true, int timeoutSeconds = 2) => new()
     {
         ["Webhooks:SenderEnabled"] = "false",
-        ["Webhooks:SecretKey"] = SecretKey,
         ["Webhooks:AllowLocalEndpoints"] = allowLocal ? "true" : "false",
         ["Webhooks:AttemptTimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Fulfilment:Enabled"] = "false",
