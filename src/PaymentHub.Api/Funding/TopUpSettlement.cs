@@ -169,13 +169,21 @@ public sealed partial class TopUpSettlement(
     }
 
     /// <summary>Closes an open top-up; a reseller who could see it as pending gets topup.failed in the same transaction.</summary>
-    public async Task<bool> CloseAsync(TopUp topUp, TopUpStatus status, string note, GatewayCheck? check, TopUpStatus[] from, CancellationToken ct)
+    public Task<bool> CloseAsync(TopUp topUp, TopUpStatus status, string note, GatewayCheck? check, TopUpStatus[] from, CancellationToken ct) =>
+        CloseWhereAsync(topUp.Id, db.TopUps.Where(t => t.Id == topUp.Id && from.Contains(t.Status)), status, note, check, ct);
+
+    /// <summary>The customer cancelled on the payment page: only a Pending top-up no payment was claimed for is closed.</summary>
+    public Task<bool> CancelUnclaimedAsync(TopUp topUp, string note, CancellationToken ct) =>
+        CloseWhereAsync(topUp.Id, db.TopUps.Where(t => t.Id == topUp.Id && t.GatewayTransactionId == null && t.Status == TopUpStatus.Pending),
+            TopUpStatus.Cancelled, note, null, ct);
+
+    private async Task<bool> CloseWhereAsync(long id, IQueryable<TopUp> row, TopUpStatus status, string note, GatewayCheck? check, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         return await WebhookOutbox.InTransactionAsync(db, async () =>
         {
-            var before = await db.TopUps.Where(t => t.Id == topUp.Id).Select(t => t.Status).SingleAsync(ct);
-            var moved = await db.TopUps.Where(t => t.Id == topUp.Id && from.Contains(t.Status)).ExecuteUpdateAsync(s =>
+            var before = await db.TopUps.Where(t => t.Id == id).Select(t => t.Status).SingleAsync(ct);
+            var moved = await row.ExecuteUpdateAsync(s =>
             {
                 s.SetProperty(t => t.Status, status)
                     .SetProperty(t => t.Note, Truncate(note, 500))
@@ -188,7 +196,7 @@ public sealed partial class TopUpSettlement(
             }, ct);
             if (moved == 1 && WalletApi.ResellerStatus(status) != WalletApi.ResellerStatus(before))
             {
-                var closed = await ReloadAsync(topUp.Id, ct);
+                var closed = await ReloadAsync(id, ct);
                 await outbox.EnqueueAsync(db, closed.ResellerId, WebhookEvents.TopUpFailed, closed.Reference, WalletApi.Describe(closed), ct);
             }
             return moved == 1;
