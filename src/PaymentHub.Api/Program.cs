@@ -77,6 +77,7 @@ builder.Services.AddScoped<WalletStatements>();
 builder.Services.AddScoped<IdempotencyGate>();
 builder.Services.AddScoped<ResellerAuthenticator>();
 builder.Services.AddScoped<BillOrderSettlement>();
+builder.Services.AddScoped<BillOrderPlacement>();
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddScoped<AuditFilter>();
 builder.Services.AddSingleton<AdminAuthThrottle>();
@@ -85,6 +86,8 @@ builder.Services.Configure<RechargeOptions>(builder.Configuration.GetSection("Re
 builder.Services.AddSingleton<IRechargeConnector, SandboxRechargeConnector>();
 builder.Services.AddNurrConnector();
 builder.Services.AddScoped<RechargeSettlement>();
+builder.Services.AddScoped<RechargePlacement>();
+builder.Services.AddScoped<RechargeSending>();
 builder.Services.AddScoped<RewardEngine>();
 builder.Services.AddHostedService<RechargeReconciler>();
 builder.Services.AddIakConnector();
@@ -155,6 +158,7 @@ app.UseRequestCharsetGuard();
 app.UseAdminAuthThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseResellerAuthentication();
 
 // The API description is for operators; in Production it is published only when asked for.
 if (app.Configuration.GetValue("Swagger:Enabled", !app.Environment.IsProduction()))
@@ -168,6 +172,7 @@ app.MapHealthChecks("/health");
 var resellerApi = app.MapGroup("/api")
     .WithTags("Reseller API (nurr-compatible)")
     .RequireRateLimiting("reseller")
+    .RequireResellerAuthentication()
     .DisableAntiforgery()
     .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ResellerForm.MaxBodyBytes));
 resellerApi.MapBillPaymentApi();

@@ -64,48 +64,61 @@ public sealed partial class BillFulfilmentWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentHubDbContext>();
         var settlement = scope.ServiceProvider.GetRequiredService<BillOrderSettlement>();
+        var (outcome, stage) = await RunConnectorAsync(db, order, ct);
+        if (outcome is null)
+        {
+            return;
+        }
+        await ApplyAsync(db, settlement, order, stage, Checked(order, stage, outcome));
+    }
 
-        // The stage as committed under this lease: every write below moves it from here, through the stage table.
+    /// <summary>
+    /// What the order's connector says, and the stage the order is at after the checkpoints it saved; no outcome when the
+    /// worker is stopping (the lease is released).
+    /// </summary>
+    private async Task<(ConnectorOutcome? Outcome, BillStage Stage)> RunConnectorAsync(PaymentHubDbContext db, BillOrder order, CancellationToken ct)
+    {
+        // The stage as committed under this lease: every write moves it from here, through the stage table.
         var stage = order.Stage;
-        ConnectorOutcome outcome;
         if (!_connectors.TryGetValue(order.Connector, out var connector))
         {
-            outcome = new ConnectorOutcome.NeedsOperator($"No connector named '{order.Connector}' is configured.");
+            return (new ConnectorOutcome.NeedsOperator($"No connector named '{order.Connector}' is configured."), stage);
         }
-        else
+        var work = new BillOrderWork(order.Id, order.OrderNumber, order.ConnectorProductCode, order.CustomerNumber,
+            JsonSerializer.Deserialize<Dictionary<string, string>>(order.ModuleData) ?? [], order.BillMonth, order.Amount,
+            order.Stage, order.UpstreamRef, order.UpstreamState, order.Attempts, order.CreatedAt,
+            async (checkpoint, token) =>
+            {
+                await SaveCheckpointAsync(db, order.Id, stage, checkpoint, token);
+                stage = checkpoint.Stage;
+            });
+        try
         {
-            var work = new BillOrderWork(order.Id, order.OrderNumber, order.ConnectorProductCode, order.CustomerNumber,
-                JsonSerializer.Deserialize<Dictionary<string, string>>(order.ModuleData) ?? [], order.BillMonth, order.Amount,
-                order.Stage, order.UpstreamRef, order.UpstreamState, order.Attempts, order.CreatedAt,
-                async (checkpoint, token) =>
-                {
-                    await SaveCheckpointAsync(db, order.Id, stage, checkpoint, token);
-                    stage = checkpoint.Stage;
-                });
-            try
-            {
-                outcome = await connector.ProcessAsync(work, ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                await ReleaseLeaseAsync(db, order.Id);
-                return;
-            }
-            catch (IllegalStageTransitionException ex)
-            {
-                // A checkpoint the stage table forbids was refused before the call it guards: a connector fault that an
-                // operator must look at, never retried blindly.
-                outcome = IllegalMove(order, ex.From, ex.To, "The call that checkpoint guards was not made.");
-            }
-            catch (Exception ex)
-            {
-                // A connector should classify its own failures; anything that escapes is retried from the last checkpoint.
-                LogConnectorFailed(ex, order.OrderNumber, order.Connector);
-                outcome = new ConnectorOutcome.Pending(RetryBackoff.After(order.Attempts), stage, $"Connector error: {ex.GetType().Name}");
-            }
+            var outcome = await connector.ProcessAsync(work, ct);
+            return (outcome, stage);
         }
-        // The stage a pending or successful outcome asks for must be a move the stage table allows from where the order is.
-        outcome = outcome switch
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await ReleaseLeaseAsync(db, order.Id);
+            return (null, stage);
+        }
+        catch (IllegalStageTransitionException ex)
+        {
+            // A checkpoint the stage table forbids was refused before the call it guards: a connector fault that an
+            // operator must look at, never retried blindly.
+            return (IllegalMove(order, ex.From, ex.To, "The call that checkpoint guards was not made."), stage);
+        }
+        catch (Exception ex)
+        {
+            // A connector should classify its own failures; anything that escapes is retried from the last checkpoint.
+            LogConnectorFailed(ex, order.OrderNumber, order.Connector);
+            return (new ConnectorOutcome.Pending(RetryBackoff.After(order.Attempts), stage, $"Connector error: {ex.GetType().Name}"), stage);
+        }
+    }
+
+    /// <summary>The stage a pending or successful outcome asks for must be a move the stage table allows from where the order is.</summary>
+    private ConnectorOutcome Checked(BillOrder order, BillStage stage, ConnectorOutcome outcome) =>
+        outcome switch
         {
             ConnectorOutcome.Pending pending when !BillStages.Machine.CanMove(stage, pending.Stage) =>
                 IllegalMove(order, stage.ToString(), pending.Stage.ToString(), $"Its note: {pending.Note ?? "none"}"),
@@ -115,6 +128,8 @@ public sealed partial class BillFulfilmentWorker(
             _ => outcome,
         };
 
+    private async Task ApplyAsync(PaymentHubDbContext db, BillOrderSettlement settlement, BillOrder order, BillStage stage, ConnectorOutcome outcome)
+    {
         switch (outcome)
         {
             case ConnectorOutcome.Succeeded success:

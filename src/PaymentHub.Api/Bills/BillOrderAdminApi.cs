@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -38,7 +39,7 @@ public static class BillOrderAdminApi
     }
 
     public static async Task<Results<Ok<List<BillOrderAdminReply>>, ProblemHttpResult>> ListAsync(
-        PaymentHubDbContext db, CancellationToken ct, string? status = null, int? reseller_id = null, bool? flagged = null, int limit = 100)
+        PaymentHubDbContext db, CancellationToken ct, string? status = null, [FromQuery(Name = "reseller_id")] int? resellerId = null, bool? flagged = null, int limit = 100)
     {
         var query = db.BillOrders.AsNoTracking();
         if (status is not null)
@@ -49,9 +50,9 @@ public static class BillOrderAdminApi
             }
             query = query.Where(o => o.Status == parsed);
         }
-        if (reseller_id is not null)
+        if (resellerId is not null)
         {
-            query = query.Where(o => o.ResellerId == reseller_id);
+            query = query.Where(o => o.ResellerId == resellerId);
         }
         if (flagged is not null)
         {

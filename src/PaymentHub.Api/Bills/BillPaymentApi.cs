@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using PaymentHub.Catalog;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 using PaymentHub.Idempotency;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
@@ -22,37 +22,26 @@ public static partial class BillPaymentApi
 
     public static IEndpointConventionBuilder MapBillPaymentApi(this RouteGroupBuilder resellerApi) =>
         resellerApi.MapPost("/bill-payment.php", HandleAsync)
+            .WithResellerActions("provider_check", "service_check", "submit", "status_check", "bill_inquiry")
             .WithName("BillPayment")
             .WithSummary("nurr-compatible bill payment: action = provider_check | service_check | submit | status_check | bill_inquiry");
 
     public static async Task<IResult> HandleAsync(
         HttpContext http,
         [FromQuery] string? action,
-        ResellerAuthenticator authenticator,
+        ResellerForm form,
+        AuthenticatedReseller reseller,
         PaymentHubDbContext db,
-        [AsParameters] SubmitDependencies services,
-        CancellationToken ct)
+        BillOrderPlacement placement,
+        ConnectorRegistry connectors,
+        CancellationToken ct) => action switch
     {
-        if (action is not ("provider_check" or "service_check" or "submit" or "status_check" or "bill_inquiry"))
-        {
-            return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
-        }
-
-        var (form, reseller, error) = await authenticator.AuthenticateAsync(http, ct);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        return action switch
-        {
-            "provider_check" => await ProviderCheckAsync(db, ct),
-            "service_check" => await ServiceCheckAsync(form!, db, ct),
-            "submit" => await SubmitAsync(http, form!, reseller!, db, services, ct),
-            "bill_inquiry" => await BillInquiryAsync(http, form!, db, ct),
-            _ => await StatusCheckAsync(form!, reseller!, db, ct),
-        };
-    }
+        "provider_check" => await ProviderCheckAsync(db, ct),
+        "service_check" => await ServiceCheckAsync(form, db, ct),
+        "submit" => await SubmitAsync(http, form, reseller, db, placement, ct),
+        "bill_inquiry" => await BillInquiryAsync(form, db, connectors, ct),
+        _ => await StatusCheckAsync(form, reseller, db, ct),
+    };
 
     public static async Task<IResult> ProviderCheckAsync(PaymentHubDbContext db, CancellationToken ct)
     {
@@ -96,144 +85,69 @@ public static partial class BillPaymentApi
         return TypedResults.Ok(new ServiceCheckReply(true, provider, items));
     }
 
+    /// <summary>Parse and check the order, then (with the caller's request_id, if any) place it: one transaction, one answer.</summary>
     public static async Task<IResult> SubmitAsync(
-        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db,
-        SubmitDependencies services, CancellationToken ct)
+        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, BillOrderPlacement placement,
+        CancellationToken ct)
+    {
+        var (submission, error) = await ReadSubmissionAsync(form, db, ct);
+        if (submission is null)
+        {
+            return error!;
+        }
+        var (requestId, keyError) = IdempotencyGate.ReadKey(http.Request, form);
+        if (keyError is not null)
+        {
+            return keyError;
+        }
+        return await placement.PlaceAsync(reseller, submission, requestId, ct);
+    }
+
+    /// <summary>The submit's fields, in nurr's order of checks: presence, ids, the service, its module data, the amount.</summary>
+    internal static async Task<(BillSubmission? Submission, IResult? Error)> ReadSubmissionAsync(
+        ResellerForm form, PaymentHubDbContext db, CancellationToken ct)
     {
         var providerIdText = form["provider_id"];
         var serviceIdText = form["service_id"];
         var amountText = form["amount"];
         if (providerIdText is null || serviceIdText is null || amountText is null)
         {
-            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters.");
+            return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required parameters."));
         }
         if (!TryParseId(providerIdText, out var providerId) || !TryParseId(serviceIdText, out var serviceId))
         {
-            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
+            return (null, ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider."));
         }
-
         var service = await FindActiveServiceAsync(db, providerId, serviceId, ct);
         if (service is null)
         {
-            return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
+            return (null, ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider."));
         }
-
         var (moduleData, billMonth, moduleError) = ReadModuleData(form, service.ModuleFieldList);
         if (moduleError is not null)
         {
-            return moduleError;
+            return (null, moduleError);
         }
-
         if (!Money.TryParsePositive(amountText, out var amount))
         {
-            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
-                "Invalid amount. Send a positive number with at most two decimals.", "amount");
+            return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
+                "Invalid amount. Send a positive number with at most two decimals.", "amount"));
         }
         if (amount < service.MinAmount || amount > service.MaxAmount)
         {
-            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
             {
                 ["error"] = "Amount is outside this service's limits.",
                 ["field"] = "amount",
                 ["min_amount"] = Money.Format(service.MinAmount),
                 ["max_amount"] = Money.Format(service.MaxAmount),
-            });
+            }));
         }
-
-        var (requestId, keyError) = IdempotencyGate.ReadKey(http.Request, form);
-        if (keyError is not null)
-        {
-            return keyError;
-        }
-
-        var totalAmount = amount + service.Fee;
-        var debitAmount = totalAmount - service.Commission;
-        var (orderNumbers, ledger, house, gate, clock, json) = services;
-        var jsonOptions = json.Value.SerializerOptions;
-
-        var now = clock.GetUtcNow().UtcDateTime;
-        var orderNumber = orderNumbers.Next();
-        var customerNumber = moduleData.GetValueOrDefault(service.CustomerNumberField ?? "")
-            ?? moduleData.Values.FirstOrDefault();
-        var reply = new SubmitReply(true, orderNumber, "Processing", service.ProviderName, service.Name, moduleData,
-            billMonth, Money.Format(amount), Money.Format(totalAmount));
-        var replyJson = JsonSerializer.Serialize(reply, jsonOptions);
-        var requestHash = IdempotencyGate.HashRequest(Id(providerId), Id(serviceId), Money.Format(amount), billMonth,
-            JsonSerializer.Serialize(moduleData));
-
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (requestId is not null)
-        {
-            var decision = await gate.EnterAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
-            if (decision.Verdict != IdempotencyVerdict.Proceed)
-            {
-                return decision.ToResult();
-            }
-        }
-
-        LedgerJournal debit;
-        try
-        {
-            debit = await ledger.PostAsync(JournalKind.BillOrderDebit, orderNumber, $"Bill payment {service.ProviderName} / {service.Name}",
-            [
-                new Posting(reseller.WalletAccountId, -debitAmount),
-                new Posting(house[LedgerAccountKind.UpstreamPayable], amount),
-                new Posting(house[LedgerAccountKind.FeeIncome], service.Fee),
-                new Posting(house[LedgerAccountKind.CommissionExpense], -service.Commission),
-            ], ct);
-        }
-        catch (InsufficientFundsException)
-        {
-            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
-        }
-
-        db.BillOrders.Add(new BillOrder
-        {
-            OrderNumber = orderNumber,
-            ResellerId = reseller.Id,
-            ProviderId = providerId,
-            ServiceId = serviceId,
-            ProviderName = service.ProviderName,
-            ServiceName = service.Name,
-            ModuleData = JsonSerializer.Serialize(moduleData),
-            BillMonth = billMonth,
-            Amount = amount,
-            Fee = service.Fee,
-            Commission = service.Commission,
-            TotalAmount = totalAmount,
-            DebitAmount = debitAmount,
-            Status = BillOrderStatus.Processing,
-            DebitJournal = debit,
-            Connector = service.Connector,
-            ConnectorProductCode = service.ConnectorProductCode,
-            CustomerNumber = customerNumber,
-            Stage = Fulfilment.BillStage.New,
-            // Manual orders wait for an operator; everything else is picked up by the fulfilment worker.
-            NextAttemptAt = service.Connector == Connectors.ConnectorNames.Manual ? null : now,
-            CreatedAt = now,
-            UpdatedAt = now,
-        });
-        if (requestId is not null)
-        {
-            gate.Record(reseller.Id, IdempotencyScope, requestId, requestHash, StatusCodes.Status200OK, replyJson, orderNumber);
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
-        catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
-        {
-            await tx.RollbackAsync(ct);
-            return await gate.AnswerLostRaceAsync(reseller.Id, IdempotencyScope, requestId, requestHash, ct);
-        }
-
-        return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
+        return (new BillSubmission(providerId, service, moduleData, billMonth, amount), null);
     }
 
-    /// <summary>Asks the biller what is due (IAK services only); nothing is charged.</summary>
-    public static async Task<IResult> BillInquiryAsync(HttpContext http, ResellerForm form, PaymentHubDbContext db, CancellationToken ct)
+    /// <summary>Asks the biller what is due (services whose connector has an inquiry, IAK's); nothing is charged.</summary>
+    public static async Task<IResult> BillInquiryAsync(ResellerForm form, PaymentHubDbContext db, ConnectorRegistry connectors, CancellationToken ct)
     {
         var providerIdText = form["provider_id"];
         var serviceIdText = form["service_id"];
@@ -250,8 +164,7 @@ public static partial class BillPaymentApi
         {
             return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
         }
-        var iak = http.RequestServices.GetRequiredService<Connectors.Iak.IakBillConnector>();
-        if (service.Connector != Connectors.ConnectorNames.Iak || !iak.IsEnabled || string.IsNullOrEmpty(service.ConnectorProductCode))
+        if (connectors.InquiryFor(service.Connector) is not { } inquiry || string.IsNullOrEmpty(service.ConnectorProductCode))
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Bill inquiry is not available for this service.");
         }
@@ -266,22 +179,17 @@ public static partial class BillPaymentApi
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Missing required module data.");
         }
 
-        var reply = await iak.InquireAsync(service.ConnectorProductCode, customerNumber, ct);
-        if (reply.Outcome == Connectors.Iak.IakOutcome.Failed)
+        return await inquiry.InquireAsync(service.ConnectorProductCode, customerNumber, ct) switch
         {
-            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
+            BillInquiryOutcome.Answered due => TypedResults.Ok(new BillInquiryReply(true, due.CustomerName, due.Period,
+                Money.Format(due.Nominal), Money.Format(due.Admin), Money.Format(due.Price))),
+            BillInquiryOutcome.Refused refused => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
             {
-                ["error"] = $"Bill inquiry failed: {reply.Message}",
-                ["response_code"] = reply.ResponseCode,
-            });
-        }
-        if (reply.Outcome != Connectors.Iak.IakOutcome.Success || reply.Data?.Price is not { } price)
-        {
-            return ResellerResults.Error(StatusCodes.Status502BadGateway, "The biller did not answer the inquiry. Try again later.");
-        }
-        var data = reply.Data;
-        return TypedResults.Ok(new BillInquiryReply(true, data.CustomerName ?? "", data.Period ?? "",
-            Money.Format(data.Nominal ?? price - (data.Admin ?? 0m)), Money.Format(data.Admin ?? 0m), Money.Format(price)));
+                ["error"] = $"Bill inquiry failed: {refused.Message}",
+                ["response_code"] = refused.ResponseCode,
+            }),
+            _ => ResellerResults.Error(StatusCodes.Status502BadGateway, "The biller did not answer the inquiry. Try again later."),
+        };
     }
 
     public static async Task<IResult> StatusCheckAsync(
@@ -323,11 +231,7 @@ public static partial class BillPaymentApi
         order.Status == BillOrderStatus.Success ? order.TokenNumber : null,
         order.Status == BillOrderStatus.Cancelled ? order.CancelNote : null);
 
-    public readonly record struct SubmitDependencies(
-        OrderNumbers OrderNumbers, LedgerService Ledger, HouseAccounts House, IdempotencyGate Gate, TimeProvider Clock,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json);
-
-    internal sealed record ActiveService(
+    public sealed record ActiveService(
         int Id, string Name, string ProviderName, IReadOnlyList<string> ModuleFieldList, decimal MinAmount, decimal MaxAmount,
         decimal Fee, decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
 
@@ -434,5 +338,5 @@ public static partial class BillPaymentApi
     internal static bool TryParseId(string text, out int id) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id > 0;
 
-    private static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
+    internal static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
 }

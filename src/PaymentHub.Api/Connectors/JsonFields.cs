@@ -31,19 +31,19 @@ public static class JsonFields
     }
 
     /// <summary>A decimal from a JSON number or numeric string ("10.0000" included); absent when not a number.</summary>
-    public static decimal? Decimal(JsonElement obj, string name) =>
+    public static decimal? Number(JsonElement obj, string name) =>
         Text(obj, name) is { } text
         && decimal.TryParse(text.Trim(), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent,
             CultureInfo.InvariantCulture, out var value)
             ? value
             : null;
 
-    /// <summary>Money: a <see cref="Decimal"/> with at most two decimals (more is not an amount, so absent).</summary>
+    /// <summary>Money: a <see cref="Number"/> with at most two decimals (more is not an amount, so absent).</summary>
     public static decimal? Money(JsonElement obj, string name) =>
-        Decimal(obj, name) is { } value && decimal.Round(value, 2) == value ? value : null;
+        Number(obj, name) is { } value && decimal.Round(value, 2) == value ? value : null;
 
     /// <summary>A whole number from a JSON number or numeric string; absent when not one.</summary>
-    public static int? Integer(JsonElement obj, string name) =>
+    public static int? WholeNumber(JsonElement obj, string name) =>
         Text(obj, name) is { } text && int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
             ? value
             : null;

@@ -42,6 +42,12 @@ public sealed partial class DemoSeeder(
     public async Task SeedAsync(OperatorConsole console, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        await SeedCatalogueAsync(now, ct);
+        await SeedResellerAsync(console, now, ct);
+    }
+
+    private async Task SeedCatalogueAsync(DateTime now, CancellationToken ct)
+    {
         if (!await db.Providers.AnyAsync(ct))
         {
             // Saved one by one so that identities come out 1, 2, 3… in this order on every provider.
@@ -72,7 +78,10 @@ public sealed partial class DemoSeeder(
             }
             LogCatalogueSeeded(logger, Providers.Length, Services.Length);
         }
+    }
 
+    private async Task SeedResellerAsync(OperatorConsole console, DateTime now, CancellationToken ct)
+    {
         if (await db.Resellers.AnyAsync(r => r.Name == DemoResellerName, ct))
         {
             // Seeded before: what the operator has changed since (an operator's connector, say) stays as they left it.

@@ -6,7 +6,7 @@ namespace PaymentHub.Fulfilment;
 /// </summary>
 public sealed class StageMachine<TStage> where TStage : struct, Enum
 {
-    private readonly IReadOnlyDictionary<TStage, IReadOnlySet<TStage>> _moves;
+    private readonly Dictionary<TStage, IReadOnlySet<TStage>> _moves;
 
     public StageMachine(IReadOnlySet<TStage> initial, IReadOnlyDictionary<TStage, TStage[]> moves)
     {

@@ -64,7 +64,7 @@ public static partial class PaymentPages
         var topUp = await gateways.ShurjoPayCallbackAsync(orderId, FundingSource.Ipn, ct);
         return topUp is null
             ? ResellerResults.Error(StatusCodes.Status404NotFound, "Unknown order.")
-            : Results.Json(new { received = true, status = WalletApi.ResellerStatus(topUp.Status) });
+            : Results.Json(new { received = true, status = TopUpCodes.ResellerStatus(topUp.Status) });
     }
 
     public static async Task<IResult> SecureSoftPayReturnAsync(
@@ -100,7 +100,7 @@ public static partial class PaymentPages
 
     public static IResult Page(TopUp topUp, string? problem)
     {
-        var status = WalletApi.ResellerStatus(topUp.Status);
+        var status = TopUpCodes.ResellerStatus(topUp.Status);
         var (headline, explanation) = status switch
         {
             "Completed" => ("Payment completed", "The amount has been added to your wallet."),
@@ -121,7 +121,7 @@ public static partial class PaymentPages
             body.Append("<dt>Gateway reference</dt><dd id=\"gateway-reference\">").Append(e.Encode(gatewayReference)).Append("</dd>");
         }
         body.Append("</dl>");
-        if (topUp.ReturnUrl is { } returnUrl && WalletApi.IsSafeReturnUrl(returnUrl))
+        if (topUp.ReturnUrl is { } returnUrl && TopUpCodes.IsSafeReturnUrl(returnUrl))
         {
             var separator = returnUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
             var link = $"{returnUrl}{separator}topup_id={Uri.EscapeDataString(topUp.Reference)}&status={Uri.EscapeDataString(status)}";
@@ -133,7 +133,7 @@ public static partial class PaymentPages
     public static IResult NotFoundPage() =>
         Html(StatusCodes.Status404NotFound, "Payment not found", "We have no payment with this reference. Nothing was credited.", "", "Unknown");
 
-    private static IResult Html(int statusCode, string headline, string explanation, string details, string statusClass)
+    private static HtmlPage Html(int statusCode, string headline, string explanation, string details, string statusClass)
     {
         var e = HtmlEncoder.Default;
         var html = $$"""

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -26,11 +27,11 @@ public sealed class StartTopUpRequestValidator : AbstractValidator<StartTopUpReq
     {
         RuleFor(r => r.Amount).GreaterThan(0m).LessThanOrEqualTo(Money.Ceiling)
             .Must(Money.HasAtMostTwoDecimals).WithMessage("Amount has at most two decimal places.");
-        RuleFor(r => r.Gateway).NotEmpty().Must(g => WalletApi.ParseGateway(g) is not null).WithMessage("Use shurjopay or securesoftpay.");
+        RuleFor(r => r.Gateway).NotEmpty().Must(g => TopUpCodes.ParseGateway(g) is not null).WithMessage("Use shurjopay or securesoftpay.");
         RuleFor(r => r.CustomerName).MaximumLength(100).NoControlCharacters();
         RuleFor(r => r.CustomerPhone).Matches(@"^\+?[0-9]{6,15}\z").When(r => r.CustomerPhone is not null);
         RuleFor(r => r.CustomerEmail).EmailAddress().MaximumLength(200).NoControlCharacters().When(r => r.CustomerEmail is not null);
-        RuleFor(r => r.ReturnUrl).Must(u => WalletApi.IsSafeReturnUrl(u!)).When(r => r.ReturnUrl is not null)
+        RuleFor(r => r.ReturnUrl).Must(u => TopUpCodes.IsSafeReturnUrl(u!)).When(r => r.ReturnUrl is not null)
             .WithMessage("An absolute http(s) URL of at most 500 characters.");
     }
 }
@@ -75,7 +76,7 @@ public static class TopUpAdminApi
     }
 
     public static async Task<Results<Ok<List<TopUpAdminReply>>, ProblemHttpResult>> ListAsync(
-        PaymentHubDbContext db, CancellationToken ct, string? status = null, int? reseller_id = null, string? gateway = null, int limit = 100)
+        PaymentHubDbContext db, CancellationToken ct, string? status = null, [FromQuery(Name = "reseller_id")] int? resellerId = null, string? gateway = null, int limit = 100)
     {
         var query = db.TopUps.AsNoTracking();
         if (status is not null)
@@ -86,13 +87,13 @@ public static class TopUpAdminApi
             }
             query = query.Where(t => t.Status == parsed);
         }
-        if (reseller_id is not null)
+        if (resellerId is not null)
         {
-            query = query.Where(t => t.ResellerId == reseller_id);
+            query = query.Where(t => t.ResellerId == resellerId);
         }
         if (gateway is not null)
         {
-            if (WalletApi.ParseGateway(gateway) is not { } parsedGateway)
+            if (TopUpCodes.ParseGateway(gateway) is not { } parsedGateway)
             {
                 return TypedResults.Problem(statusCode: 400, title: "Invalid gateway", detail: "Use shurjopay or securesoftpay.");
             }
@@ -125,7 +126,7 @@ public static class TopUpAdminApi
         {
             return TypedResults.Problem(statusCode: 422, title: "Gateway not available", detail: FundingPublicUrl.NotConfigured);
         }
-        var result = await gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, WalletApi.ParseGateway(request.Gateway)!.Value,
+        var result = await gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, TopUpCodes.ParseGateway(request.Gateway)!.Value,
             request.Amount, new TopUpCustomer(request.CustomerName, request.CustomerPhone, request.CustomerEmail, null, null), request.ReturnUrl,
             $"admin:{http.User.Identity?.Name ?? "unknown"}", http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
         return result.Error switch
@@ -196,7 +197,7 @@ public static class TopUpAdminApi
         string gateway, FundingGatewayRequest request, PaymentHubDbContext db, TopUpGateways gateways, IHostEnvironment environment,
         IOptions<FundingOptions> options, TimeProvider clock, CancellationToken ct)
     {
-        if (WalletApi.ParseGateway(gateway) is not { } parsed)
+        if (TopUpCodes.ParseGateway(gateway) is not { } parsed)
         {
             return TypedResults.Problem(statusCode: 404, title: "Gateway not found", detail: "Use shurjopay or securesoftpay.");
         }
@@ -219,10 +220,10 @@ public static class TopUpAdminApi
 
     /// <param name="offered">Whether top-ups can be offered at all (<see cref="FundingPublicUrl.IsAvailable"/>).</param>
     private static FundingGatewayReply ToReply(FundingGatewaySettings g, TopUpGateways gateways, bool offered) => new(
-        WalletApi.GatewayCodes[g.Gateway], g.IsEnabled, offered && gateways.IsConfigured(g.Gateway), g.MinAmount, g.MaxAmount, g.FeePercent, g.FeeFixed);
+        TopUpCodes.GatewayCodes[g.Gateway], g.IsEnabled, offered && gateways.IsConfigured(g.Gateway), g.MinAmount, g.MaxAmount, g.FeePercent, g.FeeFixed);
 
     private static TopUpAdminReply ToReply(TopUp t) => new(
-        t.Reference, t.ResellerId, WalletApi.GatewayCodes[t.Gateway], t.Amount, t.Currency, t.Status.ToString(), WalletApi.ResellerStatus(t.Status),
+        t.Reference, t.ResellerId, TopUpCodes.GatewayCodes[t.Gateway], t.Amount, t.Currency, t.Status.ToString(), TopUpCodes.ResellerStatus(t.Status),
         t.PaymentUrl, t.GatewayOrderId, t.GatewayTransactionId, t.GatewayCode, t.GatewayMessage, t.PaymentMethod, t.VerifiedAmount, t.Fee,
         t.CreditJournalId, t.ReviewReason, t.Note, t.InitiatedBy, t.CreatedAt, t.CompletedAt, t.ExpiresAt, t.NextCheckAt, t.CheckAttempts);
 }

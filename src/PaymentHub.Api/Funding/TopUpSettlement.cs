@@ -128,7 +128,7 @@ public sealed partial class TopUpSettlement(
                     new Posting(house[LedgerAccountKind.GatewayFeeExpense], -fee),
                 ], ct);
             var credited = await ReloadAsync(topUp.Id, ct);
-            await outbox.EnqueueAsync(db, credited.ResellerId, WebhookEvents.TopUpCompleted, credited.Reference, WalletApi.Describe(credited), ct);
+            await outbox.EnqueueAsync(db, credited.ResellerId, WebhookEvents.TopUpCompleted, credited.Reference, TopUpCodes.Describe(credited), ct);
             await db.SaveChangesAsync(ct);
             await db.TopUps.Where(t => t.Id == topUp.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.CreditJournalId, journal.Id), ct);
             await tx.CommitAsync(ct);
@@ -194,10 +194,10 @@ public sealed partial class TopUpSettlement(
                     s.SetProperty(t => t.GatewayCode, check.Code).SetProperty(t => t.GatewayMessage, Truncate(check.Message, 500));
                 }
             }, ct);
-            if (moved == 1 && WalletApi.ResellerStatus(status) != WalletApi.ResellerStatus(before))
+            if (moved == 1 && TopUpCodes.ResellerStatus(status) != TopUpCodes.ResellerStatus(before))
             {
                 var closed = await ReloadAsync(id, ct);
-                await outbox.EnqueueAsync(db, closed.ResellerId, WebhookEvents.TopUpFailed, closed.Reference, WalletApi.Describe(closed), ct);
+                await outbox.EnqueueAsync(db, closed.ResellerId, WebhookEvents.TopUpFailed, closed.Reference, TopUpCodes.Describe(closed), ct);
             }
             return moved == 1;
         }, moved => moved, ct);

@@ -23,12 +23,18 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
         {
             // Registered before the error handling, so a failure is already answered (and its status set) when we get
             // here. Should an exception still escape, the server answers 500 unless the response had started.
-            var status = completed || context.Response.HasStarted ? context.Response.StatusCode : StatusCodes.Status500InternalServerError;
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var resellerId = context.Items.TryGetValue(ResellerAuthenticator.ResellerIdItem, out var id) ? id as int? : null;
-            var action = context.Request.Query["action"].ToString();
-            LogRequest(logger, context.Request.Method, ForLog(context.Request.Path.Value ?? "/"), action.Length is > 0 and <= 40 ? ForLog(action) : null,
-                status, Math.Round(elapsed, 1), resellerId, context.User.FindFirstValue(ClaimTypes.Name));
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var status = completed || context.Response.HasStarted ? context.Response.StatusCode : StatusCodes.Status500InternalServerError;
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var resellerId = context.Items.TryGetValue(ResellerAuthenticator.ResellerIdItem, out var id) ? id as int? : null;
+                var action = context.Request.Query["action"].ToString();
+                var path = ForLog(context.Request.Path.Value ?? "/");
+                var loggedAction = action.Length is > 0 and <= 40 ? ForLog(action) : null;
+                var admin = context.User.FindFirstValue(ClaimTypes.Name);
+                var elapsedMs = Math.Round(elapsed, 1);
+                LogRequest(logger, context.Request.Method, path, loggedAction, status, elapsedMs, resellerId, admin);
+            }
         }
     }
 

@@ -37,6 +37,11 @@ public sealed class ResellerForm
 
     public bool Has(string name) => this[name] is not null;
 
+    /// <summary>The form the reseller authentication read (once) for this request.</summary>
+    public static ValueTask<ResellerForm?> BindAsync(HttpContext http) =>
+        ValueTask.FromResult<ResellerForm?>(http.Features.Get<ResellerForm>()
+            ?? throw new InvalidOperationException("No reseller form: the endpoint is not in the /api group that reads one."));
+
     public static async Task<(ResellerForm? Form, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength is > MaxBodyBytes)
@@ -196,20 +201,10 @@ public sealed class ResellerForm
                 {
                     return (null, ResellerResults.Error(StatusCodes.Status400BadRequest, string.IsNullOrEmpty(name) ? Malformed : TooManyOrTooLong));
                 }
-                var encoding = Encoding.UTF8;
-                if (section.ContentType is { } partType)
+                var (encoding, partError) = PartEncoding(section.ContentType, name);
+                if (encoding is null)
                 {
-                    if (!MediaTypeHeaderValue.TryParse(partType, out var partMedia)
-                        || !partMedia.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase))
-                    {
-                        return (null, ResellerResults.Error(StatusCodes.Status415UnsupportedMediaType,
-                            "Unsupported content type in a multipart part: a parameter is text/plain (or has no Content-Type).", name));
-                    }
-                    if (RequestCharsets.Problem(partType) is { } charsetProblem)
-                    {
-                        return (null, ResellerResults.Error(charsetProblem.Status, charsetProblem.Message, name));
-                    }
-                    encoding = RequestCharsets.EncodingFor(partMedia.Charset)!;
+                    return (null, partError);
                 }
                 using var text = new StreamReader(section.Body, encoding, detectEncodingFromByteOrderMarks: false);
                 var value = await text.ReadToEndAsync(ct);
@@ -226,6 +221,26 @@ public sealed class ResellerForm
             return (null, ResellerResults.Error(StatusCodes.Status400BadRequest, Malformed));
         }
         return (new FormCollection(fields), null);
+    }
+
+    /// <summary>A part is plain text (UTF-8 when it names no type) in one of the charsets we read.</summary>
+    private static (Encoding? Encoding, IResult? Error) PartEncoding(string? partType, string name)
+    {
+        if (partType is null)
+        {
+            return (Encoding.UTF8, null);
+        }
+        if (!MediaTypeHeaderValue.TryParse(partType, out var partMedia)
+            || !partMedia.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, ResellerResults.Error(StatusCodes.Status415UnsupportedMediaType,
+                "Unsupported content type in a multipart part: a parameter is text/plain (or has no Content-Type).", name));
+        }
+        if (RequestCharsets.Problem(partType) is { } charsetProblem)
+        {
+            return (null, ResellerResults.Error(charsetProblem.Status, charsetProblem.Message, name));
+        }
+        return (RequestCharsets.EncodingFor(partMedia.Charset)!, null);
     }
 
     /// <summary>The whole body, at most <see cref="MaxBodyBytes"/> (whether or not a Content-Length announced it).</summary>

@@ -8,13 +8,15 @@ namespace PaymentHub.Infrastructure;
 /// </summary>
 public sealed class ValidationFilter : IEndpointFilter
 {
+    private static readonly string[] ControlCharacterProblem = ["Must not contain control characters."];
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var request = context.HttpContext.Request;
         var urlProblems = request.RouteValues.Where(r => r.Value is string text && text.Any(char.IsControl)).Select(r => r.Key)
             .Concat(request.Query.Where(q => q.Value.ToString().Any(char.IsControl)).Select(q => q.Key))
             .Distinct()
-            .ToDictionary(key => key, _ => new[] { "Must not contain control characters." });
+            .ToDictionary(key => key, _ => ControlCharacterProblem);
         if (urlProblems.Count > 0)
         {
             return TypedResults.ValidationProblem(urlProblems);

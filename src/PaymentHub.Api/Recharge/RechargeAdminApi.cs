@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -239,7 +240,7 @@ public static class RechargeAdminApi
             : TypedResults.Problem(statusCode: 404, title: "Offer not found");
 
     public static async Task<Results<Ok<List<RechargeAdminReply>>, ProblemHttpResult>> ListRechargesAsync(
-        PaymentHubDbContext db, CancellationToken ct, string? status = null, int? reseller_id = null, bool? flagged = null, string? phone = null, int limit = 100)
+        PaymentHubDbContext db, CancellationToken ct, string? status = null, [FromQuery(Name = "reseller_id")] int? resellerId = null, bool? flagged = null, string? phone = null, int limit = 100)
     {
         var query = db.RechargeOrders.AsNoTracking();
         if (status is not null)
@@ -251,9 +252,9 @@ public static class RechargeAdminApi
             }
             query = query.Where(o => o.Status == parsed);
         }
-        if (reseller_id is not null)
+        if (resellerId is not null)
         {
-            query = query.Where(o => o.ResellerId == reseller_id);
+            query = query.Where(o => o.ResellerId == resellerId);
         }
         if (flagged is not null)
         {

@@ -4,7 +4,13 @@ using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Resellers;
 
-public sealed record AuthenticatedReseller(int Id, string Name, long WalletAccountId);
+/// <summary>The caller of a reseller endpoint, bound by <see cref="ResellerAuthentication"/> before the handler runs.</summary>
+public sealed record AuthenticatedReseller(int Id, string Name, long WalletAccountId)
+{
+    public static ValueTask<AuthenticatedReseller?> BindAsync(HttpContext http) =>
+        ValueTask.FromResult<AuthenticatedReseller?>(http.Features.Get<AuthenticatedReseller>()
+            ?? throw new InvalidOperationException("No authenticated reseller: the endpoint is not in the /api group that requires one."));
+}
 
 /// <summary>Reads a reseller call's form and checks its api_key / api_secret (one indexed query, constant-time compare).</summary>
 public sealed class ResellerAuthenticator(PaymentHubDbContext db, CredentialHasher hasher)

@@ -69,20 +69,7 @@ public static class WalletStatementApi
         }
 
         var statement = await statements.PageAsync(reseller.WalletAccountId, range, page, perPage, ct);
-        var entries = new JsonArray();
-        foreach (var line in statement.Lines)
-        {
-            entries.Add(new JsonObject
-            {
-                ["entry_id"] = line.EntryId,
-                ["created_at"] = LocalTime(statements, line.CreatedAt),
-                ["kind"] = PaymentHubDbContext.SnakeCase(line.Kind.ToString()),
-                ["reference"] = line.Reference,
-                ["description"] = line.Description,
-                ["amount"] = Money.Format(line.Amount),
-                ["balance"] = Money.Format(line.Balance),
-            });
-        }
+        var entries = new JsonArray(statement.Lines.Select(line => (JsonNode)Entry(statements, line)).ToArray());
         return ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject
         {
             ["success"] = true,
@@ -98,6 +85,17 @@ public static class WalletStatementApi
             ["entries"] = entries,
         });
     }
+
+    private static JsonObject Entry(WalletStatements statements, StatementLine line) => new()
+    {
+        ["entry_id"] = line.EntryId,
+        ["created_at"] = LocalTime(statements, line.CreatedAt),
+        ["kind"] = PaymentHubDbContext.SnakeCase(line.Kind.ToString()),
+        ["reference"] = line.Reference,
+        ["description"] = line.Description,
+        ["amount"] = Money.Format(line.Amount),
+        ["balance"] = Money.Format(line.Balance),
+    };
 
     public static async Task<Results<CsvResult, ProblemHttpResult>> ResellerCsvAsync(
         int id, string? from, string? to, PaymentHubDbContext db, WalletStatements statements, CancellationToken ct)
@@ -198,15 +196,15 @@ public static class WalletStatementApi
     /// <summary>A CSV download written while it is read from the database, so its size never sits in memory.</summary>
     public sealed class CsvResult(string fileName, Func<StreamWriter, CancellationToken, Task> write) : IResult
     {
-        public async Task ExecuteAsync(HttpContext http)
+        public async Task ExecuteAsync(HttpContext httpContext)
         {
-            http.Response.StatusCode = StatusCodes.Status200OK;
-            http.Response.ContentType = "text/csv; charset=utf-8";
-            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-            http.Response.Headers.CacheControl = "no-store";
-            await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024);
-            await write(writer, http.RequestAborted);
-            await writer.FlushAsync(http.RequestAborted);
+            httpContext.Response.StatusCode = StatusCodes.Status200OK;
+            httpContext.Response.ContentType = "text/csv; charset=utf-8";
+            httpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+            httpContext.Response.Headers.CacheControl = "no-store";
+            await using var writer = new StreamWriter(httpContext.Response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024);
+            await write(writer, httpContext.RequestAborted);
+            await writer.FlushAsync(httpContext.RequestAborted);
         }
     }
 }

@@ -16,59 +16,48 @@ namespace PaymentHub.Webhooks;
 /// </summary>
 public static partial class CallbacksApi
 {
-    private static readonly string[] Actions =
+    private static readonly string?[] Actions =
         ["callback_create", "callback_list", "callback_rotate", "callback_delete", "callback_enable", "callback_deliveries", "callback_redeliver"];
 
     public static IEndpointConventionBuilder MapCallbacksApi(this RouteGroupBuilder resellerApi) =>
         resellerApi.MapPost("/callbacks.php", HandleAsync)
+            .WithResellerActions(Actions)
             .WithName("Callbacks")
             .WithSummary("Signed callbacks: action=callback_create (url, events), callback_list, callback_rotate / callback_delete / " +
                          "callback_enable / callback_deliveries (callback_id), callback_redeliver (callback_id, event_id or since)");
 
-    public readonly record struct CallbackDependencies(
-        ResellerAuthenticator Authenticator, WebhookRegistry Registry, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json);
+    public readonly record struct CallbackDependencies(WebhookRegistry Registry, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json);
 
-    public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] CallbackDependencies deps, CancellationToken ct)
+    /// <summary>The /api group has checked the action and the credentials (<see cref="ResellerAuthentication"/>) before this runs.</summary>
+    public static async Task<IResult> HandleAsync(
+        [FromQuery] string? action, ResellerForm form, AuthenticatedReseller reseller, [AsParameters] CallbackDependencies deps, CancellationToken ct)
     {
-        if (action is null || !Actions.Contains(action, StringComparer.Ordinal))
-        {
-            return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
-        }
-        var (form, reseller, error) = await AuthenticateAsync(http, deps.Authenticator, ct);
-        if (error is not null)
-        {
-            return error;
-        }
         if (action == "callback_create")
         {
-            return await CreateAsync(form!, reseller!, deps, ct);
+            return await CreateAsync(form, reseller, deps, ct);
         }
         if (action == "callback_list")
         {
-            return Reply(deps, "callbacks", await deps.Registry.ListAsync(reseller!.Id, ct));
+            return Reply(deps, "callbacks", await deps.Registry.ListAsync(reseller.Id, ct));
         }
-        if (ParseId(form!["callback_id"]) is not { } id)
+        if (ParseId(form["callback_id"]) is not { } id)
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity,
-                form!["callback_id"] is null ? "Missing required parameters." : "Invalid callback_id.", "callback_id");
+                form["callback_id"] is null ? "Missing required parameters." : "Invalid callback_id.", "callback_id");
         }
         return action switch
         {
-            "callback_rotate" => await deps.Registry.RotateAsync(id, reseller!.Id, ct) is { } rotated
+            "callback_rotate" => await deps.Registry.RotateAsync(id, reseller.Id, ct) is { } rotated
                 ? Reply(deps, "callback", rotated) : NotFound(),
-            "callback_delete" => await deps.Registry.DeleteAsync(id, reseller!.Id, ct)
+            "callback_delete" => await deps.Registry.DeleteAsync(id, reseller.Id, ct)
                 ? ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject { ["success"] = true }) : NotFound(),
-            "callback_enable" => await deps.Registry.EnableAsync(id, reseller!.Id, ct)
+            "callback_enable" => await deps.Registry.EnableAsync(id, reseller.Id, ct)
                 ? Reply(deps, "callback", await deps.Registry.FindAsync(id, reseller.Id, ct)) : NotFound(),
-            "callback_deliveries" => await deps.Registry.FindAsync(id, reseller!.Id, ct) is null
+            "callback_deliveries" => await deps.Registry.FindAsync(id, reseller.Id, ct) is null
                 ? NotFound() : Reply(deps, "deliveries", await deps.Registry.DeliveriesAsync(id, 50, ct)),
-            _ => await RedeliverAsync(form!, reseller!, id, deps, ct),
+            _ => await RedeliverAsync(form, reseller, id, deps, ct),
         };
     }
-
-    /// <summary>The one place this API authenticates (a group filter can take it over without touching the actions).</summary>
-    private static Task<(ResellerForm? Form, AuthenticatedReseller? Reseller, IResult? Error)> AuthenticateAsync(
-        HttpContext http, ResellerAuthenticator authenticator, CancellationToken ct) => authenticator.AuthenticateAsync(http, ct);
 
     private static async Task<IResult> CreateAsync(ResellerForm form, AuthenticatedReseller reseller, CallbackDependencies deps, CancellationToken ct)
     {

@@ -58,7 +58,7 @@ public sealed class WalletStatementTests() : GatewayTest("wallet_statements")
                         using (var admin = App.Admin())
                         {
                             // May be refused when the wallet is short; either way the ledger says what happened.
-                            await admin.PostAsJsonAsync($"/admin/v1/resellers/{shop.Id}/wallet/debits", new { amount = op.Amount, note = "op" });
+                            await admin.PostAsJsonAsync($"/admin/v1/resellers/{shop.Id}/wallet/debits", new { amount = op.Amount, note = "op" }, CancellationToken.None);
                         }
                         break;
                     case 2 or 3:

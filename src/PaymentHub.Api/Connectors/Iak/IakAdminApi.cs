@@ -63,6 +63,19 @@ public static class IakAdminApi
         return adminApi;
     }
 
+    /// <summary>A product as IAK lists it now (listed again if it had been delisted).</summary>
+    private static void Refresh(SyncedIakProduct product, IakProduct item, DateTime now)
+    {
+        product.Name = Truncate(item.Name, SyncedIakProductLimits.Name)!;
+        product.Type = Truncate(item.Type, SyncedIakProductLimits.Kind);
+        product.Category = Truncate(item.Category, SyncedIakProductLimits.Kind);
+        product.AdminFee = item.Fee;
+        product.IakCommission = item.Commission;
+        product.Status = item.Active ? IakProductStatus.Active : IakProductStatus.Inactive;
+        product.SyncedAt = now;
+        product.DelistedAt = null;
+    }
+
     public static async Task<Results<Ok<IakPriceListSyncReply>, ProblemHttpResult>> SyncPriceListAsync(
         IakBillConnector connector, IakClient iak, PaymentHubDbContext db, TimeProvider clock, CancellationToken ct)
     {
@@ -98,14 +111,7 @@ public static class IakAdminApi
                 stored[item.Code] = product;
                 added++;
             }
-            product.Name = Truncate(item.Name, SyncedIakProductLimits.Name)!;
-            product.Type = Truncate(item.Type, SyncedIakProductLimits.Kind);
-            product.Category = Truncate(item.Category, SyncedIakProductLimits.Kind);
-            product.AdminFee = item.Fee;
-            product.IakCommission = item.Commission;
-            product.Status = item.Active ? IakProductStatus.Active : IakProductStatus.Inactive;
-            product.SyncedAt = now;
-            product.DelistedAt = null;
+            Refresh(product, item, now);
         }
         var listedCodes = listed.Select(p => p.Code).ToHashSet(StringComparer.Ordinal);
         var delisted = stored.Values.Where(p => !listedCodes.Contains(p.Code) && p.DelistedAt is null).OrderBy(p => p.Code, StringComparer.Ordinal).ToList();

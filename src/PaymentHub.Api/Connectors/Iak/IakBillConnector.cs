@@ -10,7 +10,7 @@ namespace PaymentHub.Connectors.Iak;
 /// IAK postpaid: inquiry, then (after a <see cref="BillStage.Paying"/> checkpoint) one payment; any outcome that is not final is resolved
 /// by checkstatus, never by paying again.
 /// </summary>
-public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options, TimeProvider clock) : IBillConnector, IOptionalConnector
+public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options, TimeProvider clock) : IBillConnector, IBillInquiry, IOptionalConnector
 {
     public bool IsEnabled => !string.IsNullOrWhiteSpace(options.Value.BaseUrl);
 
@@ -76,8 +76,21 @@ public sealed class IakBillConnector(IakClient iak, IOptions<IakOptions> options
     }
 
     /// <summary>An inquiry for the reseller API, under a fresh reference (IAK wants every ref_id unique).</summary>
-    public Task<IakReply> InquireAsync(string productCode, string customerNumber, CancellationToken ct) =>
-        iak.InquiryAsync(productCode, customerNumber, IakRegistration.NewInquiryReference(), ct);
+    public async Task<BillInquiryOutcome> InquireAsync(string productCode, string customerNumber, CancellationToken ct)
+    {
+        var reply = await iak.InquiryAsync(productCode, customerNumber, IakRegistration.NewInquiryReference(), ct);
+        if (reply.Outcome == IakOutcome.Failed)
+        {
+            return new BillInquiryOutcome.Refused(reply.Message, reply.ResponseCode);
+        }
+        if (reply.Outcome != IakOutcome.Success || reply.Data?.Price is not { } price)
+        {
+            return new BillInquiryOutcome.NoAnswer();
+        }
+        var data = reply.Data;
+        return new BillInquiryOutcome.Answered(data.CustomerName ?? "", data.Period ?? "",
+            data.Nominal ?? price - (data.Admin ?? 0m), data.Admin ?? 0m, price);
+    }
 
     private async Task<ConnectorOutcome> CheckAsync(BillOrderWork work, CancellationToken ct)
     {
@@ -148,6 +161,7 @@ public static class IakRegistration
         services.AddUpstreamHttpClient<IakClient>(ConnectorNames.Iak, IakOptions.Section);
         services.AddSingleton<IakBillConnector>();
         services.AddSingleton<IBillConnector>(sp => sp.GetRequiredService<IakBillConnector>());
+        services.AddSingleton<IBillInquiry>(sp => sp.GetRequiredService<IakBillConnector>());
         return services;
     }
 

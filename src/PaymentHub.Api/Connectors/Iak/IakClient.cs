@@ -82,7 +82,7 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
                 continue;
             }
             products.Add(new IakProduct(code, JsonFields.Text(item, "name") ?? code, JsonFields.Text(item, "type"), JsonFields.Text(item, "category"),
-                JsonFields.Money(item, "fee"), JsonFields.Money(item, "komisi"), JsonFields.Integer(item, "status") == 1));
+                JsonFields.Money(item, "fee"), JsonFields.Money(item, "komisi"), JsonFields.WholeNumber(item, "status") == 1));
         }
         return new IakPriceList(IakOutcome.Success, "OK", products);
     }
@@ -142,10 +142,13 @@ public sealed partial class IakClient(HttpClient http, IOptions<IakOptions> opti
 
     private static IakData Read(JsonElement data) => new(
         JsonFields.Text(data, "tr_id"), JsonFields.Text(data, "ref_id"), JsonFields.Text(data, "tr_name"), JsonFields.Text(data, "period"),
-        JsonFields.Money(data, "nominal"), JsonFields.Money(data, "admin"), JsonFields.Money(data, "price"), JsonFields.Text(data, "noref"), JsonFields.Integer(data, "status"));
+        JsonFields.Money(data, "nominal"), JsonFields.Money(data, "admin"), JsonFields.Money(data, "price"), JsonFields.Text(data, "noref"), JsonFields.WholeNumber(data, "status"));
 
+    // IAK's API defines sign = md5(username + api key + ...); it is IAK's request signature, not our choice of hash.
+#pragma warning disable CA5351
     private string Sign(string additional) =>
         Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes((_options.Username ?? "") + (_options.ApiKey ?? "") + additional)));
+#pragma warning restore CA5351
 
     [LoggerMessage(Level = LogLevel.Information, Message = "IAK {Command}: HTTP {Status}, rc {ResponseCode}, {Outcome}")]
     private partial void LogReply(string command, int status, string? responseCode, IakOutcome outcome);

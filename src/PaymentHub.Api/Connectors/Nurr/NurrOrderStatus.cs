@@ -24,7 +24,7 @@ public sealed record NurrOrderStatus(NurrOrderState State, string Note, bool Abo
                 ? $"Status query refused (HTTP {reply.HttpStatus}): {reply.Error}"
                 : $"Status query unanswered: {reply.Error}", false);
         }
-        if (JsonFields.Decimal(reply.Body, "amount") is { } answered && answered != amount)
+        if (JsonFields.Number(reply.Body, "amount") is { } answered && answered != amount)
         {
             return new NurrOrderStatus(NurrOrderState.Open, $"Status reply names the amount {answered}, not this order's.", false);
         }

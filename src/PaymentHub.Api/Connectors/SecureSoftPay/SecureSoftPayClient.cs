@@ -117,7 +117,7 @@ public sealed partial class SecureSoftPayClient(HttpClient http, IOptions<Secure
         var state = (JsonFields.FirstText(payment, "payment_status", "transaction_status")
                      ?? (nested ? JsonFields.Text(payment, "status") : null)
                      ?? topStatus)?.Trim().ToLowerInvariant();
-        var amount = JsonFields.Decimal(payment, "amount");
+        var amount = JsonFields.Number(payment, "amount");
         var reportedId = JsonFields.Text(payment, "transaction_id");
         if (reportedId is not null && !GatewayTransactionIds.Same(reportedId, transactionId))
         {

@@ -182,7 +182,7 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
             throw new ShurjoPayUnavailableException($"shurjoPay refused to authenticate the store (sp_code {code ?? "none"}: {message}).");
         }
         var lifetime = TimeSpan.FromSeconds(_options.MaxTokenLifetimeSeconds);
-        if (JsonFields.Decimal(reply, "expires_in") is { } expiresIn && expiresIn > 0 && (double)expiresIn < lifetime.TotalSeconds)
+        if (JsonFields.Number(reply, "expires_in") is { } expiresIn && expiresIn > 0 && (double)expiresIn < lifetime.TotalSeconds)
         {
             lifetime = TimeSpan.FromSeconds((double)expiresIn);
         }
@@ -296,7 +296,7 @@ public sealed partial class ShurjoPayClient(HttpClient http, IOptions<ShurjoPayO
         {
             return new GatewayCheck(GatewayCheckOutcome.Unavailable, "shurjoPay's verification is not about this order.", code);
         }
-        return new GatewayCheck(outcome, message, code, JsonFields.Decimal(item, "amount"), JsonFields.Text(item, "currency"),
+        return new GatewayCheck(outcome, message, code, JsonFields.Number(item, "amount"), JsonFields.Text(item, "currency"),
             JsonFields.Text(item, "method"), JsonFields.Text(item, "bank_trx_id"), JsonFields.Text(item, "customer_order_id"));
     }
 

@@ -5,43 +5,31 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PaymentHub.Data;
+using PaymentHub.Funding;
 using PaymentHub.Infrastructure;
 using PaymentHub.Resellers;
-using PaymentHub.Wallet;
 
-namespace PaymentHub.Funding;
+namespace PaymentHub.Wallet;
 
 /// <summary>The reseller's wallet: <c>POST /api/wallet.php?action=add_fund | topup_status | balance</c> (form POST, same credentials).</summary>
 public static partial class WalletApi
 {
     public static IEndpointConventionBuilder MapWalletApi(this RouteGroupBuilder resellerApi) =>
         resellerApi.MapPost("/wallet.php", HandleAsync)
+            .WithResellerActions("add_fund", "topup_status", "balance", "statement")
             .WithName("Wallet")
             .WithSummary("Wallet: action=add_fund (amount, gateway), topup_status (topup_id), balance, statement (from, to, page, per_page)");
 
-    public readonly record struct WalletDependencies(
-        ResellerAuthenticator Authenticator, PaymentHubDbContext Db, TopUpGateways Gateways, IOptions<FundingOptions> Options, ILoggerFactory Loggers,
-        WalletStatements Statements);
-
-    public static async Task<IResult> HandleAsync(HttpContext http, [FromQuery] string? action, [AsParameters] WalletDependencies deps, CancellationToken ct)
-    {
-        if (action is not ("add_fund" or "topup_status" or "balance" or "statement"))
+    public static async Task<IResult> HandleAsync(
+        HttpContext http, [FromQuery] string? action, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db,
+        TopUpGateways gateways, IOptions<FundingOptions> options, ILoggerFactory loggers, WalletStatements statements, CancellationToken ct) =>
+        action switch
         {
-            return ResellerResults.Error(StatusCodes.Status400BadRequest, "Invalid action.");
-        }
-        var (form, reseller, error) = await deps.Authenticator.AuthenticateAsync(http, ct);
-        if (error is not null)
-        {
-            return error;
-        }
-        return action switch
-        {
-            "add_fund" => await AddFundAsync(http, form!, reseller!, deps, ct),
-            "topup_status" => await TopUpStatusAsync(form!, reseller!, deps.Db, ct),
-            "statement" => await WalletStatementApi.StatementAsync(form!, reseller!, deps.Statements, ct),
-            _ => await BalanceAsync(reseller!, deps.Db, ct),
+            "add_fund" => await AddFundAsync(http, form, reseller, gateways, options.Value, loggers, ct),
+            "topup_status" => await TopUpStatusAsync(form, reseller, db, ct),
+            "statement" => await WalletStatementApi.StatementAsync(form, reseller, statements, ct),
+            _ => await BalanceAsync(reseller, db, ct),
         };
-    }
 
     public static async Task<IResult> BalanceAsync(AuthenticatedReseller reseller, PaymentHubDbContext db, CancellationToken ct)
     {
@@ -61,11 +49,12 @@ public static partial class WalletApi
             : await db.TopUps.AsNoTracking().FirstOrDefaultAsync(t => t.Reference == reference && t.ResellerId == reseller.Id, ct);
         return topUp is null
             ? ResellerResults.Error(StatusCodes.Status404NotFound, "Top-up not found.")
-            : ResellerResults.Reply(StatusCodes.Status200OK, Describe(topUp));
+            : ResellerResults.Reply(StatusCodes.Status200OK, TopUpCodes.Describe(topUp));
     }
 
     public static async Task<IResult> AddFundAsync(
-        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, WalletDependencies deps, CancellationToken ct)
+        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, TopUpGateways gateways, FundingOptions options, ILoggerFactory loggers,
+        CancellationToken ct)
     {
         var amountText = form["amount"];
         var gatewayText = form["gateway"];
@@ -77,12 +66,12 @@ public static partial class WalletApi
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Invalid amount.", "amount");
         }
-        if (ParseGateway(gatewayText) is not { } gateway)
+        if (TopUpCodes.ParseGateway(gatewayText) is not { } gateway)
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
             {
                 ["error"] = "Invalid gateway.",
-                ["allowed_gateway"] = new JsonArray(GatewayCodes.Values.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+                ["allowed_gateway"] = new JsonArray(TopUpCodes.GatewayCodes.Values.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
             });
         }
         var (customer, returnUrl, clientIp, fieldError) = ReadCustomer(form);
@@ -91,14 +80,19 @@ public static partial class WalletApi
             return fieldError;
         }
 
-        if (FundingPublicUrl.For(http, deps.Options.Value) is not { } publicBase)
+        if (FundingPublicUrl.For(http, options) is not { } publicBase)
         {
-            LogNoPublicBaseUrl(deps.Loggers.CreateLogger(typeof(WalletApi).FullName!), GatewayCodes[gateway]);
+            LogNoPublicBaseUrl(loggers.CreateLogger(typeof(WalletApi).FullName!), TopUpCodes.GatewayCodes[gateway]);
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "This payment gateway is not available.");
         }
-        var result = await deps.Gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, gateway, amount, customer, returnUrl,
+        var result = await gateways.StartAsync(new TopUpStartRequest(reseller.Id, reseller.Name, gateway, amount, customer, returnUrl,
             "reseller", clientIp ?? http.Connection.RemoteIpAddress?.ToString()), publicBase, ct);
-        return result.Error switch
+        return Answer(result, gateway);
+    }
+
+    /// <summary>The payment page to send the customer to, or why there is none.</summary>
+    private static IResult Answer(TopUpStartResult result, FundingGateway gateway) =>
+        result.Error switch
         {
             TopUpStartError.None => ResellerResults.Reply(StatusCodes.Status200OK, new JsonObject
             {
@@ -106,8 +100,8 @@ public static partial class WalletApi
                 ["topup_id"] = result.TopUp!.Reference,
                 ["payment_url"] = result.TopUp.PaymentUrl,
                 ["amount"] = Money.Format(result.TopUp.Amount),
-                ["gateway"] = GatewayCodes[gateway],
-                ["status"] = ResellerStatus(result.TopUp.Status),
+                ["gateway"] = TopUpCodes.GatewayCodes[gateway],
+                ["status"] = TopUpCodes.ResellerStatus(result.TopUp.Status),
             }),
             TopUpStartError.AmountOutOfRange => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
             {
@@ -124,40 +118,6 @@ public static partial class WalletApi
                 ["gateway_message"] = result.Message,
             }),
         };
-    }
-
-    public static readonly IReadOnlyDictionary<FundingGateway, string> GatewayCodes = new Dictionary<FundingGateway, string>
-    {
-        [FundingGateway.ShurjoPay] = "shurjopay",
-        [FundingGateway.SecureSoftPay] = "securesoftpay",
-    };
-
-    public static FundingGateway? ParseGateway(string? text) =>
-        GatewayCodes.FirstOrDefault(p => EnumNames.Matches(p.Value, text)) is { Value: not null } match
-            ? match.Key
-            : null;
-
-    /// <summary>What a reseller sees: Pending, Completed, Failed or Cancelled.</summary>
-    public static string ResellerStatus(TopUpStatus status) => status switch
-    {
-        TopUpStatus.Initiating or TopUpStatus.Pending or TopUpStatus.Review => "Pending",
-        TopUpStatus.Completed => "Completed",
-        TopUpStatus.Cancelled => "Cancelled",
-        _ => "Failed",
-    };
-
-    public static JsonObject Describe(TopUp topUp) => new()
-    {
-        ["success"] = true,
-        ["topup_id"] = topUp.Reference,
-        ["status"] = ResellerStatus(topUp.Status),
-        ["amount"] = Money.Format(topUp.Amount),
-        ["currency"] = topUp.Currency,
-        ["gateway"] = GatewayCodes[topUp.Gateway],
-        ["gateway_reference"] = topUp.GatewayTransactionId ?? topUp.GatewayOrderId,
-        ["created_at"] = topUp.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
-        ["completed_at"] = topUp.CompletedAt?.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
-    };
 
     /// <summary>
     /// The optional customer details of add_fund. <c>client_ip</c> is the paying customer's address as the reseller saw it
@@ -190,7 +150,7 @@ public static partial class WalletApi
         {
             return (null!, null, null, Invalid(address is { Length: > 200 } ? "customer_address" : "customer_city"));
         }
-        if (returnUrl is not null && !IsSafeReturnUrl(returnUrl))
+        if (returnUrl is not null && !TopUpCodes.IsSafeReturnUrl(returnUrl))
         {
             return (null!, null, null, Invalid("return_url"));
         }
@@ -222,9 +182,6 @@ public static partial class WalletApi
 
     [GeneratedRegex(@"\A(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\z", RegexOptions.CultureInvariant)]
     private static partial Regex DottedQuad();
-
-    public static bool IsSafeReturnUrl(string url) =>
-        url.Length <= 500 && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "add_fund via {Gateway} refused: " + FundingPublicUrl.NotConfigured)]
     private static partial void LogNoPublicBaseUrl(ILogger logger, string gateway);
