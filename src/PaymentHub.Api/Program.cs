@@ -22,6 +22,7 @@ using PaymentHub.Observability.Setup;
 using PaymentHub.Recharge;
 using PaymentHub.Resellers;
 using PaymentHub.Wallet;
+using PaymentHub.Webhooks;
 using Microsoft.AspNetCore.RateLimiting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -74,6 +75,7 @@ builder.Services.AddScoped<RewardEngine>();
 builder.Services.AddHostedService<RechargeReconciler>();
 builder.Services.AddIakConnector();
 builder.Services.AddFunding();
+builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddSingleton<ConnectorRegistry>();
 builder.Services.AddSingleton<BillFulfilmentWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
@@ -154,6 +156,7 @@ var resellerApi = app.MapGroup("/api")
 resellerApi.MapBillPaymentApi();
 resellerApi.MapRechargeApi();
 resellerApi.MapWalletApi();
+resellerApi.MapCallbacksApi();
 app.MapPaymentPages();
 
 var adminApi = app.MapGroup("/admin/v1")
@@ -170,6 +173,7 @@ adminApi.MapLedgerAdminApi();
 adminApi.MapAdminKeysApi();
 adminApi.MapIakAdminApi();
 adminApi.MapTopUpAdminApi();
+adminApi.MapWebhookAdminApi();
 
 await StartupTasks.RunAsync(app);
 await app.RunAsync();

@@ -4,6 +4,7 @@ using PaymentHub.Data;
 using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
 using PaymentHub.Observability;
+using PaymentHub.Webhooks;
 
 namespace PaymentHub.Bills;
 
@@ -18,21 +19,38 @@ public enum SettlementResult
 /// <summary>
 /// Moves a Processing bill order to its final state. The status change is one conditional UPDATE, so of two
 /// racing settlements (worker and operator, or two instances) exactly one wins; a cancellation's refund is posted
-/// in the same transaction, and the ledger's unique (kind, reference) refuses a second refund.
+/// in the same transaction, and the ledger's unique (kind, reference) refuses a second refund. The reseller's callback
+/// event (bill.succeeded / bill.cancelled) is written to the outbox in that transaction too.
 /// </summary>
-public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService ledger, TimeProvider clock)
+public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService ledger, WebhookOutbox outbox, TimeProvider clock)
 {
     /// <param name="leaseOwner">The worker's lease, or null for an operator (who may not settle an order a worker holds).</param>
     public async Task<SettlementResult> CompleteAsync(string orderNumber, string tokenNumber, string? leaseOwner, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var updated = await Claimable(orderNumber, leaseOwner, now)
             .ExecuteUpdateAsync(s =>
             {
                 Close(s, now);
                 s.SetProperty(o => o.Status, BillOrderStatus.Success).SetProperty(o => o.TokenNumber, tokenNumber);
             }, ct);
-        return updated == 1 ? await CountedAsync(orderNumber, BillOrderStatus.Success, ct) : await WhyNotAsync(orderNumber, ct);
+        if (updated == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return await WhyNotAsync(orderNumber, ct);
+        }
+        await RaiseAsync(orderNumber, WebhookEvents.BillSucceeded, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return await CountedAsync(orderNumber, BillOrderStatus.Success, ct);
+    }
+
+    /// <summary>The order's callback event, its data as status_check reports the order now (in this transaction).</summary>
+    private async Task RaiseAsync(string orderNumber, string type, CancellationToken ct)
+    {
+        var order = await db.BillOrders.AsNoTracking().SingleAsync(o => o.OrderNumber == orderNumber, ct);
+        await outbox.EnqueueAsync(db, order.ResellerId, type, orderNumber, BillPaymentApi.ToStatusReply(order), ct);
     }
 
     public async Task<SettlementResult> CancelAsync(string orderNumber, string cancelNote, string? leaseOwner, CancellationToken ct)
@@ -58,6 +76,8 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
         await db.SaveChangesAsync(ct);
         await db.BillOrders.Where(o => o.OrderNumber == orderNumber)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
+        await RaiseAsync(orderNumber, WebhookEvents.BillCancelled, ct);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return await CountedAsync(orderNumber, BillOrderStatus.Cancelled, ct);
     }

@@ -41,6 +41,9 @@ public abstract class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> 
     public DbSet<Recharge.ResellerRewardAccount> ResellerRewardAccounts => Set<Recharge.ResellerRewardAccount>();
     public DbSet<Recharge.CashbackOffer> CashbackOffers => Set<Recharge.CashbackOffer>();
     public DbSet<Recharge.CashbackGrant> CashbackGrants => Set<Recharge.CashbackGrant>();
+    public DbSet<Webhooks.WebhookEndpoint> WebhookEndpoints => Set<Webhooks.WebhookEndpoint>();
+    public DbSet<Webhooks.WebhookDelivery> WebhookDeliveries => Set<Webhooks.WebhookDelivery>();
+    public DbSet<Webhooks.WebhookAttempt> WebhookAttempts => Set<Webhooks.WebhookAttempt>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -25,6 +25,20 @@ public static class TopUpCodes
         _ => "Failed",
     };
 
+    /// <summary>A top-up as topup_status reports it (and its topup.* callback carries it).</summary>
+    public static System.Text.Json.Nodes.JsonObject Describe(TopUp topUp) => new()
+    {
+        ["success"] = true,
+        ["topup_id"] = topUp.Reference,
+        ["status"] = TopUpCodes.ResellerStatus(topUp.Status),
+        ["amount"] = Money.Format(topUp.Amount),
+        ["currency"] = topUp.Currency,
+        ["gateway"] = TopUpCodes.GatewayCodes[topUp.Gateway],
+        ["gateway_reference"] = topUp.GatewayTransactionId ?? topUp.GatewayOrderId,
+        ["created_at"] = topUp.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        ["completed_at"] = topUp.CompletedAt?.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     public static bool IsSafeReturnUrl(string url) =>
         url.Length <= 500 && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo);
 }

@@ -246,11 +246,7 @@ public sealed partial class TopUpGateways(
         }
         if (topUp.GatewayTransactionId is null)
         {
-            await db.TopUps.Where(t => t.Id == topUp.Id && t.GatewayTransactionId == null && t.Status == TopUpStatus.Pending)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, TopUpStatus.Cancelled)
-                    .SetProperty(t => t.Note, "Cancelled by the customer on the payment page.")
-                    .SetProperty(t => t.NextCheckAt, (DateTime?)null)
-                    .SetProperty(t => t.UpdatedAt, clock.GetUtcNow().UtcDateTime), ct);
+            await settlement.CancelUnclaimedAsync(topUp, "Cancelled by the customer on the payment page.", ct);
         }
         return await settlement.ReloadAsync(topUp.Id, ct);
     }

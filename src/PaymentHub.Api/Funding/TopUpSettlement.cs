@@ -4,16 +4,18 @@ using PaymentHub.Funding.Gateways;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 using PaymentHub.Observability;
+using PaymentHub.Webhooks;
 
 namespace PaymentHub.Funding;
 
 /// <summary>
 /// Moves a top-up between states and credits the wallet. Every change is one conditional UPDATE on the top-up's
 /// current status, so concurrent returns, IPNs, background checks and operators on several instances cannot both
-/// win; the credit journal's unique (kind, reference) makes a second credit impossible in the database itself.
+/// win; the credit journal's unique (kind, reference) makes a second credit impossible in the database itself. The
+/// reseller's callback event (topup.completed / topup.failed) is written to the outbox in the same transaction.
 /// </summary>
 public sealed partial class TopUpSettlement(
-    PaymentHubDbContext db, LedgerService ledger, HouseAccounts house, TimeProvider clock, ILogger<TopUpSettlement> logger)
+    PaymentHubDbContext db, LedgerService ledger, HouseAccounts house, WebhookOutbox outbox, TimeProvider clock, ILogger<TopUpSettlement> logger)
 {
     /// <summary>States from which a payment the gateway verifies (or an operator confirms) is credited.</summary>
     public static readonly TopUpStatus[] Creditable =
@@ -126,6 +128,8 @@ public sealed partial class TopUpSettlement(
                     new Posting(house[LedgerAccountKind.GatewayClearing], -(topUp.Amount - fee)),
                     new Posting(house[LedgerAccountKind.GatewayFeeExpense], -fee),
                 ], ct);
+            var credited = await ReloadAsync(topUp.Id, ct);
+            await outbox.EnqueueAsync(db, credited.ResellerId, WebhookEvents.TopUpCompleted, credited.Reference, TopUpCodes.Describe(credited), ct);
             await db.SaveChangesAsync(ct);
             await db.TopUps.Where(t => t.Id == topUp.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.CreditJournalId, journal.Id), ct);
             await tx.CommitAsync(ct);
@@ -167,25 +171,45 @@ public sealed partial class TopUpSettlement(
         return moved == 1;
     }
 
-    public async Task<bool> CloseAsync(TopUp topUp, TopUpStatus status, string note, GatewayCheck? check, TopUpStatus[] from, CancellationToken ct)
+    /// <summary>Closes an open top-up; a reseller who could see it as pending gets topup.failed in the same transaction.</summary>
+    public Task<bool> CloseAsync(TopUp topUp, TopUpStatus status, string note, GatewayCheck? check, TopUpStatus[] from, CancellationToken ct) =>
+        CloseWhereAsync(topUp.Id, db.TopUps.Where(t => t.Id == topUp.Id && from.Contains(t.Status)), status, note, check, ct);
+
+    /// <summary>The customer cancelled on the payment page: only a Pending top-up no payment was claimed for is closed.</summary>
+    public Task<bool> CancelUnclaimedAsync(TopUp topUp, string note, CancellationToken ct) =>
+        CloseWhereAsync(topUp.Id, db.TopUps.Where(t => t.Id == topUp.Id && t.GatewayTransactionId == null && t.Status == TopUpStatus.Pending),
+            TopUpStatus.Cancelled, note, null, ct);
+
+    private async Task<bool> CloseWhereAsync(long id, IQueryable<TopUp> row, TopUpStatus status, string note, GatewayCheck? check, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var moved = await db.TopUps.Where(t => t.Id == topUp.Id && from.Contains(t.Status)).ExecuteUpdateAsync(s =>
+        var wasClosed = await WebhookOutbox.InTransactionAsync(db, async () =>
         {
-            s.SetProperty(t => t.Status, status)
-                .SetProperty(t => t.Note, Truncate(note, 500))
-                .SetProperty(t => t.NextCheckAt, (DateTime?)null)
-                .SetProperty(t => t.UpdatedAt, now);
-            if (check is not null)
+            var before = await db.TopUps.Where(t => t.Id == id).Select(t => t.Status).SingleAsync(ct);
+            var moved = await row.ExecuteUpdateAsync(s =>
             {
-                s.SetProperty(t => t.GatewayCode, check.Code).SetProperty(t => t.GatewayMessage, Truncate(check.Message, 500));
+                s.SetProperty(t => t.Status, status)
+                    .SetProperty(t => t.Note, Truncate(note, 500))
+                    .SetProperty(t => t.NextCheckAt, (DateTime?)null)
+                    .SetProperty(t => t.UpdatedAt, now);
+                if (check is not null)
+                {
+                    s.SetProperty(t => t.GatewayCode, check.Code).SetProperty(t => t.GatewayMessage, Truncate(check.Message, 500));
+                }
+            }, ct);
+            if (moved == 1 && TopUpCodes.ResellerStatus(status) != TopUpCodes.ResellerStatus(before))
+            {
+                var closed = await ReloadAsync(id, ct);
+                await outbox.EnqueueAsync(db, closed.ResellerId, WebhookEvents.TopUpFailed, closed.Reference, TopUpCodes.Describe(closed), ct);
             }
-        }, ct);
-        if (moved == 1)
+            return moved == 1;
+        }, moved => moved, ct);
+        if (wasClosed)
         {
-            PaymentHubMetrics.TopUp(topUp.Gateway.ToString(), status.ToString());
+            var gateway = await db.TopUps.Where(t => t.Id == id).Select(t => t.Gateway).SingleAsync(ct);
+            PaymentHubMetrics.TopUp(gateway.ToString(), status.ToString());
         }
-        return moved == 1;
+        return wasClosed;
     }
 
     private async Task RecordGatewayAnswerAsync(TopUp topUp, GatewayCheck check, CancellationToken ct)

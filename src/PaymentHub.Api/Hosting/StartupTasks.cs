@@ -6,6 +6,7 @@ using PaymentHub.Demo;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 using PaymentHub.Resellers;
+using PaymentHub.Webhooks;
 
 namespace PaymentHub.Hosting;
 
@@ -32,7 +33,10 @@ public static partial class StartupTasks
         LogMigrated(logger, db.Database.ProviderName ?? "unknown");
 
         await services.GetRequiredService<HouseAccounts>().EnsureCreatedAsync(db, clock, ct);
-        services.GetRequiredService<CredentialHasher>().Initialize(await LoadCredentialKeyAsync(db, app.Configuration, ct));
+        services.GetRequiredService<CredentialHasher>().Initialize(
+            await LoadKeyAsync(db, app.Configuration["Security:CredentialHashKey"], CredentialKeySetting, ct));
+        services.GetRequiredService<WebhookSecrets>().Initialize(
+            await LoadKeyAsync(db, app.Configuration["Webhooks:SecretKey"], WebhookSecrets.KeySetting, ct));
         var console = OperatorConsole.From(services);
         await EnsureAdminKeyAsync(db, app.Configuration, clock, console, logger, ct);
 
@@ -43,19 +47,19 @@ public static partial class StartupTasks
         }
     }
 
-    private static async Task<byte[]> LoadCredentialKeyAsync(PaymentHubDbContext db, IConfiguration configuration, CancellationToken ct)
+    /// <summary>A configured key, else the random one generated once and kept in app_settings under <paramref name="setting"/>.</summary>
+    private static async Task<byte[]> LoadKeyAsync(PaymentHubDbContext db, string? configured, string setting, CancellationToken ct)
     {
-        var configured = configuration["Security:CredentialHashKey"];
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return Convert.FromBase64String(configured);
         }
-        var stored = await db.AppSettings.AsNoTracking().FirstOrDefaultAsync(s => s.Name == CredentialKeySetting, ct);
+        var stored = await db.AppSettings.AsNoTracking().FirstOrDefaultAsync(s => s.Name == setting, ct);
         if (stored is not null)
         {
             return Convert.FromBase64String(stored.Value);
         }
-        db.AppSettings.Add(new AppSetting { Name = CredentialKeySetting, Value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) });
+        db.AppSettings.Add(new AppSetting { Name = setting, Value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) });
         try
         {
             await db.SaveChangesAsync(ct);
@@ -64,7 +68,7 @@ public static partial class StartupTasks
         {
             db.ChangeTracker.Clear();
         }
-        stored = await db.AppSettings.AsNoTracking().SingleAsync(s => s.Name == CredentialKeySetting, ct);
+        stored = await db.AppSettings.AsNoTracking().SingleAsync(s => s.Name == setting, ct);
         return Convert.FromBase64String(stored.Value);
     }
 

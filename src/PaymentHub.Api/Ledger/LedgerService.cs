@@ -7,6 +7,18 @@ namespace PaymentHub.Ledger;
 
 public readonly record struct Posting(long AccountId, decimal Amount);
 
+/// <summary>One wallet's share of a journal being posted: what a reseller's wallet.credited / wallet.debited callback reports.</summary>
+public sealed record WalletPosting(long WalletAccountId, JournalKind Kind, string Reference, string? Description, decimal Amount, DateTime At);
+
+/// <summary>
+/// Told of every wallet movement while its journal is being posted, inside the caller's transaction and on the caller's
+/// context, so that whatever it adds there (an outbox row) commits or rolls back with the money.
+/// </summary>
+public interface IWalletPostingListener
+{
+    Task OnWalletPostedAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
+}
+
 public sealed class InsufficientFundsException(long accountId)
     : Exception($"Ledger account {accountId} has insufficient funds.")
 {
@@ -17,7 +29,8 @@ public sealed class InsufficientFundsException(long accountId)
 /// Posts balanced journals. It must run inside the caller's database transaction, and the caller saves the
 /// journal together with the state change it pays for, so that money and state commit or roll back as one.
 /// </summary>
-public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, TimeProvider clock)
+public sealed class LedgerService(
+    PaymentHubDbContext db, HouseAccounts house, TimeProvider clock, IEnumerable<IWalletPostingListener> listeners)
 {
     public async Task<LedgerJournal> PostAsync(
         JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, CancellationToken ct)
@@ -41,6 +54,7 @@ public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, T
             throw new ArgumentException("A journal's postings must sum to zero.", nameof(postings));
         }
 
+        var now = clock.GetUtcNow().UtcDateTime;
         // Wallets are updated in ascending id order so that two journals touching the same wallets never deadlock.
         foreach (var wallet in lines.Where(p => !house.IsHouseAccount(p.AccountId))
                      .GroupBy(p => p.AccountId).OrderBy(g => g.Key))
@@ -56,13 +70,16 @@ public sealed class LedgerService(PaymentHubDbContext db, HouseAccounts house, T
             {
                 throw new InsufficientFundsException(accountId);
             }
+            foreach (var listener in listeners)
+            {
+                await listener.OnWalletPostedAsync(db, new WalletPosting(accountId, kind, reference, description, delta, now), ct);
+            }
         }
 
         PaymentHubMetrics.WalletPosted(db.Database.CurrentTransaction.GetDbTransaction(),
             -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
             lines.Where(p => p.Amount > 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount));
 
-        var now = clock.GetUtcNow().UtcDateTime;
         var journal = new LedgerJournal
         {
             Kind = kind,

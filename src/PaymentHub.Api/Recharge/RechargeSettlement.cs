@@ -5,15 +5,17 @@ using PaymentHub.Data;
 using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
 using PaymentHub.Observability;
+using PaymentHub.Webhooks;
 
 namespace PaymentHub.Recharge;
 
 /// <summary>
 /// Moves a Processing recharge to Success (then rewards, once) or Failed (then the refund, once). The status change
-/// is a conditional UPDATE, so the request thread, the reconciler and an operator can race without double effects.
+/// is a conditional UPDATE, so the request thread, the reconciler and an operator can race without double effects. The
+/// reseller's callback event (recharge.succeeded / recharge.failed) is written to the outbox in the same transaction.
 /// </summary>
 public sealed partial class RechargeSettlement(
-    PaymentHubDbContext db, LedgerService ledger, RewardEngine rewards, TimeProvider clock, ILogger<RechargeSettlement> logger)
+    PaymentHubDbContext db, LedgerService ledger, RewardEngine rewards, WebhookOutbox outbox, TimeProvider clock, ILogger<RechargeSettlement> logger)
 {
     /// <param name="leaseOwner">The reconciler's lease; null for the request thread or an operator (who may not settle a leased order).</param>
     public async Task<bool> SucceedAsync(long orderId, string operatorTransactionId, string? leaseOwner, CancellationToken ct)
@@ -50,6 +52,8 @@ public sealed partial class RechargeSettlement(
         }
         await db.RechargeOrders.Where(o => o.Id == orderId)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, reward.ToJsonString()), ct);
+        await RaiseAsync(orderId, WebhookEvents.RechargeSucceeded, ct);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Success));
         return true;
@@ -74,9 +78,19 @@ public sealed partial class RechargeSettlement(
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
         await db.SaveChangesAsync(ct);
         await db.RechargeOrders.Where(o => o.Id == orderId).ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
+        await RaiseAsync(orderId, WebhookEvents.RechargeFailed, ct);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Failed));
         return true;
+    }
+
+    /// <summary>The order's callback event, its data as status_check reports the order now (in this transaction).</summary>
+    private async Task RaiseAsync(long orderId, string type, CancellationToken ct)
+    {
+        var order = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
+        var name = await db.Resellers.Where(r => r.Id == order.ResellerId).Select(r => r.Name).SingleAsync(ct);
+        await outbox.EnqueueAsync(db, order.ResellerId, type, order.OrderNumber, RechargeReplies.For(order, name), ct);
     }
 
     /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>

@@ -49,7 +49,7 @@ public static partial class WalletApi
             : await db.TopUps.AsNoTracking().FirstOrDefaultAsync(t => t.Reference == reference && t.ResellerId == reseller.Id, ct);
         return topUp is null
             ? ResellerResults.Error(StatusCodes.Status404NotFound, "Top-up not found.")
-            : ResellerResults.Reply(StatusCodes.Status200OK, Describe(topUp));
+            : ResellerResults.Reply(StatusCodes.Status200OK, TopUpCodes.Describe(topUp));
     }
 
     public static async Task<IResult> AddFundAsync(
@@ -118,19 +118,6 @@ public static partial class WalletApi
                 ["gateway_message"] = result.Message,
             }),
         };
-
-    public static JsonObject Describe(TopUp topUp) => new()
-    {
-        ["success"] = true,
-        ["topup_id"] = topUp.Reference,
-        ["status"] = TopUpCodes.ResellerStatus(topUp.Status),
-        ["amount"] = Money.Format(topUp.Amount),
-        ["currency"] = topUp.Currency,
-        ["gateway"] = TopUpCodes.GatewayCodes[topUp.Gateway],
-        ["gateway_reference"] = topUp.GatewayTransactionId ?? topUp.GatewayOrderId,
-        ["created_at"] = topUp.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
-        ["completed_at"] = topUp.CompletedAt?.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
-    };
 
     /// <summary>
     /// The optional customer details of add_fund. <c>client_ip</c> is the paying customer's address as the reseller saw it

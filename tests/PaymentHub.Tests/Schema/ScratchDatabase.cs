@@ -73,7 +73,10 @@ public sealed class ScratchDatabase : IAsyncDisposable
     public async Task<List<string>> AppliedMigrationsAsync() =>
         await QueryAsync($"SELECT \"MigrationId\" FROM \"{DatabaseSetup.MigrationsHistoryTable}\" ORDER BY \"MigrationId\"");
 
-    /// <summary>Every row of every table of the model, each as one line of column=value pairs, sorted.</summary>
+    /// <summary>
+    /// Every row of every table of the model that the database has (one migrated to an older version lacks the newer
+    /// tables), each as one line of column=value pairs, sorted.
+    /// </summary>
     public async Task<List<string>> DumpAsync()
     {
         List<string> tables;
@@ -81,6 +84,10 @@ public sealed class ScratchDatabase : IAsyncDisposable
         {
             tables = db.Model.GetRelationalModel().Tables.Select(t => t.Name).ToList();
         }
+        var existing = (await QueryAsync(Provider == DatabaseProvider.Postgres
+            ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            : "SELECT name FROM sqlite_master WHERE type = 'table'")).ToHashSet(StringComparer.Ordinal);
+        tables = tables.Where(existing.Contains).ToList();
         await using var connection = Connection();
         await connection.OpenAsync();
         var lines = new List<string>();
