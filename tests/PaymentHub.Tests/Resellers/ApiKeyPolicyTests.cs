@@ -118,7 +118,7 @@ public sealed class ApiKeyPolicyTests : IAsyncLifetime
         Assert.Equal(new ApiCall(429, ApiKeyCalls.TooManyRequests, "1"), await _app.BalanceAsync(limited));
         // The burst refills to its size, no further.
         _clock.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal([200, 200, 429], await StatusesAsync(limited, 3));
+        Assert.Equal(new[] { 200, 200, 429 }, await StatusesAsync(limited, 3));
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class ApiKeyPolicyTests : IAsyncLifetime
         var shop = await _app.CreateResellerAsync("Minute Shop");
         var key = await _app.CreateKeyAsync(shop, new { requests_per_minute = 3 });
 
-        Assert.Equal([200, 200, 200], await StatusesAsync(key, 3));
+        Assert.Equal(new[] { 200, 200, 200 }, await StatusesAsync(key, 3));
         _clock.Advance(TimeSpan.FromSeconds(20));
         Assert.Equal(new ApiCall(429, ApiKeyCalls.TooManyRequests, "40"), await _app.BalanceAsync(key));
         _clock.Advance(TimeSpan.FromSeconds(40));
@@ -135,11 +135,11 @@ public sealed class ApiKeyPolicyTests : IAsyncLifetime
 
         await _app.PatchKeyAsync(shop, key.Id, new { requests_per_second = 1, burst = 1 });
         _clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal([200, 429], await StatusesAsync(key, 2));
+        Assert.Equal(new[] { 200, 429 }, await StatusesAsync(key, 2));
         var reply = await _app.PatchKeyAsync(shop, key.Id, new { default_limits = true });
         Assert.True(reply["limits"]!["default_limits"]!.GetValue<bool>());
         _clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal([200, 200, 200, 200], await StatusesAsync(key, 4));
+        Assert.Equal(new[] { 200, 200, 200, 200 }, await StatusesAsync(key, 4));
     }
 
     private async Task<int[]> StatusesAsync(ApiKey key, int calls)
