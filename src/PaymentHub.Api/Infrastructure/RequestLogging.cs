@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Claims;
-using PaymentHub.Resellers;
 
 namespace PaymentHub.Infrastructure;
 
@@ -10,6 +9,9 @@ namespace PaymentHub.Infrastructure;
 /// </summary>
 public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
 {
+    /// <summary>Where reseller authentication leaves the caller's id for the request line (HttpContext.Items).</summary>
+    public const string ResellerIdItem = "paymenthub.reseller_id";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -27,7 +29,7 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
             {
                 var status = completed || context.Response.HasStarted ? context.Response.StatusCode : StatusCodes.Status500InternalServerError;
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                var resellerId = context.Items.TryGetValue(ResellerAuthenticator.ResellerIdItem, out var id) ? id as int? : null;
+                var resellerId = context.Items.TryGetValue(ResellerIdItem, out var id) ? id as int? : null;
                 var action = context.Request.Query["action"].ToString();
                 var path = ForLog(context.Request.Path.Value ?? "/");
                 var loggedAction = action.Length is > 0 and <= 40 ? ForLog(action) : null;

@@ -20,7 +20,7 @@ public sealed record AuthenticatedReseller(int Id, string Name, long WalletAccou
 public sealed class ResellerAuthenticator(
     PaymentHubDbContext db, CredentialHasher hasher, CredentialCache credentials, ApiKeyRateLimiter limiter, TimeProvider clock)
 {
-    public const string ResellerIdItem = "paymenthub.reseller_id";
+    public const string ResellerIdItem = RequestLoggingMiddleware.ResellerIdItem;
     public const string TooManyRequests = "Too many requests.";
 
     public async Task<(ResellerForm? Form, AuthenticatedReseller? Reseller, IResult? Error)> AuthenticateAsync(
