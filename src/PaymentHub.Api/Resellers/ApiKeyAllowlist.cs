@@ -85,8 +85,8 @@ public sealed partial class ApiKeyAllowlist
             address = address.MapToIPv4();
             prefix -= 96;
         }
-        // IPNetwork refuses a base address with bits set past the prefix (10.1.2.3/24): so do we, rather than guess.
-        return IPNetwork.TryParse($"{address}/{prefix}", out network);
+        // A base address with bits set past the prefix (10.1.2.3/24) is refused rather than guessed at.
+        return IPNetwork.TryParse($"{address}/{prefix}", out network) && network.BaseAddress.Equals(address);
     }
 
     private static bool TryParseAddress(string text, out IPAddress address)
