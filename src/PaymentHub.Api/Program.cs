@@ -59,6 +59,10 @@ builder.Services.Configure<StatementOptions>(builder.Configuration.GetSection(St
 builder.Services.AddScoped<WalletStatements>();
 builder.Services.AddScoped<IdempotencyGate>();
 builder.Services.AddScoped<ResellerAuthenticator>();
+builder.Services.Configure<PerKeyRateLimitOptions>(builder.Configuration.GetSection(PerKeyRateLimitOptions.Section));
+builder.Services.Configure<CredentialCacheOptions>(builder.Configuration.GetSection(CredentialCacheOptions.Section));
+builder.Services.AddSingleton<CredentialCache>();
+builder.Services.AddSingleton<ApiKeyRateLimiter>();
 builder.Services.AddScoped<BillOrderSettlement>();
 builder.Services.AddScoped<BillOrderPlacement>();
 builder.Services.AddScoped<DemoSeeder>();
@@ -96,7 +100,7 @@ builder.Services.AddOptions<RateLimiterOptions>().Configure<IConfiguration>((opt
     var permitsPerMinute = configuration.GetValue("RateLimits:ResellerRequestsPerMinute", 6000);
     options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
     options.OnRejected = async (context, ct) =>
-        await ResellerResults.WriteErrorAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests. Slow down and retry.");
+        await ResellerResults.WriteErrorAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, ResellerAuthenticator.TooManyRequests);
     options.AddPolicy("reseller", http => RateLimitPartition.GetFixedWindowLimiter(
         http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
         _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
@@ -126,6 +130,8 @@ builder.Services.AddSwaggerGen(options =>
 
 var app = builder.Build();
 
+// First, so that the logs, the per-address limits and the key allowlists all see the client's address.
+app.UseConfiguredForwardedHeaders(app.Configuration);
 app.UseSecurityHeaders();
 // Outermost but for the headers, so that the line it writes carries the status the client got, after the error handling below set it.
 app.UsePaymentHubRequestLogging();

@@ -10,8 +10,6 @@ namespace PaymentHub.Resellers;
 public sealed record CreateResellerRequest(string Name);
 public sealed record UpdateResellerRequest(string? Name, string? Status);
 public sealed record ResellerReply(int Id, string Name, string Status, decimal Balance, DateTime CreatedAt);
-public sealed record ApiKeyCreatedReply(int Id, string ApiKey, string ApiSecret, DateTime CreatedAt);
-public sealed record ApiKeyReply(int Id, string ApiKey, DateTime CreatedAt, DateTime? RevokedAt);
 
 public sealed class CreateResellerRequestValidator : AbstractValidator<CreateResellerRequest>
 {
@@ -37,10 +35,7 @@ public static class ResellerAdminApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:int}", GetAsync);
         group.MapPatch("/{id:int}", UpdateAsync);
-        group.MapPost("/{id:int}/api-keys", CreateApiKeyAsync)
-            .WithDescription("Creates an api_key / api_secret pair. The secret is shown in this reply only.");
-        group.MapGet("/{id:int}/api-keys", ListApiKeysAsync);
-        group.MapDelete("/{id:int}/api-keys/{keyId:int}", RevokeApiKeyAsync);
+        group.MapApiKeyAdminApi();
         return group;
     }
 
@@ -74,7 +69,7 @@ public static class ResellerAdminApi
     }
 
     public static async Task<Results<Ok<ResellerReply>, ProblemHttpResult>> UpdateAsync(
-        int id, UpdateResellerRequest request, PaymentHubDbContext db, CancellationToken ct)
+        int id, UpdateResellerRequest request, PaymentHubDbContext db, CredentialCache credentials, CancellationToken ct)
     {
         var reseller = await db.Resellers.Include(r => r.WalletAccount).FirstOrDefaultAsync(r => r.Id == id, ct);
         if (reseller is null)
@@ -90,44 +85,8 @@ public static class ResellerAdminApi
             reseller.Status = status;
         }
         await db.SaveChangesAsync(ct);
+        credentials.InvalidateReseller(id);
         return TypedResults.Ok(ToReply(reseller, reseller.WalletAccount!.Balance));
-    }
-
-    public static async Task<Results<Created<ApiKeyCreatedReply>, ProblemHttpResult>> CreateApiKeyAsync(
-        int id, PaymentHubDbContext db, CredentialHasher hasher, TimeProvider clock, CancellationToken ct)
-    {
-        if (!await db.Resellers.AnyAsync(r => r.Id == id, ct))
-        {
-            return NotFound(id);
-        }
-        var apiKey = CredentialHasher.NewApiKey();
-        var apiSecret = CredentialHasher.NewApiSecret();
-        var credential = new ApiCredential
-        {
-            ResellerId = id,
-            ApiKey = apiKey,
-            SecretHash = hasher.Hash(apiSecret),
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
-        };
-        db.ApiCredentials.Add(credential);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/admin/v1/resellers/{id}/api-keys/{credential.Id}",
-            new ApiKeyCreatedReply(credential.Id, apiKey, apiSecret, credential.CreatedAt));
-    }
-
-    public static async Task<Ok<List<ApiKeyReply>>> ListApiKeysAsync(int id, PaymentHubDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await db.ApiCredentials.AsNoTracking().Where(c => c.ResellerId == id).OrderBy(c => c.Id)
-            .Select(c => new ApiKeyReply(c.Id, c.ApiKey, c.CreatedAt, c.RevokedAt)).ToListAsync(ct));
-
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeApiKeyAsync(
-        int id, int keyId, PaymentHubDbContext db, TimeProvider clock, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var revoked = await db.ApiCredentials.Where(c => c.Id == keyId && c.ResellerId == id && c.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.RevokedAt, now), ct);
-        return revoked == 1
-            ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: 404, title: "API key not found", detail: $"Reseller {id} has no active API key {keyId}.");
     }
 
     internal static ProblemHttpResult NotFound(int id) =>

@@ -59,6 +59,10 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             ["Demo:Seed"] = "false",
             ["Fulfilment:PollIntervalMs"] = "100",
             ["RateLimits:ResellerRequestsPerMinute"] = "100000",
+            // Per-key limits are tested by ApiKeyPolicyTests with their own; the other tests must never meet them.
+            ["RateLimits:PerKey:RequestsPerSecond"] = "100000",
+            ["RateLimits:PerKey:Burst"] = "100000",
+            ["RateLimits:PerKey:RequestsPerMinute"] = "6000000",
             // Tests send invalid admin keys on purpose; AdminAuthThrottleTests set a real limit.
             ["RateLimits:AdminAuthFailuresPerWindow"] = "100000",
             ["Orders:NumberPrefix"] = "TST-",

@@ -1350,15 +1350,36 @@ namespace PaymentHub.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
+                    b.Property<string>("AllowedIps")
+                        .HasMaxLength(3250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("allowed_ips");
+
                     b.Property<string>("ApiKey")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("api_key");
 
+                    b.Property<int?>("Burst")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("burst");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<int?>("RequestsPerMinute")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requests_per_minute");
+
+                    b.Property<int?>("RequestsPerSecond")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requests_per_second");
 
                     b.Property<int>("ResellerId")
                         .HasColumnType("INTEGER")
