@@ -63,7 +63,7 @@ public sealed class ResellerApiDocumentFilter : IDocumentFilter
                 Description = "Form fields (nurr's API takes no JSON).",
                 Content = new Dictionary<string, IOpenApiMediaType>
                 {
-                    [FormMediaType] = new()
+                    [FormMediaType] = new OpenApiMediaType
                     {
                         Schema = new OpenApiSchema
                         {
@@ -88,7 +88,7 @@ public sealed class ResellerApiDocumentFilter : IDocumentFilter
                 Description = string.Join(" / ", status.Select(r => r.Meaning)),
                 Content = new Dictionary<string, IOpenApiMediaType>
                 {
-                    ["application/json"] = new()
+                    ["application/json"] = new OpenApiMediaType
                     {
                         Examples = status.Select((reply, i) => (reply, i)).ToDictionary(
                             r => $"{status.Key}_{r.i + 1}",
