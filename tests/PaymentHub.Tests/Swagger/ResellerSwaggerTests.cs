@@ -159,7 +159,7 @@ public sealed class ResellerSwaggerTests(ITestOutputHelper output)
         }
         foreach (var (name, value) in fields)
         {
-            await operation.Locator($"tr[data-property-name=\"{name}\"] input").FillAsync(value);
+            await operation.Locator($"tr[data-property-name=\"{name}\"] input[type=text]").FillAsync(value);
         }
         var response = await page.RunAndWaitForResponseAsync(
             () => operation.Locator("button.execute").ClickAsync(),
