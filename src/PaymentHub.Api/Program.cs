@@ -113,18 +113,16 @@ builder.Services.AddSwaggerGen(options =>
     {
         Title = "PaymentHub",
         Version = "v1",
-        Description = "Admin API (/admin/v1, Bearer admin key) and the nurr-compatible reseller API (/api, form POST).",
+        Description = "Admin API (/admin/v1, Bearer admin key) and the nurr-compatible reseller API (/api, form POST with api_key and api_secret; one entry per action).",
     });
-    options.AddSecurityDefinition("Bearer", new OpenApiSecurityScheme
+    options.AddSecurityDefinition(AdminSecurityOperationFilter.SchemeName, new OpenApiSecurityScheme
     {
         Type = SecuritySchemeType.Http,
         Scheme = "bearer",
-        Description = "An admin key. Paste the key only; Swagger UI adds 'Bearer '.",
+        Description = "An admin key (admin API only). Paste the key only; Swagger UI adds 'Bearer '.",
     });
-    options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
-    {
-        [new OpenApiSecuritySchemeReference("Bearer", document)] = [],
-    });
+    options.OperationFilter<AdminSecurityOperationFilter>();
+    options.DocumentFilter<ResellerApiDocumentFilter>();
     options.CustomSchemaIds(type => type.FullName!.Replace("PaymentHub.", "", StringComparison.Ordinal).Replace('+', '.'));
 });
 

@@ -24,6 +24,7 @@ public static partial class BillPaymentApi
         resellerApi.MapPost("/bill-payment.php", HandleAsync)
             .WithResellerActions("provider_check", "service_check", "submit", "status_check", "bill_inquiry")
             .WithName("BillPayment")
+            .WithResellerDocs(BillPaymentApiDocs.Actions)
             .WithSummary("nurr-compatible bill payment: action = provider_check | service_check | submit | status_check | bill_inquiry");
 
     public static async Task<IResult> HandleAsync(

@@ -103,6 +103,11 @@ public static partial class ErrorHandling
             case StatusCodes.Status415UnsupportedMediaType:
                 return (error.StatusCode, "Unsupported Media Type", SendJson);
         }
+        if (error.InnerException is MoneyFormatException { Path: { Length: > 2 } amountPath } && amountPath.StartsWith("$.", StringComparison.Ordinal))
+        {
+            var field = amountPath[2..];
+            return (StatusCodes.Status400BadRequest, "Invalid amount", $"The field '{field}' must be {MoneyFormatException.Rule}.");
+        }
         if (error.InnerException is JsonException json)
         {
             var where = json.Path is { Length: > 1 } path ? $" at '{path}'" : "";

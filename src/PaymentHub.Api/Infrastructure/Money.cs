@@ -19,13 +19,19 @@ public static partial class Money
     /// <summary>Parses a reseller-supplied amount by <see cref="AmountPattern"/>; it must be greater than zero.</summary>
     public static bool TryParsePositive(string? text, out decimal amount)
     {
+        return TryParse(text, out amount) && amount > 0m;
+    }
+
+    /// <summary>Parses an amount by <see cref="AmountPattern"/> (zero allowed; a limit such as a minimum may be 0).</summary>
+    public static bool TryParse(string? text, out decimal amount)
+    {
         amount = 0m;
         if (text is null || !AmountPattern().IsMatch(text))
         {
             return false;
         }
         amount = decimal.Parse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
-        return amount > 0m;
+        return true;
     }
 
     public static bool HasAtMostTwoDecimals(decimal amount) => decimal.Round(amount, 2) == amount;

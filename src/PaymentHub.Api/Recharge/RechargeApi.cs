@@ -28,6 +28,7 @@ public static partial class RechargeApi
         resellerApi.MapPost("/mobile-recharge.php", HandleAsync)
             .WithResellerActions(null, "", "status_check")
             .WithName("MobileRecharge")
+            .WithResellerDocs(RechargeApiDocs.Actions)
             .WithSummary("nurr-compatible mobile recharge (no action); action=status_check with order_number or request_id");
 
     public static async Task<IResult> HandleAsync(

@@ -18,6 +18,7 @@ public static partial class WalletApi
         resellerApi.MapPost("/wallet.php", HandleAsync)
             .WithResellerActions("add_fund", "topup_status", "balance", "statement")
             .WithName("Wallet")
+            .WithResellerDocs(WalletApiDocs.Actions)
             .WithSummary("Wallet: action=add_fund (amount, gateway), topup_status (topup_id), balance, statement (from, to, page, per_page)");
 
     public static async Task<IResult> HandleAsync(

@@ -108,7 +108,7 @@ public sealed class AdminApiTests(GatewayFixture fixture) : GatewayTest(fixture,
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
         Assert.Contains("/admin/v1/orders/{orderNumber}/cancel", paths);
         Assert.Contains("/admin/v1/ledger/check", paths);
-        Assert.Contains("/api/bill-payment.php", paths);
+        Assert.Contains("/api/bill-payment.php?action=submit", paths);
         Assert.Equal(200, (int)(await client.GetAsync("/swagger/index.html")).StatusCode);
     }
 

@@ -1,0 +1,174 @@
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using PaymentHub.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace PaymentHub.Tests.Swagger;
+
+/// <summary>The reseller API as Swagger documents it: one entry per action with its form fields and replies, usable from Swagger UI.</summary>
+public sealed class ResellerSwaggerTests(ITestOutputHelper output)
+{
+    private const string FormType = "application/x-www-form-urlencoded";
+
+    private static readonly Dictionary<string, string[]> RequiredFields = new()
+    {
+        ["/api/bill-payment.php?action=provider_check"] = ["api_key", "api_secret"],
+        ["/api/bill-payment.php?action=service_check"] = ["api_key", "api_secret", "provider_id"],
+        ["/api/bill-payment.php?action=submit"] = ["api_key", "api_secret", "provider_id", "service_id", "amount"],
+        ["/api/bill-payment.php?action=status_check"] = ["api_key", "api_secret", "order_number"],
+        ["/api/bill-payment.php?action=bill_inquiry"] = ["api_key", "api_secret", "provider_id", "service_id"],
+        ["/api/mobile-recharge.php"] = ["api_key", "api_secret", "phone", "amount", "operator"],
+        ["/api/mobile-recharge.php?action=status_check"] = ["api_key", "api_secret"],
+        ["/api/wallet.php?action=balance"] = ["api_key", "api_secret"],
+        ["/api/wallet.php?action=add_fund"] = ["api_key", "api_secret", "amount", "gateway"],
+        ["/api/wallet.php?action=topup_status"] = ["api_key", "api_secret", "topup_id"],
+        ["/api/wallet.php?action=statement"] = ["api_key", "api_secret", "from", "to"],
+    };
+
+    [Fact]
+    public async Task Swagger_json_documents_each_reseller_action_with_its_form_fields_and_puts_bearer_on_admin_operations_only()
+    {
+        await using var app = await PaymentHubApp.StartAsync("swagger_document");
+        using var client = app.CreateClient();
+        var document = JsonNode.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"))!;
+        var paths = document["paths"]!.AsObject();
+
+        Assert.Null(document["security"]);
+        var resellerPaths = paths.Where(p => p.Key.StartsWith("/api/", StringComparison.Ordinal)).Select(p => p.Key).Order().ToList();
+        Assert.Equal(RequiredFields.Keys.Order().ToList(), resellerPaths);
+        foreach (var (path, required) in RequiredFields)
+        {
+            var post = paths[path]!["post"]!;
+            var schema = post["requestBody"]!["content"]![FormType]!["schema"]!;
+            var properties = schema["properties"]!.AsObject().Select(p => p.Key).ToList();
+            Assert.Equal(["api_key", "api_secret"], properties.Take(2));
+            Assert.All(required, field => Assert.Contains(field, properties));
+            Assert.Equal(required.Order(), schema["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order());
+            Assert.Null(post["security"]);
+            Assert.Null(post["parameters"]);
+            var responses = post["responses"]!.AsObject();
+            Assert.NotNull(responses["200"]);
+            var unauthorized = responses["401"]!["content"]!["application/json"]!["examples"]!.AsObject().Single().Value!;
+            Assert.Equal("Invalid API credentials.", unauthorized["value"]!["error"]!.GetValue<string>());
+        }
+
+        var submitErrors = ExampleErrors(paths["/api/bill-payment.php?action=submit"]!);
+        Assert.Contains("Missing required module data.", submitErrors);
+        Assert.Contains("Insufficient balance.", submitErrors);
+        Assert.Contains("Transaction failed", submitErrors);
+        var rechargeErrors = ExampleErrors(paths["/api/mobile-recharge.php"]!);
+        Assert.Contains("Invalid operator number for this recharge.", rechargeErrors);
+        Assert.Contains("Invalid recharge amount.", rechargeErrors);
+        Assert.Contains("Transaction failed.", rechargeErrors);
+        Assert.Contains("Top-up not found.", ExampleErrors(paths["/api/wallet.php?action=topup_status"]!));
+
+        var adminOperations = paths.Where(p => p.Key.StartsWith("/admin/v1/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value!.AsObject().Select(o => o.Value!)).ToList();
+        Assert.True(adminOperations.Count > 20, $"Only {adminOperations.Count} admin operations documented.");
+        Assert.All(adminOperations, operation =>
+            Assert.Equal("""[{"Bearer":[]}]""", operation["security"]!.ToJsonString()));
+        Assert.All(paths.Where(p => !p.Key.StartsWith("/admin/v1/", StringComparison.Ordinal)).SelectMany(p => p.Value!.AsObject()),
+            operation => Assert.Null(operation.Value!["security"]));
+    }
+
+    private static List<string> ExampleErrors(JsonNode pathItem) =>
+        pathItem["post"]!["responses"]!.AsObject()
+            .SelectMany(r => r.Value!["content"]?["application/json"]?["examples"]?.AsObject().Select(e => e.Value!) ?? [])
+            .Select(e => e["value"]?["error"]?.GetValue<string>())
+            .OfType<string>()
+            .ToList();
+
+    [Fact]
+    public async Task A_bill_submit_and_its_status_check_work_from_swagger_ui_in_chromium()
+    {
+        await using var app = await PaymentHubApp.StartAsync("swagger_try_it_out", kestrel: true);
+        var shop = await app.CreateResellerAsync(500m, "Swagger Shop");
+        var (providerId, serviceId) = await app.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Swagger Power");
+
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        var page = await browser.OpenAsync(new Uri(app.ServerAddress, "/swagger/index.html"));
+
+        var (submitStatus, submitted) = await TryItOutAsync(page, "/api/bill-payment.php?action=submit", new()
+        {
+            ["api_key"] = shop.ApiKey,
+            ["api_secret"] = shop.ApiSecret,
+            ["provider_id"] = providerId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["service_id"] = serviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["amount"] = "120.50",
+            ["meter_number"] = "123456789",
+        });
+        await browser.ScreenshotAsync(page, "swagger-reseller-submit", output);
+        Assert.Equal(200, submitStatus);
+        Assert.True(submitted["success"]!.GetValue<bool>());
+        Assert.Equal("Processing", submitted["status"]!.GetValue<string>());
+        Assert.Equal("120.50", submitted["amount"]!.GetValue<string>());
+        var orderNumber = submitted["order_number"]!.GetValue<string>();
+        Assert.Equal(379.50m, await shop.BalanceAsync());
+
+        // The sandbox settles the bill about a second later; wait for it through the API, then ask from Swagger UI.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await shop.BillAsync("status_check", ("order_number", orderNumber))).Body["status"]!.GetValue<string>() == "Processing")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Order {orderNumber} still Processing.");
+            await Task.Delay(100);
+        }
+        var (statusCode, status) = await TryItOutAsync(page, "/api/bill-payment.php?action=status_check", new()
+        {
+            ["api_key"] = shop.ApiKey,
+            ["api_secret"] = shop.ApiSecret,
+            ["order_number"] = orderNumber,
+        });
+        await browser.ScreenshotAsync(page, "swagger-reseller-status-check", output);
+        Assert.Equal(200, statusCode);
+        Assert.Equal(orderNumber, status["order_number"]!.GetValue<string>());
+        Assert.Equal("Success", status["status"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(status["token_number"]?.GetValue<string>()));
+        Assert.Equal("120.50", status["debit_amount"]!.GetValue<string>());
+
+        // A wrong secret from Swagger UI gets the seed's 401 body and changes nothing.
+        var (refusedStatus, refused) = await TryItOutAsync(page, "/api/wallet.php?action=balance", new()
+        {
+            ["api_key"] = shop.ApiKey,
+            ["api_secret"] = "wrong",
+        });
+        Assert.Equal(401, refusedStatus);
+        Assert.Equal("Invalid API credentials.", refused["error"]!.GetValue<string>());
+        var (balanceStatus, balance) = await TryItOutAsync(page, "/api/wallet.php?action=balance", new()
+        {
+            ["api_key"] = shop.ApiKey,
+            ["api_secret"] = shop.ApiSecret,
+        });
+        Assert.Equal(200, balanceStatus);
+        Assert.Equal("379.50", balance["balance"]!.GetValue<string>());
+        Assert.Equal(379.50m, await shop.BalanceAsync());
+        await app.AssertLedgerOkAsync();
+    }
+
+    /// <summary>Expands the operation, presses "Try it out", fills the form and presses Execute; returns what the browser received.</summary>
+    private static async Task<(int Status, JsonNode Body)> TryItOutAsync(IPage page, string path, Dictionary<string, string> fields)
+    {
+        var operation = page.Locator(".opblock").Filter(new() { Has = page.Locator($".opblock-summary-path[data-path=\"{path}\"]") });
+        if (!await operation.Locator(".opblock-body").IsVisibleAsync())
+        {
+            await operation.Locator(".opblock-summary").First.ClickAsync();
+        }
+        // Once in try-out mode the operation shows Cancel and Reset instead of "Try it out".
+        var tryItOut = operation.Locator("button.try-out__btn", new() { HasText = "Try it out" });
+        if (await tryItOut.CountAsync() > 0)
+        {
+            await tryItOut.ClickAsync();
+        }
+        foreach (var (name, value) in fields)
+        {
+            await operation.Locator($"tr[data-property-name=\"{name}\"] input[type=text]").FillAsync(value);
+        }
+        var response = await page.RunAndWaitForResponseAsync(
+            () => operation.Locator("button.execute").ClickAsync(),
+            r => r.Request.Method == "POST" && r.Url.Contains(path, StringComparison.Ordinal));
+        var body = JsonNode.Parse(await response.TextAsync())!;
+        // Swagger UI shows the same status in its live response table.
+        var status = response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await operation.Locator(".live-responses-table .response-col_status", new() { HasText = status }).First.WaitForAsync();
+        return (response.Status, body);
+    }
+}
