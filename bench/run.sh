@@ -46,12 +46,12 @@ fi
 echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT"
 (cd src/PaymentHub.Api && exec env ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$GW_PORT" \
   Admin__BootstrapKey="$ADMIN_KEY" Database__Provider=Postgres ConnectionStrings__PaymentHub="$CONN" \
-  Security__CredentialHashKey="bench-credential-hash-key-0123456789abcdef" \
+  Security__CredentialHashKey="$(head -c 32 /dev/urandom | base64)" \
   RateLimits__ResellerRequestsPerMinute=100000000 Serilog__MinimumLevel__Default=Warning \
   Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime=Warning \
   dotnet bin/Release/net10.0/PaymentHub.Api.dll >"$WORK/gateway.log" 2>&1) &
 GW_PID=$!
-for _ in $(seq 120); do curl -sf "http://127.0.0.1:$GW_PORT/health" >/dev/null && break; sleep 1; done
+for _ in $(seq 120); do kill -0 "$GW_PID" 2>/dev/null || break; curl -sf "http://127.0.0.1:$GW_PORT/health" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$GW_PORT/health" >/dev/null || { echo "gateway did not start:"; tail -30 "$WORK/gateway.log"; exit 3; }
 # The gateway runs under `dotnet`: the pid we started is that process (exec above).
 echo "   gateway pid $GW_PID, postmaster pid $PG_PID; idle CPU over 10 s:"
