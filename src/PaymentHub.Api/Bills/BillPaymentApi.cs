@@ -90,9 +90,6 @@ public static partial class BillPaymentApi
         HttpContext http, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, BillOrderPlacement placement,
         CancellationToken ct)
     {
-        // One connection for the catalogue read and the transaction (EF would otherwise return it to the pool, reset,
-        // between the two); nothing in a submit waits on an upstream, and the request's context closes it at the end.
-        await db.Database.OpenConnectionAsync(ct);
         var (submission, error) = await ReadSubmissionAsync(form, db, ct);
         if (submission is null)
         {
