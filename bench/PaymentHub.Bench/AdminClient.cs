@@ -82,19 +82,19 @@ public sealed class AdminClient(HttpClient http, string adminKey)
         await PatchAsync($"admin/v1/resellers/{fixture.ResellerId}", new { status = "suspended" }, ct);
     }
 
-    private async Task<JsonElement> PostAsync(string path, object body, CancellationToken ct)
+    public async Task<JsonElement> PostAsync(string path, object body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) };
         return await SendAsync(request, ct);
     }
 
-    private async Task<JsonElement> PatchAsync(string path, object body, CancellationToken ct)
+    public async Task<JsonElement> PatchAsync(string path, object body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body, options: Json) };
         return await SendAsync(request, ct);
     }
 
-    private async Task<JsonElement> GetAsync(string path, CancellationToken ct)
+    public async Task<JsonElement> GetAsync(string path, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         return await SendAsync(request, ct);

@@ -22,6 +22,16 @@ public sealed record BenchOptions
     /// <summary>Send a unique request_id with every submit, so the idempotency gate is part of what is measured.</summary>
     public bool RequestIds { get; init; }
 
+    /// <summary>Suite mode (bench/run.sh): time-boxed steps over scenarios and connection counts, with CPU, RSS and ratios.</summary>
+    public bool Suite { get; init; }
+    public int GatewayPid { get; init; }
+    public int PostgresPid { get; init; }
+    /// <summary>pgbench results, lines "wallets clients tps" (bench/run.sh writes it).</summary>
+    public string? CeilingFile { get; init; }
+    public int StepSeconds { get; init; } = 10;
+    public IReadOnlyList<int> Connections { get; init; } = [8, 32, 128];
+    public int Resellers { get; init; } = 50;
+
     public int StatusCheckCount => StatusChecks ?? Requests;
 
     public const string Usage = """
@@ -43,6 +53,14 @@ public sealed record BenchOptions
           --warmup N             provider_check calls before measuring (0..1000, not counted). Default 20.
           --amount AMOUNT        Bill amount per submit (10.00..50000.00). Default 25.00.
           --request-ids          Send a unique request_id with every submit (exercises the idempotency gate).
+          --suite                Suite mode (bench/run.sh): many resellers and one hot wallet, submit and recharge,
+                                 at each of --connections for --step-seconds each, with CPU per request and ratios.
+          --gateway-pid PID      Suite: the gateway's process, for CPU seconds and RSS from /proc.
+          --postgres-pid PID     Suite: PostgreSQL's postmaster; its CPU is the postmaster's and its children's.
+          --ceiling FILE         Suite: pgbench results, lines "wallets clients tps".
+          --step-seconds N       Suite: seconds per step (1..600). Default 10.
+          --connections LIST     Suite: comma-separated connection counts. Default 8,32,128.
+          --resellers N          Suite: resellers for the many-wallets scenarios (1..1000). Default 50.
           -h, --help             Show this text.
 
         Exit code: 0 when the ledger check is ok, the wallet balance is as expected and no reply was 5xx;
@@ -65,6 +83,11 @@ public sealed record BenchOptions
             if (name == "--request-ids")
             {
                 options = options with { RequestIds = true };
+                continue;
+            }
+            if (name == "--suite")
+            {
+                options = options with { Suite = true };
                 continue;
             }
             if (i + 1 >= args.Count)
@@ -111,6 +134,29 @@ public sealed record BenchOptions
                         error = "--amount must be between 10.00 and 50000.00 with at most two decimals.";
                     }
                     options = options with { Amount = amount };
+                    break;
+                case "--gateway-pid":
+                    options = options with { GatewayPid = ParseInt(name, value, 1, int.MaxValue, ref error) };
+                    break;
+                case "--postgres-pid":
+                    options = options with { PostgresPid = ParseInt(name, value, 1, int.MaxValue, ref error) };
+                    break;
+                case "--ceiling":
+                    options = options with { CeilingFile = value };
+                    break;
+                case "--step-seconds":
+                    options = options with { StepSeconds = ParseInt(name, value, 1, 600, ref error) };
+                    break;
+                case "--resellers":
+                    options = options with { Resellers = ParseInt(name, value, 1, 1_000, ref error) };
+                    break;
+                case "--connections":
+                    var counts = new List<int>();
+                    foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        counts.Add(ParseInt(name, part, 1, MaxConcurrency, ref error));
+                    }
+                    options = options with { Connections = counts };
                     break;
                 default:
                     error = $"Unknown option '{name}'.";

@@ -22,7 +22,7 @@ public static class Program
 
         try
         {
-            return await BenchRun.RunAsync(options);
+            return options.Suite ? await SuiteRun.RunAsync(options) : await BenchRun.RunAsync(options);
         }
         catch (Exception ex) when (ex is BenchSetupException or HttpRequestException or TaskCanceledException or JsonException)
         {

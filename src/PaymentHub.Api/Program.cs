@@ -81,6 +81,7 @@ builder.Services.AddIakConnector();
 builder.Services.AddFunding();
 builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddSingleton<ConnectorRegistry>();
+builder.Services.AddSingleton(typeof(WorkSignal<>));
 builder.Services.AddSingleton<BillFulfilmentWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWorker>());
 // A rule stops at its first failure, so a later check (Must, Matches) never sees the null that NotEmpty already refused.

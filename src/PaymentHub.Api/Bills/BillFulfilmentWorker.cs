@@ -16,6 +16,7 @@ public sealed partial class BillFulfilmentWorker(
     IEnumerable<IBillConnector> connectors,
     IOptions<FulfilmentOptions> options,
     TimeProvider clock,
+    WorkSignal<BillFulfilmentWorker> wake,
     ILogger<BillFulfilmentWorker> logger) : BackgroundService
 {
     private readonly FulfilmentOptions _options = options.Value;
@@ -30,7 +31,7 @@ public sealed partial class BillFulfilmentWorker(
             return;
         }
         LogStarted(InstanceId);
-        await PollingLoop.RunAsync(RunOnceAsync, TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock, LogLoopFailed, stoppingToken);
+        await PollingLoop.RunAsync(RunOnceAsync, TimeSpan.FromMilliseconds(_options.PollIntervalMs), clock, LogLoopFailed, stoppingToken, wake);
     }
 
     public async Task<int> RunOnceAsync(CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PaymentHub.Data;
+using PaymentHub.Fulfilment;
 using PaymentHub.Idempotency;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
@@ -25,7 +26,7 @@ public sealed record BillSubmission(
 /// </summary>
 public sealed class BillOrderPlacement(
     PaymentHubDbContext db, OrderNumbers orderNumbers, LedgerService ledger, HouseAccounts house, IdempotencyGate gate,
-    TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, WorkSignal<BillFulfilmentWorker> fulfilment)
 {
     public async Task<IResult> PlaceAsync(AuthenticatedReseller reseller, BillSubmission submission, string? requestId, CancellationToken ct)
     {
@@ -59,7 +60,7 @@ public sealed class BillOrderPlacement(
 
         try
         {
-            await db.SaveChangesAsync(ct);
+            await SaveWithoutSavepointAsync(ct);
             await tx.CommitAsync(ct);
         }
         catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
@@ -67,7 +68,29 @@ public sealed class BillOrderPlacement(
             await tx.RollbackAsync(ct);
             return await gate.AnswerLostRaceAsync(reseller.Id, BillPaymentApi.IdempotencyScope, requestId, requestHash, ct);
         }
+        if (service.Connector != Connectors.ConnectorNames.Manual)
+        {
+            fulfilment.Notify();
+        }
         return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
+    }
+
+    /// <summary>
+    /// Saves without EF's automatic savepoint: a failed save here (the only one expected is the idempotency race) rolls
+    /// the whole transaction back and is never retried inside it, so the savepoint's round trips buy nothing.
+    /// </summary>
+    private async Task SaveWithoutSavepointAsync(CancellationToken ct)
+    {
+        var before = db.Database.AutoSavepointsEnabled;
+        db.Database.AutoSavepointsEnabled = false;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            db.Database.AutoSavepointsEnabled = before;
+        }
     }
 
     /// <summary>The wallet debit with the fee and commission, or null when the wallet cannot pay it.</summary>
@@ -114,7 +137,7 @@ public sealed class BillOrderPlacement(
             Connector = service.Connector,
             ConnectorProductCode = service.ConnectorProductCode,
             CustomerNumber = submission.ModuleData.GetValueOrDefault(service.CustomerNumberField ?? "") ?? submission.ModuleData.Values.FirstOrDefault(),
-            Stage = Fulfilment.BillStage.New,
+            Stage = BillStage.New,
             // Manual orders wait for an operator; everything else is picked up by the fulfilment worker.
             NextAttemptAt = service.Connector == Connectors.ConnectorNames.Manual ? null : now,
             CreatedAt = now,

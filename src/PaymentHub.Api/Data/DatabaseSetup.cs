@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PaymentHub.Observability;
 
@@ -79,7 +80,7 @@ public static class DatabaseSetup
         if (provider == DatabaseProvider.Postgres)
         {
             // Named, so that the metrics' pool label is this name and never the connection string.
-            options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)
+            options.UseNpgsql(PreparePostgres(connectionString), npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)
                 .ConfigureDataSource(dataSource => dataSource.Name = "paymenthub"));
         }
         else
@@ -87,6 +88,23 @@ public static class DatabaseSetup
             options.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable(MigrationsHistoryTable));
         }
     }
+
+    /// <summary>
+    /// Automatic preparation on unless the connection string says otherwise: the hot paths send the same few statements
+    /// over and over, and a prepared statement skips parsing and planning each time.
+    /// </summary>
+    public static string PreparePostgres(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+        return builder.ConnectionString;
+    }
+
+    public const int DefaultMaxAutoPrepare = 64;
 
     private static string PrepareSqlite(string connectionString)
     {

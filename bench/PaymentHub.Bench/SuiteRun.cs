@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace PaymentHub.Bench;
+
+/// <summary>A reseller of the suite: its credentials, its wallet's funding, and what the replies said it paid.</summary>
+public sealed class SuiteReseller(int id, string apiKey, string apiSecret, decimal funding)
+{
+    public int Id { get; } = id;
+    public string ApiKey { get; } = apiKey;
+    public string ApiSecret { get; } = apiSecret;
+    public decimal Funding { get; } = funding;
+    private long _paidCents;
+    private long _unknownCents;
+
+    public void Paid(decimal amount) => Interlocked.Add(ref _paidCents, (long)(amount * 100));
+    public void Unknown(decimal amount) => Interlocked.Add(ref _unknownCents, (long)(amount * 100));
+    public decimal ExpectedHigh => Funding - Volatile.Read(ref _paidCents) / 100m;
+    public decimal ExpectedLow => ExpectedHigh - Volatile.Read(ref _unknownCents) / 100m;
+}
+
+/// <summary>One row of the suite's table.</summary>
+public sealed record SuiteRow(
+    string Scenario, int Connections, PhaseStats Stats, double GatewayCpu, double PostgresCpu, double RssMiB, double? Ceiling);
+
+/// <summary>
+/// bench/run.sh's suite: bill submit over many wallets and on one hot wallet, sandbox recharge over many wallets, and
+/// the two read actions, each for a fixed time at each connection count, with the gateway's and PostgreSQL's CPU per
+/// request, the gateway's RSS and the ratio to pgbench's ceiling for the same transaction at the same client count.
+/// </summary>
+public static class SuiteRun
+{
+    private const int StepCapacity = 400_000;
+    private const decimal RechargeAmount = 100.00m;
+    private const string RechargeOperator = "GP";
+
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var baseAddress = new Uri(options.BaseUrl.AbsoluteUri.TrimEnd('/') + "/");
+        using var adminHttp = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        using var loadHttp = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.Connections.Max(),
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        })
+        { BaseAddress = baseAddress, Timeout = options.RequestTimeout };
+        var admin = new AdminClient(adminHttp, options.AdminKey);
+        var ceiling = ReadCeiling(options.CeilingFile);
+
+        using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        if (!await admin.IsHealthyAsync(setup.Token))
+        {
+            throw new BenchSetupException($"GET {baseAddress}health did not answer 2xx.");
+        }
+        var steps = options.Connections.Count;
+        var perStepGuess = 20_000; // requests one step could possibly send, for funding
+        var funding = perStepGuess * steps * 110m;
+        var tag = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+        var (providerId, serviceId) = await CreateManualServiceAsync(admin, tag, setup.Token);
+        var rechargeDebit = await SandboxOperatorDebitAsync(admin, setup.Token);
+        var many = new List<SuiteReseller>();
+        for (var i = 0; i < options.Resellers; i++)
+        {
+            many.Add(await CreateResellerAsync(admin, $"bench many {tag} {i}", funding, setup.Token));
+        }
+        var hot = await CreateResellerAsync(admin, $"bench hot {tag}", funding * options.Resellers, setup.Token);
+        Console.WriteLine($"set-up: {options.Resellers} resellers + 1 hot, provider {providerId}, manual service {serviceId}, " +
+                          $"operator {RechargeOperator} on sandbox (debit {rechargeDebit} per {RechargeAmount} recharge); {options.StepSeconds} s per step");
+
+        var rows = new List<SuiteRow>();
+        var submitDebit = 25.00m + AdminClient.Fee - AdminClient.Commission;
+        var serial = 0;
+        HttpRequestMessage Form(SuiteReseller r, string path, params (string Key, string Value)[] fields) =>
+            new(HttpMethod.Post, path)
+            {
+                Content = new FormUrlEncodedContent(
+                    [new("api_key", r.ApiKey), new("api_secret", r.ApiSecret), .. fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value))]),
+            };
+        HttpRequestMessage Submit(SuiteReseller r) => Form(r, "api/bill-payment.php?action=submit",
+            ("provider_id", providerId.ToString(CultureInfo.InvariantCulture)), ("service_id", serviceId.ToString(CultureInfo.InvariantCulture)),
+            ("amount", "25.00"), ("meter_number", $"BENCH{Interlocked.Increment(ref serial) % 10_000_000:D7}"));
+        HttpRequestMessage Recharge(SuiteReseller r) => Form(r, "api/mobile-recharge.php",
+            ("phone", $"01711{Interlocked.Increment(ref serial) % 100_000:D5}1"), ("amount", "100.00"), ("operator", RechargeOperator));
+
+        // Warm-up (not counted): JIT, pools, caches.
+        await StepAsync(loadHttp, options, "warm-up", 16, TimeSpan.FromSeconds(Math.Min(5, options.StepSeconds)),
+            i => Submit(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, submitDebit), null, rows);
+        rows.Clear();
+
+        foreach (var connections in options.Connections)
+        {
+            var duration = TimeSpan.FromSeconds(options.StepSeconds);
+            await StepAsync(loadHttp, options, "submit, many wallets", connections, duration,
+                i => Submit(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, submitDebit),
+                Lookup(ceiling, 1000, connections), rows);
+            await StepAsync(loadHttp, options, "submit, one hot wallet", connections, duration,
+                _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), Lookup(ceiling, 1, connections), rows);
+            await StepAsync(loadHttp, options, "recharge sandbox, many", connections, duration,
+                i => Recharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, rechargeDebit),
+                Lookup(ceiling, 1000, connections), rows);
+        }
+        // One order per reseller for status_check to look up.
+        var orders = new string[many.Count];
+        for (var i = 0; i < many.Count; i++)
+        {
+            using var response = await loadHttp.SendAsync(Submit(many[i]), setup.Token);
+            using var reply = JsonDocument.Parse(await response.Content.ReadAsStringAsync(setup.Token));
+            orders[i] = reply.RootElement.GetProperty("order_number").GetString()!;
+            many[i].Paid(submitDebit);
+        }
+        var readDuration = TimeSpan.FromSeconds(Math.Max(1, options.StepSeconds / 2));
+        await StepAsync(loadHttp, options, "provider_check", 32, readDuration,
+            i => Form(many[i % many.Count], "api/bill-payment.php?action=provider_check"), null, null, rows);
+        await StepAsync(loadHttp, options, "status_check (bill)", 32, readDuration,
+            i => Form(many[i % many.Count], "api/bill-payment.php?action=status_check", ("order_number", orders[i % many.Count])), null, null, rows);
+
+        PrintTable(rows);
+        return await CheckMoneyAsync(admin, [.. many, hot], rows, setup.Token);
+    }
+
+    private static void Account(SuiteReseller reseller, bool ok, bool unknown, decimal debit)
+    {
+        if (ok)
+        {
+            reseller.Paid(debit);
+        }
+        else if (unknown)
+        {
+            reseller.Unknown(debit);
+        }
+    }
+
+    private static async Task StepAsync(
+        HttpClient http, BenchOptions options, string scenario, int connections, TimeSpan duration,
+        Func<int, HttpRequestMessage> build, Action<int, bool, bool>? account, double? ceiling, List<SuiteRow> rows)
+    {
+        var gatewayBefore = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) : 0;
+        var postgresBefore = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) : 0;
+        using var deadline = new CancellationTokenSource(duration);
+        var sent = new bool[StepCapacity];
+        var stats = await LoadRunner.RunAsync(http, scenario, StepCapacity, connections,
+            i =>
+            {
+                sent[i] = true;
+                return build(i);
+            },
+            (i, status, _, _) =>
+            {
+                sent[i] = false;
+                account?.Invoke(i, status == 200, false);
+            },
+            deadline.Token);
+        // A request sent without a reply (cut off at the step's end, timeout) may or may not have been taken.
+        for (var i = 0; i < StepCapacity; i++)
+        {
+            if (sent[i])
+            {
+                account?.Invoke(i, false, true);
+            }
+        }
+        var gatewayCpu = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) - gatewayBefore : 0;
+        var postgresCpu = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) - postgresBefore : 0;
+        var rss = options.GatewayPid > 0 ? ProcStat.MemoryMiB(options.GatewayPid).Rss : 0;
+        rows.Add(new SuiteRow(scenario, connections, stats, gatewayCpu, postgresCpu, rss, ceiling));
+        Console.WriteLine($"  {scenario,-24} c={connections,-4} {stats.SuccessesPerSecond,8:0.0} 2xx/s");
+    }
+
+    private static void PrintTable(List<SuiteRow> rows)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var row in rows)
+        {
+            var s = row.Stats;
+            var latency = s.Latency();
+            var replies = Math.Max(1, s.Replies);
+            var seconds = Math.Max(0.001, s.Elapsed.TotalSeconds);
+            var nonSuccess = string.Join(" ", s.ByStatus.Where(p => p.Key is < 200 or > 299).OrderBy(p => p.Key).Select(p => $"{p.Value}×{p.Key}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {row.Scenario} | {row.Connections} | {s.SuccessesPerSecond:0} | {(nonSuccess.Length == 0 ? "0" : nonSuccess)} | {s.FailureCount} | " +
+                $"{latency.P50:0.0} | {latency.P95:0.0} | {latency.P99:0.0} | {latency.Max:0} | {row.GatewayCpu * 1000 / replies:0.00} | " +
+                $"{row.PostgresCpu * 1000 / replies:0.00} | {row.GatewayCpu / seconds:0.00} | {row.RssMiB:0} | " +
+                $"{(row.Ceiling is { } c ? c.ToString("0", CultureInfo.InvariantCulture) : "")} | " +
+                $"{(row.Ceiling is { } d && d > 0 ? (s.SuccessesPerSecond / d).ToString("0.00", CultureInfo.InvariantCulture) : "")} |"));
+        }
+    }
+
+    private static async Task<int> CheckMoneyAsync(AdminClient admin, List<SuiteReseller> resellers, List<SuiteRow> rows, CancellationToken ct)
+    {
+        Console.WriteLine();
+        var ledger = await admin.CheckLedgerAsync(ct);
+        var ledgerOk = ledger.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True;
+        Console.WriteLine($"ledger check   ok={(ledgerOk ? "true" : "false")} {ledger.GetRawText()}");
+        var mismatches = 0;
+        foreach (var reseller in resellers)
+        {
+            var actual = (await admin.GetAsync($"admin/v1/resellers/{reseller.Id}", ct)).GetProperty("balance").GetDecimal();
+            if (actual < reseller.ExpectedLow || actual > reseller.ExpectedHigh)
+            {
+                mismatches++;
+                Console.WriteLine($"balance        reseller {reseller.Id}: expected {reseller.ExpectedLow}..{reseller.ExpectedHigh}, actual {actual} -> MISMATCH");
+            }
+        }
+        Console.WriteLine($"balances       {resellers.Count - mismatches}/{resellers.Count} wallets match what the replies imply");
+        var serverErrors = rows.Sum(r => r.Stats.ByStatus.Where(p => p.Key >= 500).Sum(p => p.Value));
+        var passed = ledgerOk && mismatches == 0 && serverErrors == 0;
+        Console.WriteLine($"result         {(passed ? "PASS" : "FAIL")} ({serverErrors} replies 5xx)");
+        return passed ? 0 : 1;
+    }
+
+    private static async Task<(int ProviderId, int ServiceId)> CreateManualServiceAsync(AdminClient admin, string tag, CancellationToken ct)
+    {
+        var provider = await admin.PostAsync("admin/v1/providers", new { name = $"Bench Power {tag}", logo = "" }, ct);
+        var providerId = provider.GetProperty("id").GetInt32();
+        var service = await admin.PostAsync($"admin/v1/providers/{providerId}/services", new
+        {
+            name = "Bench prepaid meter",
+            logo = "",
+            module_fields = new[] { "meter_number" },
+            min_amount = 10.00m,
+            max_amount = 50_000.00m,
+            fee = AdminClient.Fee,
+            commission = AdminClient.Commission,
+            connector = "manual",
+        }, ct);
+        return (providerId, service.GetProperty("id").GetInt32());
+    }
+
+    /// <summary>Routes the operator to sandbox and returns what a prepaid recharge of RechargeAmount debits.</summary>
+    private static async Task<decimal> SandboxOperatorDebitAsync(AdminClient admin, CancellationToken ct)
+    {
+        var reply = await admin.PatchAsync($"admin/v1/operators/{RechargeOperator}", new { connector = "sandbox", active = true }, ct);
+        var type = reply.GetProperty("prepaid_commission_type").GetString();
+        var value = reply.GetProperty("prepaid_commission").GetDecimal();
+        var commission = type == "Percent" ? decimal.Round(RechargeAmount * value / 100m, 2, MidpointRounding.ToZero) : value;
+        return RechargeAmount - commission;
+    }
+
+    private static async Task<SuiteReseller> CreateResellerAsync(AdminClient admin, string name, decimal funding, CancellationToken ct)
+    {
+        var reseller = await admin.PostAsync("admin/v1/resellers", new { name }, ct);
+        var id = reseller.GetProperty("id").GetInt32();
+        var credentials = await admin.PostAsync($"admin/v1/resellers/{id}/api-keys", new { }, ct);
+        await admin.PostAsync($"admin/v1/resellers/{id}/wallet/credits", new { amount = funding, note = "PaymentHub.Bench suite" }, ct);
+        return new SuiteReseller(id, credentials.GetProperty("api_key").GetString()!, credentials.GetProperty("api_secret").GetString()!, funding);
+    }
+
+    private static Dictionary<(int Wallets, int Clients), double> ReadCeiling(string? file)
+    {
+        var result = new Dictionary<(int, int), double>();
+        if (file is null || !File.Exists(file))
+        {
+            return result;
+        }
+        foreach (var line in File.ReadLines(file))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 3 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var wallets)
+                && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var clients)
+                && double.TryParse(parts[2], CultureInfo.InvariantCulture, out var tps))
+            {
+                result[(wallets, clients)] = tps;
+            }
+        }
+        return result;
+    }
+
+    private static double? Lookup(Dictionary<(int, int), double> ceiling, int wallets, int clients) =>
+        ceiling.TryGetValue((wallets, clients), out var tps) ? tps : null;
+}

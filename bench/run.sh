@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The whole performance picture in one command: a throwaway PostgreSQL (default durability), the gateway (Release,
+# Production, logs at Warning, rate limit raised), pgbench's ceiling for the same transaction (bench/pgbench/submit.sql)
+# over 1,000 wallets and one hot wallet, then PaymentHub.Bench's suite against the gateway at the same connection
+# counts, with CPU per request, RSS and the ratios, ending with the ledger check and the balance reconciliation.
+#
+#   bench/run.sh            # full: 20 s per step
+#   bench/run.sh --short    # ~5-8 minutes: 8 s per step
+#   PG_URL=... bench/run.sh # use a running PostgreSQL instead (a database the gateway may migrate; no CPU figures for it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STEP=20; CONNECTIONS=8,32,128
+[[ "${1:-}" == "--short" ]] && STEP=8
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+WORK=$(mktemp -d /tmp/paymenthub-bench.XXXXXX); chmod 755 "$WORK"
+PORT=$((20000 + RANDOM % 20000)); GW_PORT=$((40000 + RANDOM % 20000))
+ADMIN_KEY="bench-admin-key-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+GW_PID=""
+cleanup() {
+  [[ -n "$GW_PID" ]] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null || true
+  [[ -z "${PG_URL:-}" ]] && as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== build (Release)"
+dotnet build src/PaymentHub.Api -c Release -v q -nologo >/dev/null
+dotnet build bench/PaymentHub.Bench -c Release -v q -nologo >/dev/null
+
+if [[ -z "${PG_URL:-}" ]]; then
+  echo "== PostgreSQL ($PGBIN, default durability) on port $PORT"
+  [[ $(id -u) == 0 ]] && chown postgres:postgres "$WORK"
+  as_pg "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+  as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -t 60 \
+    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" start >/dev/null
+  PG_PID=$(head -1 "$WORK/data/postmaster.pid")
+  "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres paymenthub
+  CONN="Host=127.0.0.1;Port=$PORT;Username=postgres;Database=paymenthub;Maximum Pool Size=200"
+  PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d paymenthub -q -v ON_ERROR_STOP=1)
+  PGBENCH=("$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres)
+else
+  PG_PID=0; CONN="$PG_URL"; PSQL=(psql "$PG_URL" -q -v ON_ERROR_STOP=1); PGBENCH=(pgbench)
+fi
+
+echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT"
+(cd src/PaymentHub.Api && exec env ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$GW_PORT" \
+  Admin__BootstrapKey="$ADMIN_KEY" Database__Provider=Postgres ConnectionStrings__PaymentHub="$CONN" \
+  Security__CredentialHashKey="$(head -c 32 /dev/urandom | base64)" \
+  RateLimits__ResellerRequestsPerMinute=100000000 Serilog__MinimumLevel__Default=Warning \
+  Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime=Warning \
+  dotnet bin/Release/net10.0/PaymentHub.Api.dll >"$WORK/gateway.log" 2>&1) &
+GW_PID=$!
+for _ in $(seq 120); do kill -0 "$GW_PID" 2>/dev/null || break; curl -sf "http://127.0.0.1:$GW_PORT/health" >/dev/null && break; sleep 1; done
+curl -sf "http://127.0.0.1:$GW_PORT/health" >/dev/null || { echo "gateway did not start:"; tail -30 "$WORK/gateway.log"; exit 3; }
+# The gateway runs under `dotnet`: the pid we started is that process (exec above).
+echo "   gateway pid $GW_PID, postmaster pid $PG_PID; idle CPU over 10 s:"
+IDLE0=$(awk '{print $14+$15}' "/proc/$GW_PID/stat"); sleep 10; IDLE1=$(awk '{print $14+$15}' "/proc/$GW_PID/stat")
+echo "   gateway idle CPU $(( (IDLE1 - IDLE0) * 10 / 10 )) ticks in 10 s = $(awk "BEGIN{printf \"%.1f\", ($IDLE1-$IDLE0)/10}") % of one core"
+
+echo "== pgbench ceiling (bench/pgbench/submit.sql), $STEP s per step"
+"${PSQL[@]}" -f bench/pgbench/setup.sql
+: >"$WORK/ceiling.txt"
+for wallets in 1000 1; do
+  for clients in ${CONNECTIONS//,/ }; do
+    tps=$("${PGBENCH[@]}" -n -M prepared -c "$clients" -j 2 -T "$STEP" -D wallets="$wallets" -f bench/pgbench/submit.sql paymenthub 2>&1 \
+      | awk '/^tps = /{print $3}' | head -1)
+    echo "$wallets $clients ${tps:-0}" | tee -a "$WORK/ceiling.txt"
+  done
+done
+
+echo "== gateway suite"
+set +e
+dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
+  --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
+  --ceiling "$WORK/ceiling.txt" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60
+RESULT=$?
+set -e
+echo "   gateway peak RSS $(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$GW_PID/status"); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -E "warn|fail|crit|error" -i "$WORK/gateway.log" | head -5 || true
+exit $RESULT

@@ -1,0 +1,18 @@
+using Npgsql;
+using PaymentHub.Data;
+
+namespace PaymentHub.Tests.Schema;
+
+public sealed class ConnectionStringTests
+{
+    [Fact]
+    public void Postgres_connection_strings_get_automatic_preparation_unless_they_set_it()
+    {
+        var defaulted = new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;Username=app;Password=p;Database=hub"));
+        Assert.Equal(DatabaseSetup.DefaultMaxAutoPrepare, defaulted.MaxAutoPrepare);
+        Assert.Equal("p", defaulted.Password);
+
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;Max Auto Prepare=0")).MaxAutoPrepare);
+        Assert.Equal(10, new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;MaxAutoPrepare=10")).MaxAutoPrepare);
+    }
+}
