@@ -26,6 +26,7 @@ public static class HostileCases
     private const string NotAllowed = "Method not allowed.";
     private const string Validation = "One or more validation errors occurred.";
     private const string NotJson = "The request body is not valid JSON";
+    private const string InvalidAmount = "Invalid amount";
     private const string NoBody = "The request body is missing";
     private const string UnsupportedMedia = "Unsupported Media Type";
 
@@ -365,7 +366,8 @@ public static class HostileCases
             cases.Add(Case("truncated JSON", Bodies.Json(e.Body[..(e.Body.Length / 2)]), Problem(400, NotJson)));
             cases.Add(Case("a JSON array", Bodies.Json("[]"), Problem(400, NotJson)));
             cases.Add(Case($"{firstName} given twice", Bodies.Json("{" + firstProperty + "," + e.Body[1..]), Problem(400, NotJson)));
-            cases.Add(Case($"{firstName} an object", Bodies.Json("{\"" + firstName + "\":{\"$ne\":1}" + e.Body[(1 + firstProperty.Length)..]), Problem(400, NotJson)));
+            // A money field answers "Invalid amount" (MoneyJsonConverter), any other "not valid JSON": either is a 400 that writes nothing.
+            cases.Add(Case($"{firstName} an object", Bodies.Json("{\"" + firstName + "\":{\"$ne\":1}" + e.Body[(1 + firstProperty.Length)..]), Problem(400)));
             cases.Add(Case("empty body", Bodies.Json(""), Problem(400, NoBody)));
             cases.Add(Case("Content-Type text/plain", Bodies.Json(e.Body, "text/plain"), Problem(415, UnsupportedMedia)));
             cases.Add(Case("urlencoded form", Bodies.UrlEncoded([("name", "x")]), Problem(415, UnsupportedMedia)));
@@ -378,12 +380,13 @@ public static class HostileCases
         cases.Add(new("admin DELETE resellers | 405", HttpMethod.Delete, "/admin/v1/resellers", Bodies.None, Problem(405), AsAdmin: true));
         cases.Add(new("admin PUT resellers/id | 405", HttpMethod.Put, "/admin/v1/resellers/$RESELLER", Bodies.Json("""{"name":"x"}"""), Problem(405), AsAdmin: true));
 
-        // Amounts: JSON numbers only, positive, two decimals, at most the ceiling.
+        // Amounts: JSON numbers or strings in the amount grammar ("100.00" is accepted: AdminAmountTests), positive, two
+        // decimals, at most the ceiling.
         foreach (var (amount, title) in new[]
                  {
                      ("-0", Validation), ("0", Validation), ("-5", Validation), ("1.234", Validation), ("99999999999999", Validation), ("0.001", Validation),
-                     ("1e400", NotJson), ("\"100\"", NotJson), ("\"050\"", NotJson), ("050", NotJson), ("NaN", NotJson), ("null", NotJson), ("true", NotJson),
-                     ("[100]", NotJson), ("1,000", NotJson), ("0x10", NotJson), ("\"\u0665\u0660\"", NotJson),
+                     ("1e400", InvalidAmount), ("\"050\"", InvalidAmount), ("050", NotJson), ("NaN", NotJson), ("null", InvalidAmount), ("true", InvalidAmount),
+                     ("[100]", InvalidAmount), ("1,000", NotJson), ("0x10", NotJson), ("\"\u0665\u0660\"", InvalidAmount), ("\"1e3\"", InvalidAmount),
                  })
         {
             foreach (var e in new[] { Admin("POST wallet credit"), Admin("POST wallet debit"), Admin("POST reseller top-up") })

@@ -34,7 +34,10 @@ public sealed class ResellerSwaggerTests(ITestOutputHelper output)
         var paths = document["paths"]!.AsObject();
 
         Assert.Null(document["security"]);
-        var resellerPaths = paths.Where(p => p.Key.StartsWith("/api/", StringComparison.Ordinal)).Select(p => p.Key).Order().ToList();
+        // callbacks.php (ours, not nurr's) is still documented as one operation; its actions are listed in the README.
+        Assert.True(paths.ContainsKey("/api/callbacks.php"));
+        var resellerPaths = paths.Where(p => p.Key.StartsWith("/api/", StringComparison.Ordinal) && p.Key != "/api/callbacks.php")
+            .Select(p => p.Key).Order().ToList();
         Assert.Equal(RequiredFields.Keys.Order().ToList(), resellerPaths);
         foreach (var (path, required) in RequiredFields)
         {
