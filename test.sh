@@ -11,6 +11,11 @@ status=$?
 if ls "$results"/*.trx >/dev/null 2>&1; then
   passed=$(grep -ho ' passed="[0-9]*"' "$results"/*.trx | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}')
   failed=$(grep -ho ' failed="[0-9]*"' "$results"/*.trx | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}')
+  # Name the failures last, where a truncated CI log still shows them.
+  if [ "${failed:-0}" != "0" ]; then
+    echo "Failed tests:"
+    grep -ho '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$results"/*.trx | grep -o 'testName="[^"]*"' | sed 's/^testName=/  /'
+  fi
   echo "${passed:-0} passed, ${failed:-0} failed"
 fi
 rm -rf "$results"

@@ -239,11 +239,11 @@ public sealed partial class WebhookSender(
     [LoggerMessage(Level = LogLevel.Error, Message = "A webhook delivery pass failed")]
     private partial void LogPassFailed(Exception ex);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook event {EventId} delivered to endpoint {EndpointId}: {StatusCode} in {LatencyMs} ms")]
-    private partial void LogDelivered(string eventId, long endpointId, int statusCode, int latencyMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook event {WebhookEventId} delivered to endpoint {EndpointId}: {StatusCode} in {LatencyMs} ms")]
+    private partial void LogDelivered(string webhookEventId, long endpointId, int statusCode, int latencyMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {EventId} to endpoint {EndpointId} failed ({StatusCode}): {Error}")]
-    private partial void LogAttemptFailed(string eventId, long endpointId, int? statusCode, string? error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook event {WebhookEventId} to endpoint {EndpointId} failed ({StatusCode}): {Error}")]
+    private partial void LogAttemptFailed(string webhookEventId, long endpointId, int? statusCode, string? error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {EndpointId} disabled: {Reason}")]
     private partial void LogDisabled(long endpointId, string reason);

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using PaymentHub.Bills;
+using PaymentHub.Fulfilment;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Bills;
@@ -42,8 +44,8 @@ public sealed class MultiInstanceTests
 
 /// <summary>
 /// Two worker instances, "instance-a" and "instance-b", on the database of an instance whose own worker is off. The
-/// backlog is parked (not due) while they start and released in one statement once both poll, so each gets work
-/// whichever starts first: a claim batch is small and the backlog many batches long.
+/// backlog is parked (not due) while they start and released in one statement once both poll, then both workers are
+/// woken together, so each gets work whichever starts first: a claim batch is small and the backlog many batches long.
 /// </summary>
 public sealed class TwoInstances : IAsyncDisposable
 {
@@ -66,6 +68,10 @@ public sealed class TwoInstances : IAsyncDisposable
         var released = DateTime.UtcNow;
         await builder.WithDbAsync(db => db.BillOrders.Where(o => o.Status == BillOrderStatus.Processing)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.NextAttemptAt, released)));
+        // Both workers found nothing while the backlog was parked and are in their idle back-off (up to
+        // PollingLoop.MaxIdleDelay); without a wake-up the first to wake could drain the whole backlog alone.
+        first.Services.GetRequiredService<WorkSignal<BillFulfilmentWorker>>().Notify();
+        second.Services.GetRequiredService<WorkSignal<BillFulfilmentWorker>>().Notify();
         return new TwoInstances(builder) { First = first, Second = second };
     }
 
