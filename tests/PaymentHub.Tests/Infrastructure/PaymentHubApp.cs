@@ -41,16 +41,18 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// Starts the gateway on a fresh database (or <paramref name="sharedDatabase"/>). With <paramref name="kestrel"/> it listens on
+    /// Starts the gateway on a new, already migrated database (or <paramref name="sharedDatabase"/>; or, with
+    /// <paramref name="freshDatabase"/>, an empty one the gateway migrates as on a first start). With <paramref name="kestrel"/> it listens on
     /// a free loopback port (see <see cref="ServerAddress"/>) instead of in memory; <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/>
     /// and the helpers here then talk to that port over real HTTP.
     /// </summary>
     public static async Task<PaymentHubApp> StartAsync(
         string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? sharedDatabase = null,
-        bool kestrel = false)
+        bool kestrel = false, bool freshDatabase = false)
     {
         var server = await PostgresServer.GetAsync();
-        var connectionString = sharedDatabase ?? await server.CreateDatabaseAsync(name);
+        var connectionString = sharedDatabase
+                               ?? (freshDatabase ? await server.CreateDatabaseAsync(name) : await server.CreateMigratedDatabaseAsync(name));
         var all = TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Postgres",

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using PaymentHub.Data;
 
 namespace PaymentHub.Tests.Infrastructure;
 
@@ -14,17 +16,46 @@ public sealed class PostgresServer
 
     private readonly string _adminConnectionString;
 
-    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+    private PostgresServer(string adminConnectionString)
+    {
+        _adminConnectionString = adminConnectionString;
+        _migratedTemplate = new Lazy<Task<string>>(MigrateTemplateAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
-    public async Task<string> CreateDatabaseAsync(string prefix)
+    /// <summary>An empty database (no tables): for tests of migrations themselves.</summary>
+    public Task<string> CreateDatabaseAsync(string prefix) => CreateAsync(prefix, template: null);
+
+    /// <summary>
+    /// A database with every migration applied, copied from a template migrated once per run: a gateway starting on it finds
+    /// nothing to migrate, which saves each test the second or more that applying all migrations costs.
+    /// </summary>
+    public async Task<string> CreateMigratedDatabaseAsync(string prefix) => await CreateAsync(prefix, await _migratedTemplate.Value);
+
+    private readonly Lazy<Task<string>> _migratedTemplate;
+
+    private async Task<string> MigrateTemplateAsync()
     {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)].ToLowerInvariant();
+        var template = $"migrated_template_{Guid.NewGuid():N}"[..30];
+        var connectionString = await CreateAsync(template, template: null, exactName: true);
+        await using (var db = DatabaseSetup.Create(DatabaseProvider.Postgres, connectionString))
+        {
+            await db.Database.MigrateAsync();
+        }
+        // CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(connectionString));
+        return template;
+    }
+
+    private async Task<string> CreateAsync(string prefix, string? template, bool exactName = false)
+    {
+        var name = exactName ? prefix : $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)].ToLowerInvariant();
         await using (var connection = new NpgsqlConnection(_adminConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            var from = template is null ? "" : $" TEMPLATE \"{template}\"";
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"{from}", connection);
             await command.ExecuteNonQueryAsync();
         }
         // Each test database has its own pool; idle connections are closed within seconds (and PaymentHubApp clears its pool

@@ -13,7 +13,7 @@ public sealed class MigrationsHistoryProbeTests
     [Fact]
     public async Task A_first_start_on_a_fresh_database_logs_no_error_and_other_failed_commands_are_still_logged()
     {
-        await using var app = await PaymentHubApp.StartAsync("history_probe");
+        await using var app = await PaymentHubApp.StartAsync("history_probe", freshDatabase: true);
         var startup = app.ReadLog();
         var logged = app.LogLength;
         Assert.Contains("Database migrated", startup);
