@@ -21,7 +21,40 @@ public sealed class WebhookOutbox(
     /// <summary>Adds the event's rows to <paramref name="db"/> (not saved). <paramref name="data"/> is the object as the reseller API reports it.</summary>
     public async Task EnqueueAsync(PaymentHubDbContext db, int resellerId, string type, string orderKey, object data, CancellationToken ct)
     {
-        var endpoints = await SubscribedAsync(db, resellerId, type, ct);
+        var endpoints = Subscribed(await EnabledEndpoints(db, e => e.ResellerId == resellerId).ToListAsync(ct), type);
+        Add(db, endpoints, resellerId, type, orderKey, data);
+    }
+
+    /// <summary>wallet.credited / wallet.debited, with the wallet's balance after the movement.</summary>
+    public async Task OnWalletPostedAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
+    {
+        // One query on every posting (the submit path pays it): the wallet's owner and its endpoints together. Most
+        // resellers have none, and then nothing else is read.
+        var walletEndpoints = await EnabledEndpoints(db,
+                e => db.Resellers.Any(r => r.Id == e.ResellerId && r.WalletAccountId == posting.WalletAccountId))
+            .ToListAsync(ct);
+        var type = posting.Amount > 0 ? WebhookEvents.WalletCredited : WebhookEvents.WalletDebited;
+        var endpoints = Subscribed(walletEndpoints, type);
+        if (endpoints.Count == 0)
+        {
+            return;
+        }
+        // The wallet row was just updated in this transaction, so this is the balance the movement left.
+        var balance = await db.LedgerAccounts.Where(a => a.Id == posting.WalletAccountId).Select(a => a.Balance).SingleAsync(ct);
+        Add(db, endpoints, endpoints[0].ResellerId, type, posting.Reference, new JsonObject
+        {
+            ["success"] = true,
+            ["kind"] = PaymentHubDbContext.SnakeCase(posting.Kind.ToString()),
+            ["reference"] = posting.Reference,
+            ["description"] = posting.Description,
+            ["amount"] = Money.Format(posting.Amount),
+            ["balance"] = Money.Format(balance),
+            ["created_at"] = posting.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        });
+    }
+
+    private void Add(PaymentHubDbContext db, List<EnabledEndpoint> endpoints, int resellerId, string type, string orderKey, object data)
+    {
         if (endpoints.Count == 0)
         {
             return;
@@ -36,11 +69,11 @@ public sealed class WebhookOutbox(
             ["data"] = data as JsonNode ?? JsonSerializer.SerializeToNode(data, data.GetType(), json.Value.SerializerOptions),
         };
         var payload = body.ToJsonString();
-        foreach (var endpointId in endpoints)
+        foreach (var endpoint in endpoints)
         {
             db.Set<WebhookDelivery>().Add(new WebhookDelivery
             {
-                EndpointId = endpointId,
+                EndpointId = endpoint.Id,
                 ResellerId = resellerId,
                 EventId = eventId,
                 EventType = type,
@@ -52,29 +85,6 @@ public sealed class WebhookOutbox(
                 CreatedAt = now,
             });
         }
-    }
-
-    /// <summary>wallet.credited / wallet.debited, with the wallet's balance after the movement.</summary>
-    public async Task OnWalletPostedAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
-    {
-        var resellerId = await db.Resellers.Where(r => r.WalletAccountId == posting.WalletAccountId).Select(r => (int?)r.Id).FirstOrDefaultAsync(ct);
-        var type = posting.Amount > 0 ? WebhookEvents.WalletCredited : WebhookEvents.WalletDebited;
-        if (resellerId is not { } id || (await SubscribedAsync(db, id, type, ct)).Count == 0)
-        {
-            return;
-        }
-        // The wallet row was just updated in this transaction, so this is the balance the movement left.
-        var balance = await db.LedgerAccounts.Where(a => a.Id == posting.WalletAccountId).Select(a => a.Balance).SingleAsync(ct);
-        await EnqueueAsync(db, id, type, posting.Reference, new JsonObject
-        {
-            ["success"] = true,
-            ["kind"] = PaymentHubDbContext.SnakeCase(posting.Kind.ToString()),
-            ["reference"] = posting.Reference,
-            ["description"] = posting.Description,
-            ["amount"] = Money.Format(posting.Amount),
-            ["balance"] = Money.Format(balance),
-            ["created_at"] = posting.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-        }, ct);
     }
 
     /// <summary>
@@ -101,13 +111,16 @@ public sealed class WebhookOutbox(
         return result;
     }
 
-    private static async Task<List<long>> SubscribedAsync(PaymentHubDbContext db, int resellerId, string type, CancellationToken ct)
-    {
-        var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking()
-            .Where(e => e.ResellerId == resellerId && e.Status == WebhookEndpointStatus.Enabled)
+    private sealed record EnabledEndpoint(long Id, int ResellerId, string Events);
+
+    private static IQueryable<EnabledEndpoint> EnabledEndpoints(
+        PaymentHubDbContext db, System.Linq.Expressions.Expression<Func<WebhookEndpoint, bool>> owner) =>
+        db.Set<WebhookEndpoint>().AsNoTracking()
+            .Where(e => e.Status == WebhookEndpointStatus.Enabled)
+            .Where(owner)
             .OrderBy(e => e.Id)
-            .Select(e => new { e.Id, e.Events })
-            .ToListAsync(ct);
-        return endpoints.Where(e => WebhookEvents.Split(e.Events).Contains(type, StringComparer.Ordinal)).Select(e => e.Id).ToList();
-    }
+            .Select(e => new EnabledEndpoint(e.Id, e.ResellerId, e.Events));
+
+    private static List<EnabledEndpoint> Subscribed(List<EnabledEndpoint> endpoints, string type) =>
+        endpoints.Where(e => WebhookEvents.Split(e.Events).Contains(type, StringComparer.Ordinal)).ToList();
 }
