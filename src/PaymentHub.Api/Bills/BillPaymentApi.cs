@@ -91,6 +91,10 @@ public static partial class BillPaymentApi
         HttpContext http, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, BillOrderPlacement placement,
         CancellationToken ct)
     {
+        // The service lookup and the placement's transaction share one pooled connection: renting it twice costs a
+        // second pool round (and the reset the pool sends when a connection comes back). Nothing in a submit waits on
+        // an upstream, so the connection is held only for database work.
+        await db.Database.OpenConnectionAsync(ct);
         var (submission, error) = await ReadSubmissionAsync(form, db, ct);
         if (submission is null)
         {
