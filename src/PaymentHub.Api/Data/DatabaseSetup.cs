@@ -91,18 +91,27 @@ public static class DatabaseSetup
 
     /// <summary>
     /// Automatic preparation on unless the connection string says otherwise: the hot paths send the same few statements
-    /// over and over, and a prepared statement skips parsing and planning each time.
+    /// over and over, and a prepared statement skips parsing and planning each time. And no session reset when a
+    /// connection goes back to the pool (unless the string asks for it): PaymentHub keeps no session state (no SET, temp
+    /// tables, LISTEN or session advisory locks; the idempotency gate's lock is transaction-scoped), so the reset
+    /// PostgreSQL would run before every pooled use is pure cost.
     /// </summary>
     public static string PreparePostgres(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+        if (!Names(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
         }
+        if (!Names(connectionString, "No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
         return builder.ConnectionString;
     }
+
+    private static bool Names(string connectionString, params string[] spellings) =>
+        spellings.Any(spelling => connectionString.Contains(spelling, StringComparison.OrdinalIgnoreCase));
 
     public const int DefaultMaxAutoPrepare = 64;
 

@@ -15,4 +15,12 @@ public sealed class ConnectionStringTests
         Assert.Equal(0, new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;Max Auto Prepare=0")).MaxAutoPrepare);
         Assert.Equal(10, new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;MaxAutoPrepare=10")).MaxAutoPrepare);
     }
+
+    [Fact]
+    public void Postgres_connection_strings_skip_the_pool_reset_unless_they_ask_for_it()
+    {
+        Assert.True(new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;Database=hub")).NoResetOnClose);
+        Assert.False(new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;No Reset On Close=false")).NoResetOnClose);
+        Assert.False(new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;NoResetOnClose=false")).NoResetOnClose);
+    }
 }
