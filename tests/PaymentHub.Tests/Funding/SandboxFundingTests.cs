@@ -181,15 +181,16 @@ public sealed class SandboxFundingTests
         {
             var (pageStatus, _) = await PageAsync(t, bad);
             Assert.True(pageStatus == 404, $"GET {bad}: {pageStatus}");
+            // The form reader refuses control characters in any field before the token is looked at.
             var (status, body, _) = await PressAsync(t, bad, "pay");
-            Assert.True(status == 404, $"POST {bad}: {status} {body}");
+            Assert.True(status == (bad.Any(char.IsControl) ? 422 : 404), $"POST {bad}: {status} {body}");
         }
         var (noToken, _, _) = await PressAsync(t, null, "pay");
         Assert.Equal(404, noToken);
         foreach (var action in new[] { "", "PAY", "Pay", "refund", "pay\n", "pay\u00a0", "pay,fail" })
         {
             var (status, body, _) = await PressAsync(t, token, action);
-            Assert.True(status == 400, $"action {action}: {status} {body}");
+            Assert.True(status == (action.Any(char.IsControl) ? 422 : 400), $"action {action}: {status} {body}");
         }
         var untouched = await TopUpAsync(t, topUpId);
         Assert.Equal(TopUpStatus.Pending, untouched.Status);
