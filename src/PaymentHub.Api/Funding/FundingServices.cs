@@ -29,6 +29,8 @@ public static class FundingServices
         services.AddUpstreamHttpClient<ShurjoPayClient>(ConnectorNames.ShurjoPay, ShurjoPayOptions.Section);
         services.AddUpstreamHttpClient<SecureSoftPayClient>(ConnectorNames.SecureSoftPay, SecureSoftPayOptions.Section);
 
+        services.AddSingleton<SandboxTokens>();
+        services.AddScoped<SandboxGateway>();
         services.AddScoped<TopUpSettlement>();
         services.AddScoped<TopUpGateways>();
         services.AddSingleton<TopUpWatcher>();

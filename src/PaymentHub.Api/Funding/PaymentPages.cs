@@ -22,6 +22,7 @@ public static partial class PaymentPages
         group.MapMethods("/shurjopay/ipn", [HttpMethods.Get, HttpMethods.Post], ShurjoPayIpnAsync);
         group.MapGet("/securesoftpay/return", SecureSoftPayReturnAsync);
         group.MapGet("/securesoftpay/cancel", SecureSoftPayCancelAsync);
+        group.MapSandboxCheckout();
         return group;
     }
 
@@ -110,30 +111,46 @@ public static partial class PaymentPages
             "Cancelled" => ("Payment cancelled", "The payment was cancelled. Nothing was charged to your wallet."),
             _ => ("Payment failed", "The payment did not go through. Nothing was added to your wallet."),
         };
+        var body = new StringBuilder(Details(topUp));
+        if (ReturnLink(topUp) is { } link)
+        {
+            body.Append("<p><a id=\"back\" href=\"").Append(HtmlEncoder.Default.Encode(link)).Append("\">Back to the shop</a></p>");
+        }
+        return Html(StatusCodes.Status200OK, headline, explanation, body.ToString(), status);
+    }
+
+    /// <summary>The top-up's status, amount, reference and gateway reference, HTML-encoded.</summary>
+    public static string Details(TopUp topUp)
+    {
         var e = HtmlEncoder.Default;
         var body = new StringBuilder();
         body.Append("<dl>")
-            .Append("<dt>Status</dt><dd id=\"status\">").Append(e.Encode(status)).Append("</dd>")
+            .Append("<dt>Status</dt><dd id=\"status\">").Append(e.Encode(TopUpCodes.ResellerStatus(topUp.Status))).Append("</dd>")
             .Append("<dt>Amount</dt><dd id=\"amount\">").Append(e.Encode($"{topUp.Currency} {Money.Format(topUp.Amount)}")).Append("</dd>")
             .Append("<dt>Reference</dt><dd id=\"reference\">").Append(e.Encode(topUp.Reference)).Append("</dd>");
         if ((topUp.GatewayTransactionId ?? topUp.GatewayOrderId) is { } gatewayReference)
         {
             body.Append("<dt>Gateway reference</dt><dd id=\"gateway-reference\">").Append(e.Encode(gatewayReference)).Append("</dd>");
         }
-        body.Append("</dl>");
-        if (topUp.ReturnUrl is { } returnUrl && TopUpCodes.IsSafeReturnUrl(returnUrl))
+        return body.Append("</dl>").ToString();
+    }
+
+    /// <summary>The reseller's return URL with the top-up's id and status added, or null when it has none (or an unsafe one).</summary>
+    public static string? ReturnLink(TopUp topUp)
+    {
+        if (topUp.ReturnUrl is not { } returnUrl || !TopUpCodes.IsSafeReturnUrl(returnUrl))
         {
-            var separator = returnUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-            var link = $"{returnUrl}{separator}topup_id={Uri.EscapeDataString(topUp.Reference)}&status={Uri.EscapeDataString(status)}";
-            body.Append("<p><a id=\"back\" href=\"").Append(e.Encode(link)).Append("\">Back to the shop</a></p>");
+            return null;
         }
-        return Html(StatusCodes.Status200OK, headline, explanation, body.ToString(), status);
+        var separator = returnUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        return $"{returnUrl}{separator}topup_id={Uri.EscapeDataString(topUp.Reference)}&status={Uri.EscapeDataString(TopUpCodes.ResellerStatus(topUp.Status))}";
     }
 
     public static IResult NotFoundPage() =>
         Html(StatusCodes.Status404NotFound, "Payment not found", "We have no payment with this reference. Nothing was credited.", "", "Unknown");
 
-    private static HtmlPage Html(int statusCode, string headline, string explanation, string details, string statusClass)
+    /// <summary>A complete page; <paramref name="details"/> is HTML already encoded by the caller.</summary>
+    public static IResult Html(int statusCode, string headline, string explanation, string details, string statusClass)
     {
         var e = HtmlEncoder.Default;
         var html = $$"""
@@ -144,6 +161,8 @@ public static partial class PaymentPages
             body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;padding:2rem;color:#1f2933}
             main{max-width:28rem;margin:auto;background:#fff;border-radius:8px;padding:1.5rem 2rem;box-shadow:0 1px 4px rgba(0,0,0,.12)}
             h1{font-size:1.4rem} .Completed h1{color:#1b7f3b} .Pending h1{color:#a86400} .Failed h1,.Cancelled h1,.Unknown h1{color:#b42318}
+            .sandbox{background:#fff4ce;border:1px solid #e0b400;border-radius:4px;padding:.5rem .75rem;font-weight:600}
+            button{font-size:1rem;padding:.4rem 1.2rem;margin-right:.4rem}
             dl{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem} dt{color:#616e7c} dd{margin:0;font-weight:600}
             </style></head>
             <body class="{{statusClass}}"><main><h1 id="headline">{{e.Encode(headline)}}</h1><p>{{e.Encode(explanation)}}</p>{{details}}</main></body></html>

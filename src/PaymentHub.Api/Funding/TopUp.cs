@@ -8,6 +8,8 @@ public enum FundingGateway
 {
     ShurjoPay,
     SecureSoftPay,
+    /// <summary>PaymentHub's own fake checkout page, for trying funding locally: Development only (<see cref="SandboxGateway"/>).</summary>
+    Sandbox,
 }
 
 public enum TopUpStatus

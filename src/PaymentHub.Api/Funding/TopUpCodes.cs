@@ -9,6 +9,7 @@ public static class TopUpCodes
     {
         [FundingGateway.ShurjoPay] = "shurjopay",
         [FundingGateway.SecureSoftPay] = "securesoftpay",
+        [FundingGateway.Sandbox] = "sandbox",
     };
 
     public static FundingGateway? ParseGateway(string? text) =>

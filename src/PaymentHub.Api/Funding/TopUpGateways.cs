@@ -49,6 +49,7 @@ public sealed partial class TopUpGateways(
     TopUpSettlement settlement,
     ShurjoPayClient shurjoPay,
     SecureSoftPayClient secureSoftPay,
+    SandboxGateway sandbox,
     IOptions<FundingOptions> options,
     TimeProvider clock,
     ILogger<TopUpGateways> logger)
@@ -59,8 +60,13 @@ public sealed partial class TopUpGateways(
     {
         FundingGateway.ShurjoPay => shurjoPay.IsConfigured,
         FundingGateway.SecureSoftPay => secureSoftPay.IsConfigured,
+        FundingGateway.Sandbox => sandbox.IsAvailable,
         _ => false,
     };
+
+    /// <summary>The gateway codes add_fund names as allowed: the sandbox only where it exists.</summary>
+    public IEnumerable<string> OfferedCodes =>
+        TopUpCodes.GatewayCodes.Where(g => g.Key != FundingGateway.Sandbox || sandbox.IsAvailable).Select(g => g.Value);
 
     public async Task<TopUpStartResult> StartAsync(TopUpStartRequest request, string publicBaseUrl, CancellationToken ct)
     {
@@ -93,7 +99,8 @@ public sealed partial class TopUpGateways(
         topUp.PaymentUrl = checkout.PaymentUrl;
         topUp.GatewayOrderId = checkout.GatewayOrderId;
         topUp.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-        // shurjoPay can be asked about the order; SecureSoftPay only once the browser brought a transaction id.
+        // shurjoPay can be asked about the order; SecureSoftPay only once the browser brought a transaction id; the
+        // sandbox never (an unanswered one is only expired).
         topUp.NextCheckAt = request.Gateway == FundingGateway.ShurjoPay ? now.AddSeconds(_options.FirstCheckSeconds) : topUp.ExpiresAt;
         try
         {
@@ -144,6 +151,7 @@ public sealed partial class TopUpGateways(
                     request.Customer.City ?? "Dhaka",
                     request.Customer.PostCode ?? "1000",
                     request.ClientIp ?? "127.0.0.1"), ct),
+            FundingGateway.Sandbox => Task.FromResult(sandbox.Checkout(topUp, baseUrl)),
             _ => secureSoftPay.CheckoutAsync(topUp.Amount, request.Customer.Name ?? request.ResellerName, request.Customer.Email,
                 $"{baseUrl}/payments/securesoftpay/return?topup={topUp.Reference}",
                 $"{baseUrl}/payments/securesoftpay/cancel?topup={topUp.Reference}", topUp.Reference, ct),

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using PaymentHub.Admin;
 using PaymentHub.Data;
 using PaymentHub.Demo;
+using PaymentHub.Funding;
 using PaymentHub.Infrastructure;
 using PaymentHub.Ledger;
 using PaymentHub.Resellers;
@@ -10,7 +11,7 @@ using PaymentHub.Webhooks;
 
 namespace PaymentHub.Hosting;
 
-/// <summary>Runs once before the app serves: migrations, house accounts, hashing key, admin bootstrap, demo data.</summary>
+/// <summary>Runs once before the app serves: migrations, house accounts, hashing key, admin bootstrap, the sandbox gateway's settings (Development), demo data.</summary>
 public static partial class StartupTasks
 {
     private const string CredentialKeySetting = "credential_hash_key";
@@ -39,6 +40,11 @@ public static partial class StartupTasks
             await LoadKeyAsync(db, app.Configuration["Webhooks:SecretKey"], WebhookSecrets.KeySetting, ct));
         var console = OperatorConsole.From(services);
         await EnsureAdminKeyAsync(db, app.Configuration, clock, console, logger, ct);
+
+        if (SandboxGateway.IsAvailableIn(app.Environment))
+        {
+            await SandboxGateway.EnsureSettingsAsync(db, clock, ct);
+        }
 
         var seedDemo = app.Configuration.GetValue<bool?>("Demo:Seed") ?? app.Environment.IsDevelopment();
         if (seedDemo)

@@ -72,7 +72,7 @@ public static partial class WalletApi
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
             {
                 ["error"] = "Invalid gateway.",
-                ["allowed_gateway"] = new JsonArray(TopUpCodes.GatewayCodes.Values.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+                ["allowed_gateway"] = new JsonArray(gateways.OfferedCodes.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
             });
         }
         var (customer, returnUrl, clientIp, fieldError) = ReadCustomer(form);

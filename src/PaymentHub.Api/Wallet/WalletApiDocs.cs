@@ -23,7 +23,7 @@ public static class WalletApiDocs
             new(200, "Started.", """{"success":true,"topup_id":"TU0123456789ABCDEF","payment_url":"https://…","amount":"100.00","gateway":"shurjopay","status":"Pending"}"""),
             Missing,
             new(422, "Outside the gateway's limits.", """{"error":"Invalid amount.","field":"amount","min_amount":"10.00","max_amount":"25000.00"}"""),
-            new(422, "Unknown gateway.", """{"error":"Invalid gateway.","allowed_gateway":["shurjopay","securesoftpay"]}"""),
+            new(422, "Unknown gateway (allowed_gateway names sandbox only in Development).", """{"error":"Invalid gateway.","allowed_gateway":["shurjopay","securesoftpay"]}"""),
             new(422, "The gateway is turned off or not configured.", """{"error":"This payment gateway is not available."}"""),
             new(502, "The gateway refused or did not answer; nothing is charged.", """{"error":"The payment gateway could not start the payment. Try again later.","topup_id":"TU0123456789ABCDEF","gateway_message":"…"}"""),
         ]),

@@ -106,6 +106,64 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(0m, await t.Shop.BalanceAsync());
     }
 
+    [Fact]
+    public async Task A_sandbox_customer_pays_on_our_own_checkout_page_and_goes_back_to_the_shop()
+    {
+        await using var t = await FundingHarness.StartAsync("page_sandbox_pay", kestrel: true);
+        var shopPage = await StubShopPageAsync(t);
+
+        var (replyStatus, reply) = await t.AddFundAsync(300m, "sandbox", ("return_url", shopPage));
+        Assert.True(replyStatus == 200, reply.ToJsonString());
+        var topUpId = reply["topup_id"]!.GetValue<string>();
+        var checkout = new Uri(t.App.ServerAddress, "/payments/sandbox/checkout?token=").AbsoluteUri;
+        Assert.StartsWith(checkout, reply["payment_url"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        var page = await browser.OpenAsync(reply["payment_url"]!.GetValue<string>());
+        Assert.Equal("Sandbox checkout - PaymentHub", await page.TitleAsync());
+        Assert.Contains("Sandbox \u2014 no real money", await page.InnerTextAsync("#sandbox"));
+        Assert.Equal("BDT 300.00", await page.InnerTextAsync("#amount"));
+        Assert.Equal(topUpId, await page.InnerTextAsync("#reference"));
+        Assert.Equal("Test Shop", await page.InnerTextAsync("#reseller"));
+        await browser.ScreenshotAsync(page, "topup-sandbox-checkout", output);
+        Assert.Equal(0m, await t.Shop.BalanceAsync());
+
+        await page.ClickAsync("#pay");
+        await page.WaitForURLAsync($"{shopPage}?topup_id={topUpId}&status=Completed");
+        Assert.Equal("Rahim Store wallet", await page.InnerTextAsync("#shop"));
+        Assert.Equal(300m, await t.Shop.BalanceAsync());
+        Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
+
+        // Back to the checkout page: it shows the outcome and offers no button any more.
+        await page.GoBackAsync();
+        Assert.Equal("Completed", await page.InnerTextAsync("#status"));
+        Assert.Equal(0, await page.Locator("#pay").CountAsync());
+        Assert.Equal(300m, await t.Shop.BalanceAsync());
+    }
+
+    [Fact]
+    public async Task A_sandbox_customer_who_cancels_sees_the_cancelled_page_and_nothing_is_credited()
+    {
+        await using var t = await FundingHarness.StartAsync("page_sandbox_cancel", kestrel: true);
+        var (replyStatus, reply) = await t.AddFundAsync(80m, "sandbox");
+        Assert.True(replyStatus == 200, reply.ToJsonString());
+        var topUpId = reply["topup_id"]!.GetValue<string>();
+
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        var page = await browser.OpenAsync(reply["payment_url"]!.GetValue<string>());
+        await page.ClickAsync("#cancel");
+        await page.WaitForSelectorAsync("#status");
+
+        Assert.Equal("Payment cancelled", await page.InnerTextAsync("#headline"));
+        Assert.Equal("Cancelled", await page.InnerTextAsync("#status"));
+        Assert.Equal(topUpId, await page.InnerTextAsync("#reference"));
+        Assert.Equal(0, await page.Locator("#back").CountAsync());
+        await browser.ScreenshotAsync(page, "topup-sandbox-cancelled", output);
+        Assert.Equal("Cancelled", await t.TopUpStatusAsync(topUpId));
+        Assert.Equal(0m, await t.Shop.BalanceAsync());
+        Assert.Equal(0, await t.CreditJournalsAsync(topUpId));
+    }
+
     private static async Task AssertOutcomePageAsync(IPage page, string headline, string status, string topUpId, string gatewayReference,
         string amount = "BDT 100.00")
     {

@@ -285,6 +285,7 @@ public sealed class TopUpAdminTests
             new Dictionary<string, string?> { ["Connectors:ShurjoPay:BaseUrl"] = "" });
 
         var list = (await t.App.AdminGetAsync("/admin/v1/funding-gateways")).AsArray();
+        // No sandbox outside Development (SandboxFundingTests covers both sides).
         Assert.Equal(["shurjopay", "securesoftpay"], list.Select(g => g!["gateway"]!.GetValue<string>()));
         var ssp = list.Single(g => g!["gateway"]!.GetValue<string>() == "securesoftpay")!;
         Assert.True(ssp["is_enabled"]!.GetValue<bool>());

@@ -567,7 +567,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("funding_gateways", null, t =>
                         {
-                            t.HasCheckConstraint("CK_funding_gateways_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay')");
+                            t.HasCheckConstraint("CK_funding_gateways_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay', 'Sandbox')");
                         });
                 });
 
@@ -734,7 +734,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("top_ups", null, t =>
                         {
-                            t.HasCheckConstraint("CK_top_ups_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay')");
+                            t.HasCheckConstraint("CK_top_ups_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay', 'Sandbox')");
 
                             t.HasCheckConstraint("CK_top_ups_status", "status IN ('Initiating', 'Pending', 'Review', 'Completed', 'Failed', 'Cancelled', 'Expired', 'Rejected')");
                         });

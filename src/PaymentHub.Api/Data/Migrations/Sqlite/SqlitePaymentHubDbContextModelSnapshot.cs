@@ -552,7 +552,7 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.ToTable("funding_gateways", null, t =>
                         {
-                            t.HasCheckConstraint("CK_funding_gateways_gateway", "\"gateway\" IN ('ShurjoPay', 'SecureSoftPay')");
+                            t.HasCheckConstraint("CK_funding_gateways_gateway", "\"gateway\" IN ('ShurjoPay', 'SecureSoftPay', 'Sandbox')");
                         });
                 });
 
@@ -717,7 +717,7 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.ToTable("top_ups", null, t =>
                         {
-                            t.HasCheckConstraint("CK_top_ups_gateway", "\"gateway\" IN ('ShurjoPay', 'SecureSoftPay')");
+                            t.HasCheckConstraint("CK_top_ups_gateway", "\"gateway\" IN ('ShurjoPay', 'SecureSoftPay', 'Sandbox')");
 
                             t.HasCheckConstraint("CK_top_ups_status", "\"status\" IN ('Initiating', 'Pending', 'Review', 'Completed', 'Failed', 'Cancelled', 'Expired', 'Rejected')");
                         });
