@@ -52,7 +52,9 @@ EXPOSE 8080
 VOLUME ["/app/data"]
 
 # The runtime image has no curl or wget; bash's /dev/tcp speaks just enough HTTP/1.1 to read the status line.
+# The image's own check is liveness (/health/live): an upstream whose breaker is open must not get the container
+# replaced. Readiness (/health/ready: database, migrations, breakers) is what docker-compose waits on.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health/live HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 
 ENTRYPOINT ["dotnet", "PaymentHub.Api.dll"]

@@ -1,3 +1,4 @@
+using PaymentHub.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,7 +17,7 @@ public sealed class MethodLengthTests
     [Fact]
     public void No_method_or_lambda_in_the_api_is_longer_than_60_lines()
     {
-        var source = Path.Combine(RepositoryRoot(), "src", "PaymentHub.Api");
+        var source = Path.Combine(Repository.Root, "src", "PaymentHub.Api");
         var skipped = new[] { Path.Combine(source, "Data", "Migrations"), Path.Combine(source, "obj"), Path.Combine(source, "bin") };
         var files = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
             .Where(f => !skipped.Any(s => f.StartsWith(s + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
@@ -96,17 +97,5 @@ public sealed class MethodLengthTests
                 yield return ($"{path}:{span.StartLinePosition.Line + 1}", name, lines);
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PaymentHub.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("PaymentHub.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -114,17 +114,8 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     private static string FindGatewayDll()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PaymentHub.sln")))
-        {
-            dir = dir.Parent;
-        }
-        if (dir is null)
-        {
-            throw new InvalidOperationException("PaymentHub.sln not found above the test output.");
-        }
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        var dll = Path.Combine(dir.FullName, "src", "PaymentHub.Api", "bin", configuration, "net10.0", "PaymentHub.Api.dll");
+        var dll = Path.Combine(Repository.Root, "src", "PaymentHub.Api", "bin", configuration, "net10.0", "PaymentHub.Api.dll");
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"Build the gateway first: {dll} is missing.");
     }
 }

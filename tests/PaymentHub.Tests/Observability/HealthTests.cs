@@ -96,6 +96,25 @@ public sealed class HealthTests
         Assert.Equal(200, (await GetAsync(app, "/health/live")).Status);
     }
 
+    [Fact]
+    public async Task The_image_probes_liveness_and_compose_waits_on_readiness_and_both_paths_answer()
+    {
+        var image = ProbedPaths(File.ReadAllText(Repository.PathOf("Dockerfile")));
+        var compose = ProbedPaths(File.ReadAllText(Repository.PathOf("docker-compose.yml")));
+        Assert.Equal(["/health/live"], image);
+        Assert.Contains("/health/ready", compose);
+
+        await using var app = await PaymentHubApp.StartAsync("health_probes");
+        foreach (var path in image.Concat(compose).Distinct())
+        {
+            Assert.Equal(200, (await GetAsync(app, path)).Status);
+        }
+    }
+
+    /// <summary>The paths the HEALTHCHECK / healthcheck commands request (their hand-written "GET /path HTTP/1.1" lines).</summary>
+    private static List<string> ProbedPaths(string file) =>
+        System.Text.RegularExpressions.Regex.Matches(file, @"GET (/\S*) HTTP/1\.1").Select(m => m.Groups[1].Value).ToList();
+
     private static async Task<string> ScalarAsync(PaymentHubApp app, string sql)
     {
         await using var connection = new NpgsqlConnection(app.ConnectionString);

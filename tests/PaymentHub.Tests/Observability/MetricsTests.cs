@@ -92,7 +92,7 @@ public sealed partial class MetricsTests() : GatewayTest("metrics")
     [Fact]
     public async Task The_compose_profile_scrapes_the_gateway_and_the_dashboard_queries_only_exported_metrics()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var compose = LoadYaml(Path.Combine(root, "docker-compose.yml"));
         var services = (YamlMappingNode)compose["services"];
         Assert.Contains("/health/ready", string.Join(" ", ((YamlSequenceNode)services["gateway"]["healthcheck"]["test"]).Select(n => n.ToString())));
@@ -171,16 +171,6 @@ public sealed partial class MetricsTests() : GatewayTest("metrics")
         using var reader = new StreamReader(path);
         stream.Load(reader);
         return (YamlMappingNode)stream.Documents.Single().RootNode;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PaymentHub.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("PaymentHub.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>The order's status once it has left Processing (the sandbox settles it about a second after submit).</summary>
