@@ -13,7 +13,7 @@ STEP=20; CONNECTIONS=8,32,128
 [[ "${1:-}" == "--short" ]] && STEP=8
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/paymenthub-bench.XXXXXX); chmod 755 "$WORK"
-PORT=$((20000 + RANDOM % 20000)); GW_PORT=$((40000 + RANDOM % 20000))
+PORT=$((20000 + RANDOM % 20000)); GW_PORT=$((40000 + RANDOM % 20000)); UP_PORT=$((GW_PORT + 1))
 ADMIN_KEY="bench-admin-key-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 GW_PID=""
@@ -47,6 +47,7 @@ echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT"
 (cd src/PaymentHub.Api && exec env ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$GW_PORT" \
   Admin__BootstrapKey="$ADMIN_KEY" Database__Provider=Postgres ConnectionStrings__PaymentHub="$CONN" \
   Security__CredentialHashKey="$(head -c 32 /dev/urandom | base64)" \
+  Connectors__Nurr__BaseUrl="http://127.0.0.1:$UP_PORT/" Connectors__Nurr__ApiKey=bench-upstream Connectors__Nurr__ApiSecret=bench-upstream \
   RateLimits__ResellerRequestsPerMinute=100000000 Serilog__MinimumLevel__Default=Warning \
   Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime=Warning \
   dotnet bin/Release/net10.0/PaymentHub.Api.dll >"$WORK/gateway.log" 2>&1) &
@@ -73,7 +74,8 @@ echo "== gateway suite"
 set +e
 dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
   --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
-  --ceiling "$WORK/ceiling.txt" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60
+  --ceiling "$WORK/ceiling.txt" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
+  --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms 200 --upstream-connections 256
 RESULT=$?
 set -e
 echo "   gateway peak RSS $(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$GW_PID/status"); load average $(cut -d' ' -f1-3 /proc/loadavg)"

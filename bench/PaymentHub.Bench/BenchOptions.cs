@@ -31,6 +31,10 @@ public sealed record BenchOptions
     public int StepSeconds { get; init; } = 10;
     public IReadOnlyList<int> Connections { get; init; } = [8, 32, 128];
     public int Resellers { get; init; } = 50;
+    /// <summary>Suite: where to run the fake nurr hub the gateway's nurr connector points at; null skips the slow-upstream step.</summary>
+    public Uri? UpstreamUrl { get; init; }
+    public int UpstreamDelayMs { get; init; } = 200;
+    public int UpstreamConnections { get; init; } = 256;
 
     public int StatusCheckCount => StatusChecks ?? Requests;
 
@@ -61,6 +65,9 @@ public sealed record BenchOptions
           --step-seconds N       Suite: seconds per step (1..600). Default 10.
           --connections LIST     Suite: comma-separated connection counts. Default 8,32,128.
           --resellers N          Suite: resellers for the many-wallets scenarios (1..1000). Default 50.
+          --upstream-url URL     Suite: run a fake nurr hub there (loopback) that answers each recharge after
+                                 --upstream-delay-ms (default 200), and add a step of nurr recharges at
+                                 --upstream-connections (default 256). The gateway's Connectors:Nurr must point at it.
           -h, --help             Show this text.
 
         Exit code: 0 when the ledger check is ok, the wallet balance is as expected and no reply was 5xx;
@@ -149,6 +156,21 @@ public sealed record BenchOptions
                     break;
                 case "--resellers":
                     options = options with { Resellers = ParseInt(name, value, 1, 1_000, ref error) };
+                    break;
+                case "--upstream-url":
+                    if (!Uri.TryCreate(value, UriKind.Absolute, out var upstream) || upstream.Scheme != "http" || !upstream.IsLoopback
+                        || !upstream.AbsolutePath.EndsWith('/'))
+                    {
+                        error = $"--upstream-url must be a loopback http address ending in '/', not '{value}'.";
+                        return null;
+                    }
+                    options = options with { UpstreamUrl = upstream };
+                    break;
+                case "--upstream-delay-ms":
+                    options = options with { UpstreamDelayMs = ParseInt(name, value, 0, 10_000, ref error) };
+                    break;
+                case "--upstream-connections":
+                    options = options with { UpstreamConnections = ParseInt(name, value, 1, MaxConcurrency, ref error) };
                     break;
                 case "--connections":
                     var counts = new List<int>();

@@ -48,6 +48,20 @@ public static class ProcStat
     }
 
     /// <summary>Resident set size and its peak, in MiB (VmRSS, VmHWM).</summary>
+    /// <summary>The process's current thread count ("Threads:" in /proc/PID/status); 0 when it cannot be read.</summary>
+    public static int Threads(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Threads:", StringComparison.Ordinal));
+            return line is null ? 0 : int.Parse(line["Threads:".Length..].Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     public static (double Rss, double Peak) MemoryMiB(int pid)
     {
         double rss = 0, peak = 0;

@@ -34,6 +34,8 @@ public static class SuiteRun
     private const int StepCapacity = 400_000;
     private const decimal RechargeAmount = 100.00m;
     private const string RechargeOperator = "GP";
+    /// <summary>The operator routed to the nurr connector (and so to the slow fake upstream) in the slow-upstream step.</summary>
+    private const string UpstreamOperator = "RB";
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
@@ -41,7 +43,7 @@ public static class SuiteRun
         using var adminHttp = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(120) };
         using var loadHttp = new HttpClient(new SocketsHttpHandler
         {
-            MaxConnectionsPerServer = options.Connections.Max(),
+            MaxConnectionsPerServer = Math.Max(options.Connections.Max(), options.UpstreamConnections),
             UseCookies = false,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
@@ -60,7 +62,7 @@ public static class SuiteRun
         var funding = perStepGuess * steps * 110m;
         var tag = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         var (providerId, serviceId) = await CreateManualServiceAsync(admin, tag, setup.Token);
-        var rechargeDebit = await SandboxOperatorDebitAsync(admin, setup.Token);
+        var rechargeDebit = await OperatorDebitAsync(admin, RechargeOperator, "sandbox", setup.Token);
         var many = new List<SuiteReseller>();
         for (var i = 0; i < options.Resellers; i++)
         {
@@ -84,6 +86,8 @@ public static class SuiteRun
             ("amount", "25.00"), ("meter_number", $"BENCH{Interlocked.Increment(ref serial) % 10_000_000:D7}"));
         HttpRequestMessage Recharge(SuiteReseller r) => Form(r, "api/mobile-recharge.php",
             ("phone", $"01711{Interlocked.Increment(ref serial) % 100_000:D5}1"), ("amount", "100.00"), ("operator", RechargeOperator));
+        HttpRequestMessage UpstreamRecharge(SuiteReseller r) => Form(r, "api/mobile-recharge.php",
+            ("phone", $"01811{Interlocked.Increment(ref serial) % 100_000:D5}1"), ("amount", "100.00"), ("operator", UpstreamOperator));
 
         // Warm-up (not counted): JIT, pools, caches.
         await StepAsync(loadHttp, options, "warm-up", 16, TimeSpan.FromSeconds(Math.Min(5, options.StepSeconds)),
@@ -116,6 +120,13 @@ public static class SuiteRun
             i => Form(many[i % many.Count], "api/bill-payment.php?action=provider_check"), null, null, rows);
         await StepAsync(loadHttp, options, "status_check (bill)", 32, readDuration,
             i => Form(many[i % many.Count], "api/bill-payment.php?action=status_check", ("order_number", orders[i % many.Count])), null, null, rows);
+
+        if (options.UpstreamUrl is { } upstreamUrl)
+        {
+            var upstreamDebit = await OperatorDebitAsync(admin, UpstreamOperator, "nurr", setup.Token);
+            await SlowUpstreamStepAsync(loadHttp, options, upstreamUrl,
+                i => UpstreamRecharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, upstreamDebit), rows);
+        }
 
         PrintTable(rows);
         return await CheckMoneyAsync(admin, [.. many, hot], rows, setup.Token);
@@ -231,9 +242,49 @@ public static class SuiteRun
     }
 
     /// <summary>Routes the operator to sandbox and returns what a prepaid recharge of RechargeAmount debits.</summary>
-    private static async Task<decimal> SandboxOperatorDebitAsync(AdminClient admin, CancellationToken ct)
+    /// <summary>
+    /// Recharges through nurr to a fake hub that answers after a fixed delay, at many connections: the gateway must hold
+    /// them all without starving its thread pool, so throughput is bounded by the upstream (connections ÷ delay), not by
+    /// threads. Prints that bound, the gateway's peak thread count and the fake's own count of answers.
+    /// </summary>
+    private static async Task SlowUpstreamStepAsync(
+        HttpClient http, BenchOptions options, Uri upstreamUrl, Func<int, HttpRequestMessage> build, Action<int, bool, bool> account,
+        List<SuiteRow> rows)
     {
-        var reply = await admin.PatchAsync($"admin/v1/operators/{RechargeOperator}", new { connector = "sandbox", active = true }, ct);
+        await using var upstream = SlowUpstream.Start(upstreamUrl, TimeSpan.FromMilliseconds(options.UpstreamDelayMs));
+        var scenario = $"recharge nurr +{options.UpstreamDelayMs} ms";
+        using var sampling = new CancellationTokenSource();
+        var peakThreads = SamplePeakThreadsAsync(options.GatewayPid, sampling.Token);
+        await StepAsync(http, options, scenario, options.UpstreamConnections, TimeSpan.FromSeconds(options.StepSeconds), build, account, null, rows);
+        await sampling.CancelAsync();
+        var bound = options.UpstreamDelayMs == 0 ? double.PositiveInfinity : options.UpstreamConnections * 1000.0 / options.UpstreamDelayMs;
+        var reached = rows[^1].Stats.SuccessesPerSecond;
+        Console.WriteLine($"  upstream bound {bound:0} req/s ({options.UpstreamConnections} connections / {options.UpstreamDelayMs} ms); " +
+                          $"reached {reached:0.0} 2xx/s = {reached / bound:0.00} of it; the fake answered {upstream.Answered}; " +
+                          $"gateway peak threads {await peakThreads}");
+    }
+
+    private static async Task<int> SamplePeakThreadsAsync(int pid, CancellationToken ct)
+    {
+        var peak = 0;
+        while (pid > 0 && !ct.IsCancellationRequested)
+        {
+            peak = Math.Max(peak, ProcStat.Threads(pid));
+            try
+            {
+                await Task.Delay(250, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        return peak;
+    }
+
+    private static async Task<decimal> OperatorDebitAsync(AdminClient admin, string operatorCode, string connector, CancellationToken ct)
+    {
+        var reply = await admin.PatchAsync($"admin/v1/operators/{Uri.EscapeDataString(operatorCode)}", new { connector, active = true }, ct);
         var type = reply.GetProperty("prepaid_commission_type").GetString();
         var value = reply.GetProperty("prepaid_commission").GetDecimal();
         var commission = type == "Percent" ? decimal.Round(RechargeAmount * value / 100m, 2, MidpointRounding.ToZero) : value;
