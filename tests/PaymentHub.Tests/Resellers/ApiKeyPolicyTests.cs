@@ -108,6 +108,40 @@ public sealed class ApiKeyPolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reviving_expired_keys_and_creating_new_ones_at_once_still_leaves_at_most_two_active()
+    {
+        var shop = await _app.CreateResellerAsync("Reviving Race Shop");
+        var expiring = new[]
+        {
+            await _app.CreateKeyAsync(shop, new { expires_at = _clock.GetUtcNow().AddMinutes(1) }),
+            await _app.CreateKeyAsync(shop, new { expires_at = _clock.GetUtcNow().AddMinutes(1) }),
+        };
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await _app.CreateKeyAsync(shop);
+
+        using var start = new SemaphoreSlim(0);
+        async Task<int> SendAsync(Func<HttpClient, Task<HttpResponseMessage>> send)
+        {
+            using var admin = _app.Admin();
+            await start.WaitAsync();
+            using var response = await send(admin);
+            return (int)response.StatusCode;
+        }
+        var until = _clock.GetUtcNow().AddDays(1);
+        var calls = expiring.Select(k => SendAsync(a => a.PatchAsJsonAsync($"/admin/v1/resellers/{shop}/api-keys/{k.Id}", new { expires_at = until })))
+            .Concat(Enumerable.Range(0, 4).Select(_ => SendAsync(a => a.PostAsJsonAsync($"/admin/v1/resellers/{shop}/api-keys", new { }))))
+            .ToList();
+        start.Release(calls.Count);
+        var statuses = await Task.WhenAll(calls);
+
+        Assert.Equal(1, statuses.Count(s => s is 200 or 201));
+        Assert.Equal(statuses.Length - 1, statuses.Count(s => s == 409));
+        var now = _clock.GetUtcNow().UtcDateTime;
+        Assert.Equal(2, await _app.WithDbAsync(db =>
+            db.ApiCredentials.CountAsync(c => c.ResellerId == shop && c.RevokedAt == null && (c.ExpiresAt == null || c.ExpiresAt > now))));
+    }
+
+    [Fact]
     public async Task A_patch_sets_extends_or_removes_the_expiry_and_refuses_a_past_time()
     {
         var shop = await _app.CreateResellerAsync("Extending Shop");
