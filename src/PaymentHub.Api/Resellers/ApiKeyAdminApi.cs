@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -8,9 +9,33 @@ namespace PaymentHub.Resellers;
 public sealed record CreateApiKeyRequest(
     DateTimeOffset? ExpiresAt, int? RequestsPerSecond, int? Burst, int? RequestsPerMinute, IReadOnlyList<string>? AllowedIps) : IApiKeySettings;
 
-/// <summary>Null leaves a setting as it is; <c>default_limits: true</c> returns the key to the configured defaults; <c>allowed_ips: []</c> clears the list.</summary>
+/// <summary>
+/// Null leaves a setting as it is; <c>default_limits: true</c> returns the key to the configured defaults; <c>allowed_ips: []</c>
+/// clears the list. <c>expires_at</c> is the exception: a future time sets the expiry, an explicit null removes it, and only
+/// leaving it out keeps it.
+/// </summary>
 public sealed record UpdateApiKeyRequest(
-    int? RequestsPerSecond, int? Burst, int? RequestsPerMinute, IReadOnlyList<string>? AllowedIps, bool? DefaultLimits) : IApiKeySettings;
+    int? RequestsPerSecond, int? Burst, int? RequestsPerMinute, IReadOnlyList<string>? AllowedIps, bool? DefaultLimits) : IApiKeySettings
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ExpiresAt
+    {
+        get;
+        init
+        {
+            field = value;
+            ChangesExpiry = true;
+        }
+    }
+
+    /// <summary>Whether the body named <c>expires_at</c> at all (the serializer sets it only then, null included).</summary>
+    [JsonIgnore]
+    public bool ChangesExpiry { get; private init; }
+
+    /// <summary>Written (never read) so that the audit entry tells "expires_at": null apart from no expires_at.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? RemovesExpiry => ChangesExpiry && ExpiresAt is null ? true : null;
+}
 
 public sealed record ApiKeyCreatedReply(int Id, string ApiKey, string ApiSecret, DateTime CreatedAt, DateTime? ExpiresAt);
 
@@ -63,12 +88,16 @@ public sealed class CreateApiKeyRequestValidator : ApiKeySettingsValidator<Creat
 
 public sealed class UpdateApiKeyRequestValidator : ApiKeySettingsValidator<UpdateApiKeyRequest>
 {
-    public UpdateApiKeyRequestValidator() =>
+    public UpdateApiKeyRequestValidator(TimeProvider clock)
+    {
         RuleFor(r => r.DefaultLimits).Must(d => d != true).When(r => r.RequestsPerSecond is not null || r.Burst is not null || r.RequestsPerMinute is not null)
             .WithMessage("default_limits cannot be combined with requests_per_second, burst or requests_per_minute.");
+        RuleFor(r => r.ExpiresAt).Must(at => at > clock.GetUtcNow()).When(r => r.ExpiresAt is not null)
+            .WithMessage("expires_at must be in the future (or null to remove the expiry).");
+    }
 }
 
-/// <summary>A reseller's API keys: create (secret shown once, optional expiry, limits, allowlist), list, change limits and allowlist, revoke.</summary>
+/// <summary>A reseller's API keys: create (secret shown once, optional expiry, limits, allowlist), list, change limits, allowlist and expiry, revoke.</summary>
 public static class ApiKeyAdminApi
 {
     public static RouteGroupBuilder MapApiKeyAdminApi(this RouteGroupBuilder resellers)
@@ -77,7 +106,8 @@ public static class ApiKeyAdminApi
             .WithDescription("Creates an api_key / api_secret pair. The secret is shown in this reply only. A reseller holds at most two active keys.");
         resellers.MapGet("/{id:int}/api-keys", ListApiKeysAsync);
         resellers.MapPatch("/{id:int}/api-keys/{keyId:int}", UpdateApiKeyAsync)
-            .WithDescription("Sets a key's rate limits and IP allowlist; every instance applies the change within ResellerAuth:CredentialCacheSeconds.");
+            .WithDescription("Sets a key's rate limits, IP allowlist and expiry (expires_at: a future time, or null for none; an expired key "
+                             + "made active again counts towards the two); every instance applies the change within ResellerAuth:CredentialCacheSeconds.");
         resellers.MapDelete("/{id:int}/api-keys/{keyId:int}", RevokeApiKeyAsync);
         return resellers;
     }
@@ -85,16 +115,16 @@ public static class ApiKeyAdminApi
     public static async Task<Results<Created<ApiKeyCreatedReply>, ProblemHttpResult>> CreateApiKeyAsync(
         int id, CreateApiKeyRequest? request, PaymentHubDbContext db, CredentialHasher hasher, TimeProvider clock, CancellationToken ct)
     {
-        if (!await db.Resellers.AnyAsync(r => r.Id == id, ct))
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await LockResellerAsync(db, id, ct))
         {
             return ResellerAdminApi.NotFound(id);
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        var active = await db.ApiCredentials.CountAsync(c => c.ResellerId == id && c.RevokedAt == null && (c.ExpiresAt == null || c.ExpiresAt > now), ct);
+        var active = await ActiveKeysAsync(db, id, null, now, ct);
         if (active >= ApiKeyRules.MaxActiveKeys)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many active API keys",
-                detail: $"Reseller {id} already holds {active} active API keys; at most {ApiKeyRules.MaxActiveKeys} may be active at once (one to rotate to). Revoke one first.");
+            return TooManyActiveKeys(id, active);
         }
         var apiKey = CredentialHasher.NewApiKey();
         var apiSecret = CredentialHasher.NewApiSecret();
@@ -112,6 +142,7 @@ public static class ApiKeyAdminApi
         };
         db.ApiCredentials.Add(credential);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return TypedResults.Created($"/admin/v1/resellers/{id}/api-keys/{credential.Id}",
             new ApiKeyCreatedReply(credential.Id, apiKey, apiSecret, credential.CreatedAt, credential.ExpiresAt));
     }
@@ -128,10 +159,24 @@ public static class ApiKeyAdminApi
         int id, int keyId, UpdateApiKeyRequest request, PaymentHubDbContext db, CredentialCache credentials, ApiKeyRateLimiter limiter,
         TimeProvider clock, CancellationToken ct)
     {
-        var credential = await db.ApiCredentials.FirstOrDefaultAsync(c => c.Id == keyId && c.ResellerId == id && c.RevokedAt == null, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var credential = await LockResellerAsync(db, id, ct)
+            ? await db.ApiCredentials.FirstOrDefaultAsync(c => c.Id == keyId && c.ResellerId == id && c.RevokedAt == null, ct)
+            : null;
         if (credential is null)
         {
             return KeyNotFound(id, keyId);
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (request.ChangesExpiry)
+        {
+            var expiresAt = request.ExpiresAt?.UtcDateTime;
+            if (!IsActive(credential, now) && (expiresAt is null || expiresAt > now)
+                && await ActiveKeysAsync(db, id, keyId, now, ct) is var active && active >= ApiKeyRules.MaxActiveKeys)
+            {
+                return TooManyActiveKeys(id, active);
+            }
+            credential.ExpiresAt = expiresAt;
         }
         if (request.DefaultLimits == true)
         {
@@ -145,8 +190,9 @@ public static class ApiKeyAdminApi
             credential.AllowedIps = ApiKeyAllowlist.ToStored(allowed);
         }
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         credentials.Invalidate(credential.ApiKey);
-        return TypedResults.Ok(ToReply(credential, limiter, clock.GetUtcNow().UtcDateTime));
+        return TypedResults.Ok(ToReply(credential, limiter, now));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeApiKeyAsync(
@@ -164,6 +210,29 @@ public static class ApiKeyAdminApi
         return revoked == 1 ? TypedResults.NoContent() : KeyNotFound(id, keyId);
     }
 
+    /// <summary>
+    /// Holds the reseller row until the transaction ends, so that two calls cannot both count one active key and both add
+    /// one: PostgreSQL locks the row (FOR UPDATE); SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time.
+    /// False when there is no such reseller.
+    /// </summary>
+    private static async Task<bool> LockResellerAsync(PaymentHubDbContext db, int id, CancellationToken ct)
+    {
+        var rows = db.Database.IsNpgsql()
+            ? db.Database.SqlQuery<int>($"SELECT id AS \"Value\" FROM resellers WHERE id = {id} FOR UPDATE")
+            : db.Database.SqlQuery<int>($"SELECT id AS \"Value\" FROM resellers WHERE id = {id}");
+        return (await rows.ToListAsync(ct)).Count == 1;
+    }
+
+    /// <summary>The reseller's active keys (not revoked, not expired), <paramref name="exceptKeyId"/> aside.</summary>
+    private static Task<int> ActiveKeysAsync(PaymentHubDbContext db, int id, int? exceptKeyId, DateTime now, CancellationToken ct) =>
+        db.ApiCredentials.CountAsync(c => c.ResellerId == id && c.Id != exceptKeyId && c.RevokedAt == null && (c.ExpiresAt == null || c.ExpiresAt > now), ct);
+
+    private static bool IsActive(ApiCredential c, DateTime now) => c.RevokedAt is null && (c.ExpiresAt is null || c.ExpiresAt > now);
+
+    private static ProblemHttpResult TooManyActiveKeys(int id, int active) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many active API keys",
+            detail: $"Reseller {id} already holds {active} active API keys; at most {ApiKeyRules.MaxActiveKeys} may be active at once (one to rotate to). Revoke one first.");
+
     private static ProblemHttpResult KeyNotFound(int id, int keyId) =>
         TypedResults.Problem(statusCode: 404, title: "API key not found", detail: $"Reseller {id} has no active API key {keyId}.");
 
@@ -171,8 +240,7 @@ public static class ApiKeyAdminApi
     {
         var limits = new ApiKeyLimits(c.RequestsPerSecond, c.Burst, c.RequestsPerMinute);
         var (perSecond, burst, perMinute) = limiter.Total(limits);
-        return new ApiKeyReply(c.Id, c.ApiKey, c.CreatedAt, c.RevokedAt, c.ExpiresAt,
-            c.RevokedAt is null && (c.ExpiresAt is null || c.ExpiresAt > now),
+        return new ApiKeyReply(c.Id, c.ApiKey, c.CreatedAt, c.RevokedAt, c.ExpiresAt, IsActive(c, now),
             new ApiKeyLimitsReply(perSecond, burst, perMinute, limits.IsDefault),
             ApiKeyAllowlist.FromStored(c.AllowedIps).Entries);
     }

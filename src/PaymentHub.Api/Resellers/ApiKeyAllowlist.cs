@@ -59,7 +59,8 @@ public sealed partial class ApiKeyAllowlist
     private static bool TryParseEntry(string entry, out IPNetwork network)
     {
         network = default;
-        var text = entry.Trim();
+        // ASCII spaces only: a newline or a no-break space is a wrong entry, not padding.
+        var text = entry.Trim(' ');
         if (text.Length is 0 or > MaxEntryLength)
         {
             return false;

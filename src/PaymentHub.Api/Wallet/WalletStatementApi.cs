@@ -157,8 +157,10 @@ public static class WalletStatementApi
     private static IResult InvalidDate(string field) =>
         ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, $"Invalid {field}. Send a date as YYYY-MM-DD.", field);
 
+    /// <summary>A day as YYYY-MM-DD, in years 2 to 9998 so that its start and end in UTC (any offset) can be written down.</summary>
     private static DateOnly? ParseDay(string? text) =>
         text is { Length: 10 } && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+        && day.Year is > 1 and < 9999
             ? day
             : null;
 

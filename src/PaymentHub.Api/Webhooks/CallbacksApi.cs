@@ -23,6 +23,7 @@ public static partial class CallbacksApi
         resellerApi.MapPost("/callbacks.php", HandleAsync)
             .WithResellerActions(Actions)
             .WithName("Callbacks")
+            .WithResellerDocs(CallbacksApiDocs.Actions)
             .WithSummary("Signed callbacks: action=callback_create (url, events), callback_list, callback_rotate / callback_delete / " +
                          "callback_enable / callback_deliveries (callback_id), callback_redeliver (callback_id, event_id or since)");
 

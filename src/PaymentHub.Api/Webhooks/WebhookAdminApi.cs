@@ -19,6 +19,11 @@ public sealed class CreateWebhookRequestValidator : AbstractValidator<CreateWebh
     }
 }
 
+public sealed class RedeliverFailedRequestValidator : AbstractValidator<RedeliverFailedRequest>
+{
+    public RedeliverFailedRequestValidator() => RuleFor(r => r.Since).NotEmpty().WithMessage("since is required: failed deliveries written since when?");
+}
+
 /// <summary>The operator's view of resellers' callbacks: endpoints under a reseller, deliveries and redelivery under an endpoint.</summary>
 public static class WebhookAdminApi
 {
@@ -47,7 +52,7 @@ public static class WebhookAdminApi
         {
             return TypedResults.Problem(statusCode: 404, title: "Reseller not found", detail: $"There is no reseller {id}.");
         }
-        var (reply, error) = await registry.CreateAsync(id, request.Url.Trim(), WebhookEvents.Parse(request.Events), ct);
+        var (reply, error) = await registry.CreateAsync(id, request.Url.Trim(' '), WebhookEvents.Parse(request.Events), ct);
         return reply is null
             ? TypedResults.Problem(statusCode: 422, title: "Endpoint refused", detail: error)
             : TypedResults.Created($"/admin/v1/webhooks/{reply.Id}", reply);

@@ -24,7 +24,8 @@ public static class WebhookEvents
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            var trimmed = name?.Trim();
+            // Only ASCII spaces around a name ("a, b"): a no-break or ideographic space is not a separator but a wrong name.
+            var trimmed = name?.Trim(' ');
             if (trimmed == "*")
             {
                 wanted.UnionWith(All);

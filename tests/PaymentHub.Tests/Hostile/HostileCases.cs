@@ -68,8 +68,26 @@ public static class HostileCases
     private static readonly ResellerEndpoint AddFund = new("wallet add_fund", "/api/wallet.php?action=add_fund", [("amount", "100"), ("gateway", "shurjopay")], "gateway");
     private static readonly ResellerEndpoint TopUpStatus = new("wallet topup_status", "/api/wallet.php?action=topup_status", [("topup_id", "$TOPUP")], "topup_id");
 
+    private const string EventId = "evt_0123456789abcdef0123456789abcdef";
+
+    private static readonly ResellerEndpoint CallbackCreate = new("callbacks callback_create", "/api/callbacks.php?action=callback_create",
+        [("url", "https://hooks.example.test/hostile-2"), ("events", "bill.succeeded,wallet.debited")], "url");
+    private static readonly ResellerEndpoint CallbackRedeliver = new("callbacks callback_redeliver", "/api/callbacks.php?action=callback_redeliver",
+        [("callback_id", "$CALLBACK"), ("event_id", EventId)], "event_id");
+
+    /// <summary>The callbacks.php actions that take one callback_id (and would change or show that endpoint).</summary>
+    private static readonly ResellerEndpoint[] CallbackIdEndpoints =
+    [
+        .. new[] { "callback_rotate", "callback_delete", "callback_enable", "callback_deliveries" }.Select(action =>
+            new ResellerEndpoint($"callbacks {action}", $"/api/callbacks.php?action={action}", [("callback_id", "$CALLBACK")], "callback_id")),
+        CallbackRedeliver,
+    ];
+
     private static readonly ResellerEndpoint[] ResellerEndpoints =
     [
+        CallbackCreate,
+        new("callbacks callback_list", "/api/callbacks.php?action=callback_list", [], "api_key"),
+        .. CallbackIdEndpoints,
         new("bill provider_check", "/api/bill-payment.php?action=provider_check", [], "api_key"),
         ServiceCheck,
         Submit,
@@ -83,7 +101,8 @@ public static class HostileCases
     ];
 
     // ---- admin endpoints with a body, each with a valid body (every one of them would write if it got through) ----
-    private sealed record AdminEndpoint(string Name, HttpMethod Method, string Path, string Body);
+    /// <param name="OptionalBody">The endpoint takes no body at all as "all defaults" (a key is created), so an empty one is not refused.</param>
+    private sealed record AdminEndpoint(string Name, HttpMethod Method, string Path, string Body, bool OptionalBody = false);
 
     private static readonly HttpMethod Patch = HttpMethod.Patch;
 
@@ -115,6 +134,13 @@ public static class HostileCases
             """{"is_enabled":false,"min_amount":10,"max_amount":100,"fee_percent":0,"fee_fixed":0}"""),
         new("POST iak product service", HttpMethod.Post, "/admin/v1/connectors/iak/products/PLNPOSTPAID/services",
             """{"provider_id":$PROVIDER,"module_fields":["meter_number"],"min_amount":10,"max_amount":100}"""),
+        new("POST reseller webhook", HttpMethod.Post, "/admin/v1/resellers/$RESELLER/webhooks",
+            """{"url":"https://hooks.example.test/admin","events":["bill.succeeded","wallet.debited"]}"""),
+        new("POST webhook redeliver-failed", HttpMethod.Post, "/admin/v1/webhooks/$CALLBACK/redeliver-failed", """{"since":"2026-01-01T00:00:00Z"}"""),
+        new("POST api key", HttpMethod.Post, "/admin/v1/resellers/$RESELLER/api-keys",
+            """{"requests_per_second":5,"allowed_ips":["203.0.113.7","198.51.100.0/24"],"expires_at":"2099-01-01T00:00:00Z"}""", OptionalBody: true),
+        new("PATCH api key", Patch, "/admin/v1/resellers/$RESELLER/api-keys/$API_KEY_ID",
+            """{"requests_per_second":5,"allowed_ips":["203.0.113.7"],"expires_at":"2099-01-01T00:00:00Z"}"""),
     ];
 
     private static string Offer(string name) =>
@@ -135,6 +161,8 @@ public static class HostileCases
         AddAdminBodyCases(cases);
         AddAdminFieldCases(cases);
         AddAdminEnumAndQueryCases(cases);
+        AddCallbackCases(cases);
+        AddAdminWebhookKeyAndStatementCases(cases);
         AddPaymentPageCases(cases);
         var byName = new Dictionary<string, HostileCase>(StringComparer.Ordinal);
         foreach (var c in cases)
@@ -368,7 +396,10 @@ public static class HostileCases
             cases.Add(Case($"{firstName} given twice", Bodies.Json("{" + firstProperty + "," + e.Body[1..]), Problem(400, NotJson)));
             // A money field answers "Invalid amount" (MoneyJsonConverter), any other "not valid JSON": either is a 400 that writes nothing.
             cases.Add(Case($"{firstName} an object", Bodies.Json("{\"" + firstName + "\":{\"$ne\":1}" + e.Body[(1 + firstProperty.Length)..]), Problem(400)));
-            cases.Add(Case("empty body", Bodies.Json(""), Problem(400, NoBody)));
+            if (!e.OptionalBody)
+            {
+                cases.Add(Case("empty body", Bodies.Json(""), Problem(400, NoBody)));
+            }
             cases.Add(Case("Content-Type text/plain", Bodies.Json(e.Body, "text/plain"), Problem(415, UnsupportedMedia)));
             cases.Add(Case("urlencoded form", Bodies.UrlEncoded([("name", "x")]), Problem(415, UnsupportedMedia)));
             cases.Add(Case("body over 1 MiB", Bodies.Json("{\"" + firstName + "\":\"" + new string('a', 1024 * 1024 + 10) + "\"}"), Problem(413, "Content Too Large")));
@@ -544,6 +575,260 @@ public static class HostileCases
             Problem(400, Validation, "code"), AsAdmin: true));
     }
 
+    // ---- callbacks.php: ids, events, URLs, event ids and times ----
+    private static void AddCallbackCases(List<HostileCase> cases)
+    {
+        const string invalidId = "Invalid callback_id.";
+        string[] idForms = ["$CALLBACK\u00a0", "\u00a0$CALLBACK", "$CALLBACK\u3000", "+$CALLBACK", "-$CALLBACK", "$CALLBACK.0", "$CALLBACKe0",
+            "0x$CALLBACK", "$CALLBACK,$CALLBACK", "\uff11", "\u0661", "\u09e7", "99999999999999999999", "1 OR 1=1"];
+        foreach (var e in CallbackIdEndpoints)
+        {
+            foreach (var id in idForms.Concat(Injections.Take(4)))
+            {
+                cases.Add(new($"{e.Name} | callback_id {Bodies.Show(id)}", HttpMethod.Post, e.Path, Bodies.UrlEncoded(e.With("callback_id", id)),
+                    Json(422, invalidId, "callback_id"), NotEchoed: Injections.Contains(id) ? id : null));
+            }
+            // Another reseller's endpoint is not there for this one, no more than one that never existed.
+            foreach (var id in new[] { "$OTHER_CALLBACK", "0", "999999999" })
+            {
+                cases.Add(new($"{e.Name} | callback_id {id}", HttpMethod.Post, e.Path, Bodies.UrlEncoded(e.With("callback_id", id)),
+                    Json(404, "Callback not found.")));
+            }
+            cases.Add(new($"{e.Name} | no callback_id", HttpMethod.Post, e.Path,
+                Bodies.UrlEncoded(e.All.Where(f => f.Key != "callback_id")), Json(422, "Missing required parameters.", "callback_id")));
+        }
+
+        foreach (var events in new[]
+                 {
+                     "bill.succeeded\u00a0", "\u00a0bill.succeeded", "bill.succeeded\u3000", "BILL.SUCCEEDED", "Bill.Succeeded", "bill.succeeded,bogus", "bill.*",
+                     "0", "1", ",", " , ", "bill.succeeded;wallet.debited", "bill\u2024succeeded", "*\u00a0", "**", "bill.succeede\u0257",
+                     string.Join(",", Enumerable.Repeat("wallet.debited", 30)), "' OR '1'='1", "<script>alert(1)</script>",
+                 })
+        {
+            cases.Add(new($"{CallbackCreate.Name} | events {Bodies.Show(events)}", HttpMethod.Post, CallbackCreate.Path,
+                Bodies.UrlEncoded(CallbackCreate.With("events", events)), Json(422, "Invalid events.", "events"), NotEchoed: events.Contains('<') ? events : null));
+        }
+        const string notHttps = "The url must use https.";
+        const string notPublic = "The url must not point to a private, loopback, link-local or reserved address.";
+        const string notAbsolute = "The url must be an absolute https:// URL of at most 500 characters.";
+        foreach (var (url, error) in new (string, string?)[]
+                 {
+                     ("http://hooks.example.test/a", notHttps), ("ftp://hooks.example.test/a", notHttps), ("HTTP://hooks.example.test/a", notHttps),
+                     ("javascript:alert(1)", null), ("data:text/html,<script>alert(1)</script>", null), ("//evil.example/a", null),
+                     ("/relative/path", null), ("hooks.example.test/a", null), ("file:///etc/passwd", null),
+                     ("https://127.0.0.1/a", notPublic), ("https://10.1.2.3/a", notPublic), ("https://169.254.169.254/latest/meta-data/", notPublic),
+                     ("https://192.168.0.1/a", notPublic), ("https://100.64.0.1/a", notPublic), ("https://0.0.0.0/a", notPublic),
+                     ("https://[::1]/a", notPublic), ("https://[::ffff:127.0.0.1]/a", notPublic), ("https://[fe80::1]/a", notPublic),
+                     ("https://[fd00::1]/a", notPublic), ("https://0x7f000001/a", notPublic), ("https://2130706433/a", notPublic),
+                     ("https://0177.0.0.1/a", notPublic), ("https://127.1/a", notPublic), ("https://localhost/a", notPublic),
+                     ("https://LOCALHOST/a", notPublic), ("https://localhost./a", notPublic), ("https://hooks.localhost/a", notPublic),
+                     ("https://user:pw@hooks.example.test/a", "The url must not carry credentials or a fragment."),
+                     ("https://hooks.example.test/a#x", "The url must not carry credentials or a fragment."),
+                     ("https://hooks.example.test/a b", notAbsolute), ("https://hooks.example.test/\u00a0x", notAbsolute),
+                     ("https://hooks.example.test/\u2028", notAbsolute), ("https://" + new string('h', 500) + ".test/", notAbsolute),
+                 })
+        {
+            cases.Add(new($"{CallbackCreate.Name} | url {Bodies.Show(url)}", HttpMethod.Post, CallbackCreate.Path,
+                Bodies.UrlEncoded(CallbackCreate.With("url", url)), Json(422, error, "url"), NotEchoed: url.Contains('<') ? "<script>" : null));
+        }
+        cases.Add(new($"{CallbackCreate.Name} | no events", HttpMethod.Post, CallbackCreate.Path,
+            Bodies.UrlEncoded(CallbackCreate.All.Where(f => f.Key != "events")), Json(422, "Missing required parameters.", "events")));
+
+        foreach (var eventId in new[]
+                 {
+                     EventId.ToUpperInvariant(), "EVT_0123456789abcdef0123456789abcdef", EventId[..^1], EventId + "0", EventId[..^1] + "g", EventId + "\u00a0",
+                     "\u00a0" + EventId, EventId[..^1] + "\uff10", $"{EventId},{EventId}", "evt_*", "' OR '1'='1",
+                 })
+        {
+            cases.Add(new($"{CallbackRedeliver.Name} | event_id {Bodies.Show(eventId)}", HttpMethod.Post, CallbackRedeliver.Path,
+                Bodies.UrlEncoded(CallbackRedeliver.With("event_id", eventId)), Json(422, "Invalid event_id.", "event_id")));
+        }
+        (string, string)[] bySince = [("api_key", "$API_KEY"), ("api_secret", "$API_SECRET"), ("callback_id", "$CALLBACK")];
+        foreach (var since in new[]
+                 {
+                     "2026-13-01 00:00:00", "2026-04-31", "2026-04-01 25:00:00", "yesterday", "2026-04-01T00:00:00+06:00", "2026-04-01 00:00:00 OR 1=1",
+                     "\u0662\u0660\u0662\u0666-\u0660\u0664-\u0660\u0661", "\uff12\uff10\uff12\uff16-\uff10\uff14-\uff10\uff11", "2026-04-01\u00a0",
+                     "\u00a02026-04-01", "2026-4-1", "20260401", "0", "1e9", "-2026-04-01", "+2026-04-01", "9999-99-99",
+                 })
+        {
+            cases.Add(new($"{CallbackRedeliver.Name} | since {Bodies.Show(since)}", HttpMethod.Post, CallbackRedeliver.Path,
+                Bodies.UrlEncoded([.. bySince, ("since", since)]), Json(422, "Invalid since (use yyyy-MM-dd HH:mm:ss, UTC).", "since")));
+        }
+        cases.Add(new($"{CallbackRedeliver.Name} | neither event_id nor since", HttpMethod.Post, CallbackRedeliver.Path, Bodies.UrlEncoded(bySince),
+            Json(422, "Missing required parameters.", "event_id")));
+
+        foreach (var action in new[] { "callback_create' OR 1=1", "<script>alert(1)</script>", "callback_list\r\nSet-Cookie: hostile=1", "CALLBACK_LIST",
+                     "callback_list ", "callback_*", "callback_list,callback_delete", "../wallet" })
+        {
+            cases.Add(new($"callbacks action={Bodies.Show(action)}", HttpMethod.Post, $"/api/callbacks.php?action={Uri.EscapeDataString(action)}",
+                Bodies.UrlEncoded(CallbackCreate.All), Json(400, "Invalid action."), NotEchoed: action.Length > 14 ? action : null));
+        }
+        cases.Add(new("callbacks no action", HttpMethod.Post, "/api/callbacks.php", Bodies.UrlEncoded(CallbackCreate.All), Json(400, "Invalid action.")));
+    }
+
+    // ---- admin API: webhook endpoints, API keys (limits, expiry, IP allowlists) and statement exports ----
+    private static void AddAdminWebhookKeyAndStatementCases(List<HostileCase> cases)
+    {
+        (string Endpoint, string Json, string Property, object? Value)[] invalid =
+        [
+            ("POST reseller webhook", "url", "Url", null),
+            ("POST reseller webhook", "url", "Url", ""),
+            ("POST reseller webhook", "url", "Url", "https://hooks.example.test/" + new string('a', 500)),
+            ("POST reseller webhook", "events", "Events", Array.Empty<string>()),
+            ("POST reseller webhook", "events", "Events", new[] { "bill.succeeded\u00a0" }),
+            ("POST reseller webhook", "events", "Events", new[] { "BILL.SUCCEEDED" }),
+            ("POST reseller webhook", "events", "Events", new[] { "bill.succeeded,wallet.debited" }),
+            ("POST reseller webhook", "events", "Events", new[] { "0" }),
+            ("POST reseller webhook", "events", "Events", new string?[] { null }),
+            ("POST reseller webhook", "events", "Events", Enumerable.Repeat("wallet.debited", 21).ToArray()),
+            ("POST reseller webhook", "events", "Events", null),
+            ("POST webhook redeliver-failed", "since", "Since", "0001-01-01T00:00:00"),
+            ("POST api key", "expires_at", "ExpiresAt", "2001-01-01T00:00:00Z"),
+            ("PATCH api key", "expires_at", "ExpiresAt", "2001-01-01T00:00:00Z"),
+        ];
+        foreach (var (endpoint, json, property, value) in invalid)
+        {
+            var e = Admin(endpoint);
+            var shown = value is string text ? text : JsonSerializer.Serialize(value);
+            cases.Add(new($"admin {e.Name} | {json} {Bodies.Show(shown)}", e.Method, e.Path, Bodies.Json(WithProperty(e.Body, json, value)),
+                Problem(400, Validation, property), AsAdmin: true));
+        }
+        foreach (var e in new[] { Admin("POST api key"), Admin("PATCH api key") })
+        {
+            foreach (var (json, property, value) in new (string, string, object)[]
+                     {
+                         ("requests_per_second", "RequestsPerSecond", 0), ("requests_per_second", "RequestsPerSecond", -1), ("burst", "Burst", 100_001),
+                         ("requests_per_minute", "RequestsPerMinute", 0), ("requests_per_minute", "RequestsPerMinute", 6_000_001),
+                         ("allowed_ips", "AllowedIps", Enumerable.Range(1, 51).Select(i => $"203.0.113.{i}").ToArray()),
+                     })
+            {
+                cases.Add(new($"admin {e.Name} | {json} {(value is string[] list ? $"{list.Length} entries" : value)}", e.Method, e.Path,
+                    Bodies.Json(WithProperty(e.Body, json, value)), Problem(400, Validation, property), AsAdmin: true));
+            }
+            foreach (var entry in new[]
+                     {
+                         "10.0.0.1\n", "10.0.0.1\u00a0", "\u00a010.0.0.1", "\u0661\u0660.\u0660.\u0660.\u0661", "\uff11\uff10.0.0.1", "10.0.0.1/8", "10.1", "167772161",
+                         "0x0a.0.0.1", "010.0.0.1", "10.0.0.1/33", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8", "fe80::1%eth0", "::ffff:10.0.0.0/24", "localhost",
+                         "*", "0.0.0.0/0 OR 1=1", "", new string('1', 5000), "<script>alert(1)</script>",
+                     })
+            {
+                cases.Add(new($"admin {e.Name} | allowed_ips entry {Bodies.Show(entry)}", e.Method, e.Path,
+                    Bodies.Json(WithProperty(e.Body, "allowed_ips", new[] { "203.0.113.7", entry })), Problem(400, Validation, "AllowedIps[1]"),
+                    AsAdmin: true));
+            }
+        }
+        cases.Add(new("admin PATCH api key | default_limits with a limit", Patch, Admin("PATCH api key").Path,
+            Bodies.Json("""{"default_limits":true,"burst":5}"""), Problem(400, Validation, "DefaultLimits"), AsAdmin: true));
+
+        // Wrong JSON types: refused while the body is read.
+        (string Endpoint, string Json, string Value)[] wrongTypes =
+        [
+            ("POST reseller webhook", "url", "5"), ("POST reseller webhook", "url", "[\"https://hooks.example.test/a\"]"),
+            ("POST reseller webhook", "events", "\"bill.succeeded\""), ("POST reseller webhook", "events", "{\"0\":\"bill.succeeded\"}"),
+            ("POST reseller webhook", "events", "[1]"), ("POST webhook redeliver-failed", "since", "\"yesterday\""),
+            ("POST webhook redeliver-failed", "since", "\"2026-13-01T00:00:00Z\""), ("POST webhook redeliver-failed", "since", "1767225600"),
+            ("POST webhook redeliver-failed", "since", "null"), ("POST webhook redeliver-failed", "since", "\"\u0662\u0660\u0662\u0666-01-01\""),
+            ("POST api key", "requests_per_second", "5.5"), ("POST api key", "requests_per_second", "1e10"), ("POST api key", "requests_per_second", "true"),
+            ("POST api key", "requests_per_second", "99999999999999999999"), ("POST api key", "burst", "\"five\""), ("POST api key", "allowed_ips", "\"203.0.113.7\""),
+            ("POST api key", "allowed_ips", "[1]"), ("POST api key", "allowed_ips", "{\"$ne\":1}"), ("POST api key", "expires_at", "\"tomorrow\""),
+            ("POST api key", "expires_at", "4102444800"), ("POST api key", "expires_at", "\"2099-13-01T00:00:00Z\""),
+            ("PATCH api key", "expires_at", "\"never\""), ("PATCH api key", "expires_at", "[]"), ("PATCH api key", "default_limits", "\"yes\""),
+            ("PATCH api key", "default_limits", "1"), ("PATCH api key", "requests_per_minute", "-1e3"),
+        ];
+        foreach (var (endpoint, json, value) in wrongTypes)
+        {
+            var e = Admin(endpoint);
+            var body = System.Text.Json.Nodes.JsonNode.Parse(e.Body.Replace("$PROVIDER", "1"))!.AsObject();
+            body.Remove(json);
+            var text = body.ToJsonString();
+            cases.Add(new($"admin {e.Name} | {json} {Bodies.Show(value)}", e.Method, e.Path,
+                Bodies.Json(text[..^1] + (body.Count > 0 ? "," : "") + $"\"{json}\":{value}}}"), Problem(400, NotJson), AsAdmin: true));
+        }
+
+        // Route values: another reseller's key, an unknown endpoint or event, control characters.
+        cases.Add(new("admin PATCH api key | another reseller's key", Patch, "/admin/v1/resellers/$OTHER_RESELLER/api-keys/$API_KEY_ID",
+            Bodies.Json("""{"burst":5}"""), Problem(404, "API key not found"), AsAdmin: true));
+        cases.Add(new("admin DELETE api key | another reseller's key", HttpMethod.Delete, "/admin/v1/resellers/$OTHER_RESELLER/api-keys/$API_KEY_ID",
+            Bodies.None, Problem(404, "API key not found"), AsAdmin: true));
+        cases.Add(new("admin POST api key | unknown reseller", HttpMethod.Post, "/admin/v1/resellers/999999/api-keys",
+            Bodies.Json("{}"), Problem(404, "Reseller not found"), AsAdmin: true));
+        cases.Add(new("admin POST reseller webhook | unknown reseller", HttpMethod.Post, "/admin/v1/resellers/999999/webhooks",
+            Bodies.Json(Admin("POST reseller webhook").Body), Problem(404, "Reseller not found"), AsAdmin: true));
+        foreach (var url in new[] { "http://hooks.example.test/a", "https://127.0.0.1/a", "https://[::1]/a", "https://localhost./a", "javascript:alert(1)",
+                     "https://hooks.example.test/a\u00a0", "\u3000https://hooks.example.test/a" })
+        {
+            cases.Add(new($"admin POST reseller webhook | url {Bodies.Show(url)}", HttpMethod.Post, "/admin/v1/resellers/$RESELLER/webhooks",
+                Bodies.Json(WithProperty(Admin("POST reseller webhook").Body, "url", url)), Problem(422, "Endpoint refused"), AsAdmin: true));
+        }
+        foreach (var (method, path) in new[]
+                 {
+                     (HttpMethod.Post, "/admin/v1/webhooks/999999/enable"), (HttpMethod.Post, "/admin/v1/resellers/$OTHER_RESELLER/webhooks/$CALLBACK/rotate-secret"),
+                     (HttpMethod.Delete, "/admin/v1/resellers/$OTHER_RESELLER/webhooks/$CALLBACK"), (HttpMethod.Get, "/admin/v1/webhooks/999999/deliveries"),
+                 })
+        {
+            cases.Add(new($"admin {method} {path}", method, path, Bodies.None, Problem(404, "Webhook endpoint not found"), AsAdmin: true));
+        }
+        foreach (var injection in Injections.Take(5))
+        {
+            cases.Add(new($"admin POST webhook redeliver | event {Bodies.Show(injection)}", HttpMethod.Post,
+                $"/admin/v1/webhooks/$CALLBACK/deliveries/{Uri.EscapeDataString(injection)}/redeliver", Bodies.None, Problem(404, "Event not found"), AsAdmin: true));
+        }
+        cases.Add(new("admin POST webhook redeliver | event with CRLF", HttpMethod.Post, "/admin/v1/webhooks/$CALLBACK/deliveries/evt%0D%0A/redeliver",
+            Bodies.None, Problem(400, Validation, "eventId"), AsAdmin: true));
+        cases.Add(new("admin POST webhook redeliver-failed | no since", HttpMethod.Post, "/admin/v1/webhooks/$CALLBACK/redeliver-failed",
+            Bodies.Json("{}"), Problem(400, Validation, "Since"), AsAdmin: true));
+
+        // Deliveries' limit and the statement exports' dates.
+        foreach (var limit in new[] { "abc", "99999999999", "1e3", "%D9%A1" })
+        {
+            cases.Add(new($"admin GET deliveries?limit={limit}", HttpMethod.Get, $"/admin/v1/webhooks/$CALLBACK/deliveries?limit={limit}", Bodies.None,
+                Problem(400, "Invalid parameter"), AsAdmin: true));
+        }
+        string[] ranges =
+        [
+            "from=2026-13-01&to=2026-12-31", "from=2026-04-31&to=2026-05-01", "from=2026-05-01&to=2026-04-30", "from=2025-01-01&to=2026-12-31",
+            "from=2026-04-01", "to=2026-04-01", "", "from=%D9%A2%D9%A0%D9%A2%D9%A6-%D9%A0%D9%A4-%D9%A0%D9%A1&to=2026-04-02",
+            "from=2026-04-01%C2%A0&to=2026-04-02", "from=20260401&to=20260402", "from=2026-4-1&to=2026-4-2", "from=9999-12-31&to=9999-12-31",
+            "from=0001-01-01&to=0001-01-01", "from=2026-04-01&from=2026-04-02&to=2026-04-03", "from=2026-04-01'%20OR%20'1'='1&to=2026-04-02",
+            "from=-2026-04-01&to=2026-04-02",
+        ];
+        foreach (var range in ranges)
+        {
+            foreach (var path in new[] { "/admin/v1/resellers/$RESELLER/wallet/statement.csv", "/admin/v1/wallets/statement.csv" })
+            {
+                cases.Add(new($"admin GET {path}?{range}", HttpMethod.Get, $"{path}?{range}", Bodies.None, Problem(400, "Invalid date range"), AsAdmin: true));
+            }
+        }
+        cases.Add(new("admin GET statement.csv | unknown reseller", HttpMethod.Get, "/admin/v1/resellers/999999/wallet/statement.csv?from=2026-04-01&to=2026-04-02",
+            Bodies.None, Problem(404), AsAdmin: true));
+        cases.Add(new("admin GET statement.csv | from with a newline", HttpMethod.Get, "/admin/v1/wallets/statement.csv?from=2026-04-01%0A&to=2026-04-02",
+            Bodies.None, Problem(400, Validation, "from"), AsAdmin: true));
+        cases.Add(new("admin GET statement.csv | no admin key", HttpMethod.Get, "/admin/v1/wallets/statement.csv?from=2026-04-01&to=2026-04-02",
+            Bodies.None, Problem(401)));
+
+        // The reseller's own statement: the same dates, the reseller API's answers.
+        var statement = new ResellerEndpoint("wallet statement", "/api/wallet.php?action=statement", [("from", "2026-04-01"), ("to", "2026-04-30")], "from");
+        foreach (var (from, to, field) in new[]
+                 {
+                     ("9999-12-31", "9999-12-31", "from"), ("0001-01-01", "0001-01-01", "from"), ("\u0662\u0660\u0662\u0666-\u0660\u0664-\u0660\u0661", "2026-04-02", "from"),
+                     ("2026-04-01\u00a0", "2026-04-02", "from"), ("2026-04-01", "2026-02-30", "to"), ("2026-04-01", "+2026-04-02", "to"),
+                 })
+        {
+            cases.Add(new($"{statement.Name} | from {Bodies.Show(from)} to {Bodies.Show(to)}", HttpMethod.Post, statement.Path,
+                Bodies.UrlEncoded(statement.With("from", from).Select(f => f.Key == "to" ? (f.Key, to) : f).ToArray()),
+                Json(422, $"Invalid {field}. Send a date as YYYY-MM-DD.", field)));
+        }
+        foreach (var (key, value, error) in new[]
+                 {
+                     ("page", "0", "Invalid page."), ("page", "-1", "Invalid page."), ("page", "\u0661", "Invalid page."), ("page", "99999999999", "Invalid page."),
+                     ("page", "1e3", "Invalid page."), ("per_page", "501", "Invalid per_page. Send 1 to 500."), ("per_page", "01", "Invalid per_page. Send 1 to 500."),
+                 })
+        {
+            cases.Add(new($"{statement.Name} | {key} {Bodies.Show(value)}", HttpMethod.Post, statement.Path, Bodies.UrlEncoded(statement.With(key, value)),
+                Json(422, error, key)));
+        }
+    }
+
     // ---- the gateways' callbacks and the customer's return pages ----
     private static void AddPaymentPageCases(List<HostileCase> cases)
     {
@@ -594,7 +879,7 @@ public static class HostileCases
     }
 
     /// <summary>The JSON object with one property set (added or replaced) to a value, written by System.Text.Json (so control characters are escaped).</summary>
-    private static string WithProperty(string json, string name, object value)
+    private static string WithProperty(string json, string name, object? value)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(json.Replace("$PROVIDER", "1"))!.AsObject();
         node[name] = JsonSerializer.SerializeToNode(value);

@@ -18,7 +18,7 @@ public sealed class HostileFixture : IAsyncLifetime
         "admin_keys", "api_credentials", "app_settings", "bill_orders", "bill_services", "cashback_grants", "cashback_offers",
         "funding_gateways", "iak_products", "idempotency_records", "ledger_accounts", "ledger_entries", "ledger_journals",
         "mobile_operators", "providers", "recharge_orders", "reseller_reward_accounts", "resellers", "reward_levels",
-        "reward_settings", "top_ups",
+        "reward_settings", "top_ups", "webhook_attempts", "webhook_deliveries", "webhook_endpoints",
     ];
 
     public PaymentHubApp App { get; private set; } = null!;
@@ -62,8 +62,21 @@ public sealed class HostileFixture : IAsyncLifetime
             return row.Reference;
         });
 
+        // A callback endpoint of the shop's and one of another reseller's (which the shop must not reach); nothing
+        // the fixture does afterwards raises an event, so no delivery is ever written.
+        var callback = await App.AdminPostAsync($"/admin/v1/resellers/{Shop.Id}/webhooks",
+            new { url = "https://hooks.example.test/hostile", events = new[] { "*" } }, 201);
+        var other = await App.CreateResellerAsync(0m, "Other Hostile Shop");
+        var otherCallback = await App.AdminPostAsync($"/admin/v1/resellers/{other.Id}/webhooks",
+            new { url = "https://hooks.example.test/other", events = new[] { "*" } }, 201);
+        var apiKeyId = await App.WithDbAsync(db => db.ApiCredentials.Where(c => c.ApiKey == Shop.ApiKey).Select(c => c.Id).SingleAsync());
+
         _tokens = new Dictionary<string, string>
         {
+            ["$CALLBACK"] = callback["id"]!.ToJsonString(),
+            ["$OTHER_CALLBACK"] = otherCallback["id"]!.ToJsonString(),
+            ["$OTHER_RESELLER"] = $"{other.Id}",
+            ["$API_KEY_ID"] = $"{apiKeyId}",
             ["$API_KEY"] = Shop.ApiKey,
             ["$API_SECRET"] = Shop.ApiSecret,
             ["$RESELLER"] = $"{Shop.Id}",

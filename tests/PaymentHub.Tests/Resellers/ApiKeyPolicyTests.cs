@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PaymentHub.Tests.Infrastructure;
@@ -69,6 +71,148 @@ public sealed class ApiKeyPolicyTests : IAsyncLifetime
 
         await _app.RevokeKeyAsync(shop, first.Id);
         await _app.CreateKeyAsync(shop);
+    }
+
+    [Fact]
+    public async Task Concurrent_creates_on_postgresql_leave_at_most_two_active_keys_and_the_rest_get_the_409_problem()
+    {
+        Assert.True(await _app.WithDbAsync(db => Task.FromResult(db.Database.IsNpgsql())));
+        for (var round = 0; round < 4; round++)
+        {
+            var shop = await _app.CreateResellerAsync($"Racing Shop {round}");
+            // A round starts with one active key, or none: the rule must hold whatever is left.
+            if (round % 2 == 1)
+            {
+                await _app.CreateKeyAsync(shop);
+            }
+            using var start = new SemaphoreSlim(0);
+            var creates = Enumerable.Range(0, 8).Select(async _ =>
+            {
+                using var admin = _app.Admin();
+                await start.WaitAsync();
+                using var response = await admin.PostAsJsonAsync($"/admin/v1/resellers/{shop}/api-keys", new { });
+                return ((int)response.StatusCode, System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+            }).ToList();
+            start.Release(creates.Count);
+            var replies = await Task.WhenAll(creates);
+
+            var allowed = round % 2 == 1 ? 1 : 2;
+            Assert.Equal(allowed, replies.Count(r => r.Item1 == 201));
+            Assert.All(replies.Where(r => r.Item1 != 201), r =>
+            {
+                Assert.Equal(409, r.Item1);
+                Assert.Equal("Too many active API keys", r.Item2["title"]!.GetValue<string>());
+            });
+            Assert.Equal(2, await _app.WithDbAsync(db => db.ApiCredentials.CountAsync(c => c.ResellerId == shop && c.RevokedAt == null)));
+        }
+    }
+
+    [Fact]
+    public async Task Reviving_expired_keys_and_creating_new_ones_at_once_still_leaves_at_most_two_active()
+    {
+        var shop = await _app.CreateResellerAsync("Reviving Race Shop");
+        var expiring = new[]
+        {
+            await _app.CreateKeyAsync(shop, new { expires_at = _clock.GetUtcNow().AddMinutes(1) }),
+            await _app.CreateKeyAsync(shop, new { expires_at = _clock.GetUtcNow().AddMinutes(1) }),
+        };
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await _app.CreateKeyAsync(shop);
+
+        using var start = new SemaphoreSlim(0);
+        async Task<int> SendAsync(Func<HttpClient, Task<HttpResponseMessage>> send)
+        {
+            using var admin = _app.Admin();
+            await start.WaitAsync();
+            using var response = await send(admin);
+            return (int)response.StatusCode;
+        }
+        var until = _clock.GetUtcNow().AddDays(1);
+        var calls = expiring.Select(k => SendAsync(a => a.PatchAsJsonAsync($"/admin/v1/resellers/{shop}/api-keys/{k.Id}", new { expires_at = until })))
+            .Concat(Enumerable.Range(0, 4).Select(_ => SendAsync(a => a.PostAsJsonAsync($"/admin/v1/resellers/{shop}/api-keys", new { }))))
+            .ToList();
+        start.Release(calls.Count);
+        var statuses = await Task.WhenAll(calls);
+
+        Assert.Equal(1, statuses.Count(s => s is 200 or 201));
+        Assert.Equal(statuses.Length - 1, statuses.Count(s => s == 409));
+        var now = _clock.GetUtcNow().UtcDateTime;
+        Assert.Equal(2, await _app.WithDbAsync(db =>
+            db.ApiCredentials.CountAsync(c => c.ResellerId == shop && c.RevokedAt == null && (c.ExpiresAt == null || c.ExpiresAt > now))));
+    }
+
+    [Fact]
+    public async Task A_patch_sets_extends_or_removes_the_expiry_and_refuses_a_past_time()
+    {
+        var shop = await _app.CreateResellerAsync("Extending Shop");
+        var key = await _app.CreateKeyAsync(shop, new { expires_at = _clock.GetUtcNow().AddHours(1), requests_per_second = 7 });
+        Assert.Equal(200, (await _app.BalanceAsync(key)).Status);
+
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(new ApiCall(401, ApiKeyCalls.InvalidCredentials, null), await _app.BalanceAsync(key));
+
+        var past = await _app.PatchKeyAsync(shop, key.Id, new { expires_at = _clock.GetUtcNow().AddMinutes(-1) }, 400);
+        Assert.Equal(400, past["status"]!.GetValue<int>());
+        Assert.Contains(ApiKeyCalls.Errors(past), e => e.StartsWith("expires_at must be in the future", StringComparison.Ordinal));
+        Assert.Equal(401, (await _app.BalanceAsync(key)).Status);
+
+        var extendTo = _clock.GetUtcNow().AddDays(2);
+        var extended = await _app.PatchKeyAsync(shop, key.Id, new { expires_at = extendTo });
+        Assert.True(extended["active"]!.GetValue<bool>());
+        Assert.Equal(extendTo.UtcDateTime, extended["expires_at"]!.GetValue<DateTime>().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        // Only the expiry changed: the key's own limit is still there.
+        Assert.Equal(7, extended["limits"]!["requests_per_second"]!.GetValue<int>());
+        Assert.Equal(200, (await _app.BalanceAsync(key)).Status);
+
+        // A patch without expires_at keeps it; an explicit null removes it.
+        var kept = await _app.PatchKeyAsync(shop, key.Id, new { burst = 9 });
+        Assert.Equal(extendTo.UtcDateTime, kept["expires_at"]!.GetValue<DateTime>().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        var removed = await _app.PatchKeyAsync(shop, key.Id, new { expires_at = (DateTimeOffset?)null });
+        Assert.Null(removed["expires_at"]);
+        Assert.Null(await _app.WithDbAsync(db => db.ApiCredentials.Where(c => c.Id == key.Id).Select(c => c.ExpiresAt).SingleAsync()));
+        _clock.Advance(TimeSpan.FromDays(30));
+        Assert.Equal(200, (await _app.BalanceAsync(key)).Status);
+
+        // Cut short again: refused from that instant on, with nothing to wait for (the change drops the cached record).
+        await _app.PatchKeyAsync(shop, key.Id, new { expires_at = _clock.GetUtcNow().AddSeconds(30) });
+        Assert.Equal(200, (await _app.BalanceAsync(key)).Status);
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(new ApiCall(401, ApiKeyCalls.InvalidCredentials, null), await _app.BalanceAsync(key));
+
+        var audited = (await _app.AdminGetAsync("/admin/v1/audit-log?limit=1000")).AsArray()
+            .Where(e => e!["action"]!.GetValue<string>() == "PATCH /admin/v1/resellers/{id:int}/api-keys/{keyId:int}"
+                        && e["target"]!.GetValue<string>() == $"/admin/v1/resellers/{shop}/api-keys/{key.Id}")
+            .Select(e => (e!["status_code"]!.GetValue<int>(), e["details"]!.GetValue<string>()))
+            .ToList();
+        Assert.Equal([200, 200, 200, 200, 400], audited.Select(a => a.Item1).Order().ToList());
+        // The past time, the extension and the cut: each entry names the expiry; the removal says so; the burst change does not.
+        Assert.Equal(3, audited.Count(a => a.Item2.Contains("\"expires_at\":\"", StringComparison.Ordinal)));
+        Assert.Single(audited, a => a.Item2.Contains("\"removes_expiry\":true", StringComparison.Ordinal));
+        Assert.DoesNotContain(audited, a => a.Item2.Contains("\"expires_at\":null", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Extending_an_expired_key_counts_towards_the_two_active_keys()
+    {
+        var shop = await _app.CreateResellerAsync("Reviving Shop");
+        var old = await _app.CreateKeyAsync(shop, new { expires_at = _clock.GetUtcNow().AddMinutes(5) });
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var second = await _app.CreateKeyAsync(shop);
+        await _app.CreateKeyAsync(shop);
+
+        foreach (var body in new object[] { new { expires_at = _clock.GetUtcNow().AddDays(1) }, new { expires_at = (DateTimeOffset?)null } })
+        {
+            var refused = await _app.PatchKeyAsync(shop, old.Id, body, 409);
+            Assert.Equal("Too many active API keys", refused["title"]!.GetValue<string>());
+        }
+        Assert.Equal(401, (await _app.BalanceAsync(old)).Status);
+        // Settings other than the expiry may still change on the expired key; it stays expired.
+        Assert.False((await _app.PatchKeyAsync(shop, old.Id, new { burst = 3 }))["active"]!.GetValue<bool>());
+
+        await _app.RevokeKeyAsync(shop, second.Id);
+        Assert.True((await _app.PatchKeyAsync(shop, old.Id, new { expires_at = _clock.GetUtcNow().AddDays(1) }))["active"]!.GetValue<bool>());
+        Assert.Equal(200, (await _app.BalanceAsync(old)).Status);
+        Assert.Equal(2, (await _app.AdminGetAsync($"/admin/v1/resellers/{shop}/api-keys")).AsArray().Count(k => k!["active"]!.GetValue<bool>()));
     }
 
     [Fact]
