@@ -251,7 +251,7 @@ public static class SuiteRun
         HttpClient http, BenchOptions options, Uri upstreamUrl, Func<int, HttpRequestMessage> build, Action<int, bool, bool> account,
         List<SuiteRow> rows)
     {
-        await using var upstream = SlowUpstream.Start(upstreamUrl, TimeSpan.FromMilliseconds(options.UpstreamDelayMs));
+        await using var upstream = await SlowUpstream.StartAsync(upstreamUrl, TimeSpan.FromMilliseconds(options.UpstreamDelayMs));
         var scenario = $"recharge nurr +{options.UpstreamDelayMs} ms";
         using var sampling = new CancellationTokenSource();
         var peakThreads = SamplePeakThreadsAsync(options.GatewayPid, sampling.Token);
