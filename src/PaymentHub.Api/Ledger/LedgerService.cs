@@ -12,11 +12,14 @@ public sealed record WalletPosting(long WalletAccountId, JournalKind Kind, strin
 
 /// <summary>
 /// Told of every wallet movement while its journal is being posted, inside the caller's transaction and on the caller's
-/// context, so that whatever it adds there (an outbox row) commits or rolls back with the money.
+/// context, so that whatever it adds there (an outbox row) commits or rolls back with the money. In two steps:
+/// <see cref="PrepareAsync"/> runs before any wallet row is locked and does the reading; the work it returns (null for
+/// none) runs once the wallets are updated, and should touch the database as little as possible, because everything
+/// between a wallet's <c>UPDATE</c> and the <c>COMMIT</c> holds up every other posting to that wallet.
 /// </summary>
 public interface IWalletPostingListener
 {
-    Task OnWalletPostedAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
+    Task<Func<CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
 }
 
 public sealed class InsufficientFundsException(long accountId)
@@ -56,24 +59,18 @@ public sealed class LedgerService(
 
         var now = clock.GetUtcNow().UtcDateTime;
         // Wallets are updated in ascending id order so that two journals touching the same wallets never deadlock.
-        foreach (var wallet in lines.Where(p => !house.IsHouseAccount(p.AccountId))
-                     .GroupBy(p => p.AccountId).OrderBy(g => g.Key))
+        var wallets = lines.Where(p => !house.IsHouseAccount(p.AccountId)).GroupBy(p => p.AccountId).OrderBy(g => g.Key)
+            .Select(g => new WalletPosting(g.Key, kind, reference, description, g.Sum(p => p.Amount), now))
+            .ToList();
+        // The listeners read before the first wallet row is locked (see IWalletPostingListener).
+        var afterUpdate = await PrepareListenersAsync(wallets, ct);
+        foreach (var wallet in wallets)
         {
-            var delta = wallet.Sum(p => p.Amount);
-            var accountId = wallet.Key;
-            // One atomic conditional UPDATE: the row lock it takes serialises concurrent debits of one wallet,
-            // and the WHERE clause is re-checked after the lock is granted, so a wallet can never go below zero.
-            var updated = await db.LedgerAccounts
-                .Where(a => a.Id == accountId && a.Kind == LedgerAccountKind.ResellerWallet && a.Balance + delta >= 0m)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Balance, a => a.Balance + delta), ct);
-            if (updated == 0)
-            {
-                throw new InsufficientFundsException(accountId);
-            }
-            foreach (var listener in listeners)
-            {
-                await listener.OnWalletPostedAsync(db, new WalletPosting(accountId, kind, reference, description, delta, now), ct);
-            }
+            await UpdateWalletAsync(wallet.WalletAccountId, wallet.Amount, ct);
+        }
+        foreach (var then in afterUpdate)
+        {
+            await then(ct);
         }
 
         PaymentHubMetrics.WalletPosted(db.Database.CurrentTransaction.GetDbTransaction(),
@@ -90,6 +87,35 @@ public sealed class LedgerService(
         };
         db.LedgerJournals.Add(journal);
         return journal;
+    }
+
+    private async Task<List<Func<CancellationToken, Task>>> PrepareListenersAsync(List<WalletPosting> wallets, CancellationToken ct)
+    {
+        var afterUpdate = new List<Func<CancellationToken, Task>>();
+        foreach (var wallet in wallets)
+        {
+            foreach (var listener in listeners)
+            {
+                if (await listener.PrepareAsync(db, wallet, ct) is { } then)
+                {
+                    afterUpdate.Add(then);
+                }
+            }
+        }
+        return afterUpdate;
+    }
+
+    private async Task UpdateWalletAsync(long accountId, decimal delta, CancellationToken ct)
+    {
+        // One atomic conditional UPDATE: the row lock it takes serialises concurrent debits of one wallet,
+        // and the WHERE clause is re-checked after the lock is granted, so a wallet can never go below zero.
+        var updated = await db.LedgerAccounts
+            .Where(a => a.Id == accountId && a.Kind == LedgerAccountKind.ResellerWallet && a.Balance + delta >= 0m)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Balance, a => a.Balance + delta), ct);
+        if (updated == 0)
+        {
+            throw new InsufficientFundsException(accountId);
+        }
     }
 
     /// <summary>Posts the exact reverse of an earlier journal (a refund). (Kind, Reference) uniqueness makes it happen once.</summary>

@@ -25,11 +25,13 @@ public sealed class WebhookOutbox(
         Add(db, endpoints, resellerId, type, orderKey, data);
     }
 
-    /// <summary>wallet.credited / wallet.debited, with the wallet's balance after the movement.</summary>
-    public async Task OnWalletPostedAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
+    /// <summary>
+    /// wallet.credited / wallet.debited, with the wallet's balance after the movement. The endpoints are read before the
+    /// wallet row is locked, in one query (the wallet's owner and its endpoints together; most resellers have none, and
+    /// then nothing else happens); only a subscribed wallet reads its new balance once it is updated.
+    /// </summary>
+    public async Task<Func<CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
     {
-        // One query on every posting (the submit path pays it): the wallet's owner and its endpoints together. Most
-        // resellers have none, and then nothing else is read.
         var walletEndpoints = await EnabledEndpoints(db,
                 e => db.Resellers.Any(r => r.Id == e.ResellerId && r.WalletAccountId == posting.WalletAccountId))
             .ToListAsync(ct);
@@ -37,20 +39,23 @@ public sealed class WebhookOutbox(
         var endpoints = Subscribed(walletEndpoints, type);
         if (endpoints.Count == 0)
         {
-            return;
+            return null;
         }
-        // The wallet row was just updated in this transaction, so this is the balance the movement left.
-        var balance = await db.LedgerAccounts.Where(a => a.Id == posting.WalletAccountId).Select(a => a.Balance).SingleAsync(ct);
-        Add(db, endpoints, endpoints[0].ResellerId, type, posting.Reference, new JsonObject
+        return async token =>
         {
-            ["success"] = true,
-            ["kind"] = PaymentHubDbContext.SnakeCase(posting.Kind.ToString()),
-            ["reference"] = posting.Reference,
-            ["description"] = posting.Description,
-            ["amount"] = Money.Format(posting.Amount),
-            ["balance"] = Money.Format(balance),
-            ["created_at"] = posting.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-        });
+            // The wallet row was just updated in this transaction, so this is the balance the movement left.
+            var balance = await db.LedgerAccounts.Where(a => a.Id == posting.WalletAccountId).Select(a => a.Balance).SingleAsync(token);
+            Add(db, endpoints, endpoints[0].ResellerId, type, posting.Reference, new JsonObject
+            {
+                ["success"] = true,
+                ["kind"] = PaymentHubDbContext.SnakeCase(posting.Kind.ToString()),
+                ["reference"] = posting.Reference,
+                ["description"] = posting.Description,
+                ["amount"] = Money.Format(posting.Amount),
+                ["balance"] = Money.Format(balance),
+                ["created_at"] = posting.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            });
+        };
     }
 
     private void Add(PaymentHubDbContext db, List<EnabledEndpoint> endpoints, int resellerId, string type, string orderKey, object data)

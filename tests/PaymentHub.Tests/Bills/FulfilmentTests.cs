@@ -24,6 +24,17 @@ public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixtur
         }
     }
 
+    /// <summary>What the journal of this kind and reference moved on the reseller's wallet (0 when there is none).</summary>
+    private Task<decimal> WalletMovementAsync(TestReseller shop, JournalKind kind, string reference) =>
+        App.WithDbAsync(async db =>
+        {
+            var wallet = await db.Resellers.Where(r => r.Id == shop.Id).Select(r => r.WalletAccountId).SingleAsync();
+            return await db.LedgerEntries
+                .Where(e => e.AccountId == wallet
+                            && db.LedgerJournals.Any(j => j.Id == e.JournalId && j.Kind == kind && j.Reference == reference))
+                .SumAsync(e => e.Amount);
+        });
+
     [Fact]
     public async Task Sandbox_completes_a_bill_with_a_token_about_a_second_later()
     {
@@ -48,12 +59,14 @@ public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixtur
         var submitted = await shop.BillAsync("submit", ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()),
             ("amount", "250"), ("meter_number", "55550000"));
         var orderNumber = submitted.Body["order_number"]!.GetValue<string>();
-        Assert.Equal(746m, await shop.BalanceAsync());
+        // The debit as the ledger recorded it (the wallet's balance may already be refunded: the worker is woken by the submit).
+        Assert.Equal(-254m, await WalletMovementAsync(shop, JournalKind.BillOrderDebit, orderNumber));
 
         var final = await WaitForFinalAsync(shop, orderNumber);
         Assert.Equal("Cancelled", final["status"]!.GetValue<string>());
         Assert.Equal("Invalid customer information", final["cancel_note"]!.GetValue<string>());
         Assert.Equal(1_000m, await shop.BalanceAsync());
+        Assert.Equal(254m, await WalletMovementAsync(shop, JournalKind.BillOrderRefund, orderNumber));
 
         // A second cancellation, by an operator, is refused and refunds nothing.
         using var admin = App.Admin();
