@@ -46,14 +46,16 @@ public sealed class FundingHarness : IAsyncDisposable
             ["Connectors:ShurjoPay:Username"] = SpUsername,
             ["Connectors:ShurjoPay:Password"] = SpPassword,
             ["Connectors:ShurjoPay:Prefix"] = "sp",
-            ["Connectors:ShurjoPay:TimeoutSeconds"] = "4",
+            // Three 1 s attempts (two retries) must fit in the overall timeout also on a loaded machine, or a test that
+            // counts the attempts sees two.
+            ["Connectors:ShurjoPay:TimeoutSeconds"] = "8",
             ["Connectors:ShurjoPay:AttemptTimeoutSeconds"] = "1",
             ["Connectors:ShurjoPay:MaxRetries"] = "2",
             ["Connectors:ShurjoPay:RetryDelaySeconds"] = "0.05",
             ["Connectors:SecureSoftPay:BaseUrl"] = scope.BaseUrl + "/ssp",
             ["Connectors:SecureSoftPay:ApiKey"] = SspApiKey,
             ["Connectors:SecureSoftPay:ClientBaseUrl"] = "https://hub.example.test/api",
-            ["Connectors:SecureSoftPay:TimeoutSeconds"] = "4",
+            ["Connectors:SecureSoftPay:TimeoutSeconds"] = "8",
             ["Connectors:SecureSoftPay:AttemptTimeoutSeconds"] = "1",
             ["Connectors:SecureSoftPay:MaxRetries"] = "2",
             ["Connectors:SecureSoftPay:RetryDelaySeconds"] = "0.05",
