@@ -60,7 +60,7 @@ public sealed class BillOrderPlacement(
 
         try
         {
-            await SaveWithoutSavepointAsync(ct);
+            await db.SaveChangesWithoutSavepointAsync(ct);
             await tx.CommitAsync(ct);
         }
         catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
@@ -73,24 +73,6 @@ public sealed class BillOrderPlacement(
             fulfilment.Notify();
         }
         return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
-    }
-
-    /// <summary>
-    /// Saves without EF's automatic savepoint: a failed save here (the only one expected is the idempotency race) rolls
-    /// the whole transaction back and is never retried inside it, so the savepoint's round trips buy nothing.
-    /// </summary>
-    private async Task SaveWithoutSavepointAsync(CancellationToken ct)
-    {
-        var before = db.Database.AutoSavepointsEnabled;
-        db.Database.AutoSavepointsEnabled = false;
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        finally
-        {
-            db.Database.AutoSavepointsEnabled = before;
-        }
     }
 
     /// <summary>The wallet debit with the fee and commission, or null when the wallet cannot pay it.</summary>
