@@ -1,7 +1,10 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using PaymentHub.Admin;
 using PaymentHub.Data;
@@ -31,6 +34,11 @@ public static partial class ErrorHandling
         {
             var context = statusContext.HttpContext;
             var status = context.Response.StatusCode;
+            if (status == StatusCodes.Status400BadRequest && UnparsableQueryParameter(context) is { } parameter)
+            {
+                await AnswerUnparsableParameterAsync(context, parameter);
+                return;
+            }
             if (UsesResellerShape(context.Request.Path))
             {
                 await ResellerResults.WriteErrorAsync(context, status, status switch
@@ -125,6 +133,46 @@ public static partial class ErrorHandling
             return (StatusCodes.Status400BadRequest, "Invalid parameter", $"The value of '{parameter.Groups["name"].Value}' is not valid.");
         }
         return (error.StatusCode, "The request could not be read.", null);
+    }
+
+    /// <summary>
+    /// The endpoints' request delegates are generated at compile time, and for an optional query parameter whose value does not
+    /// parse (<c>?limit=ten</c>) the generated code ends the request with an empty 400 instead of throwing as it does for the
+    /// other bad values. The handler's parameters say which value that was, so it is named as every other bad value is.
+    /// </summary>
+    private static string? UnparsableQueryParameter(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<MethodInfo>() is not { } handler)
+        {
+            return null;
+        }
+        foreach (var parameter in handler.GetParameters())
+        {
+            var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+            var name = parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.Name;
+            if (type == typeof(string) || name is null || context.Request.Query[name] is not { Count: > 0 } values)
+            {
+                continue;
+            }
+            // bool has no public TryParse with a format provider.
+            var parsed = type.GetMethod("TryParse", BindingFlags.Public | BindingFlags.Static, [typeof(string), typeof(IFormatProvider), type.MakeByRefType()])
+                    is { } withProvider ? withProvider.Invoke(null, [values.ToString(), CultureInfo.InvariantCulture, null])
+                : type.GetMethod("TryParse", BindingFlags.Public | BindingFlags.Static, [typeof(string), type.MakeByRefType()])
+                    is { } plain ? plain.Invoke(null, [values.ToString(), null])
+                : null;
+            if (parsed is false)
+            {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static async Task AnswerUnparsableParameterAsync(HttpContext context, string parameter)
+    {
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Errors");
+        await AuditFailedAdminCallAsync(context, StatusCodes.Status400BadRequest, context.GetEndpoint(), logger);
+        await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "Invalid parameter", $"The value of '{parameter}' is not valid.");
     }
 
     /// <summary>The parameter's name (the last word inside the quotes) in "Failed to bind parameter "int? limit" from "…"".</summary>

@@ -27,7 +27,10 @@ public static partial class CallbacksApi
             .WithSummary("Signed callbacks: action=callback_create (url, events), callback_list, callback_rotate / callback_delete / " +
                          "callback_enable / callback_deliveries (callback_id), callback_redeliver (callback_id, event_id or since)");
 
-    public readonly record struct CallbackDependencies(WebhookRegistry Registry, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json);
+    // [FromServices] on the properties: the compile-time request delegate reads [AsParameters] members from the properties and
+    // would otherwise take them for a JSON body (and refuse the form with 415).
+    public readonly record struct CallbackDependencies(
+        [property: FromServices] WebhookRegistry Registry, [property: FromServices] IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json);
 
     /// <summary>The /api group has checked the action and the credentials (<see cref="ResellerAuthentication"/>) before this runs.</summary>
     public static async Task<IResult> HandleAsync(

@@ -15,6 +15,10 @@ namespace PaymentHub.Tests.Funding;
 /// </summary>
 public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
 {
+    // The shop's page is WireMock's, not ours: the test needs the address the browser went to, not that page's load event
+    // (waiting for it once timed out after the URL had already matched).
+    private static readonly PageWaitForURLOptions ShopPageReached = new() { WaitUntil = WaitUntilState.Commit };
+
     [Theory]
     [InlineData("1000", "Completed", "Payment completed", 100)]
     [InlineData("1068", "Pending", "Payment pending", 0)]
@@ -49,7 +53,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(credited > 0 ? 1 : 0, await t.CreditJournalsAsync(topUpId));
 
         await page.ClickAsync("#back");
-        await page.WaitForURLAsync($"{shopPage}?from=hub&topup_id={topUpId}&status={status}");
+        await page.WaitForURLAsync($"{shopPage}?from=hub&topup_id={topUpId}&status={status}", ShopPageReached);
         Assert.Equal("Rahim Store wallet", await page.InnerTextAsync("#shop"));
     }
 
@@ -88,7 +92,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
 
         await page.ClickAsync("#back");
-        await page.WaitForURLAsync($"{shopPage}?topup_id={topUpId}&status=Completed");
+        await page.WaitForURLAsync($"{shopPage}?topup_id={topUpId}&status=Completed", ShopPageReached);
     }
 
     [Fact]
@@ -129,7 +133,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(0m, await t.Shop.BalanceAsync());
 
         await page.ClickAsync("#pay");
-        await page.WaitForURLAsync($"{shopPage}?topup_id={topUpId}&status=Completed");
+        await page.WaitForURLAsync($"{shopPage}?topup_id={topUpId}&status=Completed", ShopPageReached);
         Assert.Equal("Rahim Store wallet", await page.InnerTextAsync("#shop"));
         Assert.Equal(300m, await t.Shop.BalanceAsync());
         Assert.Equal(1, await t.CreditJournalsAsync(topUpId));

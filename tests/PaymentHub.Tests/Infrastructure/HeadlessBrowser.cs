@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -24,15 +25,15 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     private static readonly string[] KnownPaths = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
     private const float TimeoutMs = 30_000;
 
-    private readonly IPlaywright _playwright;
-    private readonly IBrowser _browser;
+    // One Chromium process per binary for the whole test run, launched by the first test that needs it: starting Chromium
+    // costs more CPU than most pages do. Each LaunchAsync still gets its own browser context (cookies, storage, pages).
+    private static readonly ConcurrentDictionary<string, Lazy<Task<IBrowser>>> Running = new(StringComparer.Ordinal);
+
     private readonly IBrowserContext _context;
 
-    private HeadlessBrowser(string executablePath, IPlaywright playwright, IBrowser browser, IBrowserContext context)
+    private HeadlessBrowser(string executablePath, IBrowserContext context)
     {
         ExecutablePath = executablePath;
-        _playwright = playwright;
-        _browser = browser;
         _context = context;
     }
 
@@ -65,15 +66,41 @@ public sealed class HeadlessBrowser : IAsyncDisposable
             + $"or set {PathVariable} to a Chromium binary.");
     }
 
-    /// <summary>Starts headless Chromium (<see cref="FindChromium"/>, or <paramref name="executablePath"/>) with a fresh browser context.</summary>
+    /// <summary>
+    /// A fresh browser context in headless Chromium (<see cref="FindChromium"/>, or <paramref name="executablePath"/>). The
+    /// Chromium process is shared by the tests of one run and started by the first of them.
+    /// </summary>
     public static async Task<HeadlessBrowser> LaunchAsync(string? executablePath = null)
     {
         var chromium = executablePath ?? FindChromium();
-        var playwright = await Playwright.CreateAsync();
-        IBrowser? browser = null;
+        var launch = Running.GetOrAdd(chromium, path => new Lazy<Task<IBrowser>>(() => StartChromiumAsync(path)));
+        IBrowser browser;
         try
         {
-            browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            browser = await launch.Value;
+        }
+        catch (PlaywrightException ex)
+        {
+            // A failed start is not kept: the next test tries again.
+            Running.TryRemove(new KeyValuePair<string, Lazy<Task<IBrowser>>>(chromium, launch));
+            throw new Xunit.Sdk.XunitException($"Could not launch headless Chromium ({chromium}) through Playwright: {ex.Message}");
+        }
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            Locale = "en-US",
+        });
+        context.SetDefaultTimeout(TimeoutMs);
+        context.SetDefaultNavigationTimeout(TimeoutMs);
+        return new HeadlessBrowser(chromium, context);
+    }
+
+    private static async Task<IBrowser> StartChromiumAsync(string chromium)
+    {
+        var playwright = await Playwright.CreateAsync();
+        try
+        {
+            var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
                 ExecutablePath = chromium,
                 Headless = true,
@@ -81,23 +108,18 @@ public sealed class HeadlessBrowser : IAsyncDisposable
                 Args = ["--no-sandbox"],
                 Timeout = TimeoutMs,
             });
-            var context = await browser.NewContextAsync(new BrowserNewContextOptions
+            // Closed when the test run ends; a close that hangs must not hold up the test host's exit.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
-                ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-                Locale = "en-US",
-            });
-            context.SetDefaultTimeout(TimeoutMs);
-            context.SetDefaultNavigationTimeout(TimeoutMs);
-            return new HeadlessBrowser(chromium, playwright, browser, context);
+                Task.WhenAny(browser.CloseAsync(), Task.Delay(TimeSpan.FromSeconds(5))).GetAwaiter().GetResult();
+                playwright.Dispose();
+            };
+            return browser;
         }
-        catch (PlaywrightException ex)
+        catch (PlaywrightException)
         {
-            if (browser is not null)
-            {
-                await browser.CloseAsync();
-            }
             playwright.Dispose();
-            throw new Xunit.Sdk.XunitException($"Could not launch headless Chromium ({chromium}) through Playwright: {ex.Message}");
+            throw;
         }
     }
 
@@ -141,10 +163,6 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         return path;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _context.CloseAsync();
-        await _browser.CloseAsync();
-        _playwright.Dispose();
-    }
+    /// <summary>Closes this browser context and its pages; the shared Chromium process keeps running for the next test.</summary>
+    public async ValueTask DisposeAsync() => await _context.CloseAsync();
 }

@@ -29,10 +29,11 @@ public sealed class IakHarness : IAsyncDisposable
     public static Task<IakHarness> StartAsync(string name, params string[] stubs) => StartAsync(name, null, stubs);
 
     /// <summary>
-    /// Settings for a test whose stub answers late on purpose (the <c>*-delayed</c> stubs wait 2.5 s or more): an attempt gives up
-    /// after 1 s, well before that answer.
+    /// Settings for a test whose stub answers late on purpose (the <c>*-delayed</c> stubs wait 4 s or more): an attempt gives up
+    /// after 2 s, well before that answer, and long enough that the prompt answer of a retry is never cut off on a loaded machine
+    /// (with 1 s, a retried inquiry was once timed out too and asked a third time).
     /// </summary>
-    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Iak:AttemptTimeoutSeconds"] = "1" };
+    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Iak:AttemptTimeoutSeconds"] = "2" };
 
     public static async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
     {
