@@ -30,7 +30,13 @@ public static partial class StartupTasks
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             await db.Database.CloseConnectionAsync();
         }
-        await db.Database.MigrateAsync(ct);
+        // MigrateAsync also diffs the model against the migrations' snapshot on every call, which costs more than a start
+        // needs when nothing is pending (SchemaDriftTests keep model and migrations in step); instances that race here
+        // both find migrations pending, and MigrateAsync's own lock applies them once.
+        if ((await db.Database.GetPendingMigrationsAsync(ct)).Any())
+        {
+            await db.Database.MigrateAsync(ct);
+        }
         LogMigrated(logger, db.Database.ProviderName ?? "unknown");
 
         await services.GetRequiredService<HouseAccounts>().EnsureCreatedAsync(db, clock, ct);

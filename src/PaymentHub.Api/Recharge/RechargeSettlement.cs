@@ -33,15 +33,18 @@ public sealed partial class RechargeSettlement(
             return false;
         }
 
-        var order = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
-        var walletId = await db.Resellers.Where(r => r.Id == order.ResellerId).Select(r => r.WalletAccountId).SingleAsync(ct);
+        // The order as this UPDATE left it, with what the reward and the callback need of its reseller, in one read.
+        var settled = await db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
+            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new { Order = o, r.WalletAccountId, ResellerName = r.Name })
+            .SingleAsync(ct);
+        var order = settled.Order;
         // The success and its reward block commit together, so nobody ever sees a Success without its reward; a failing
         // reward step is rolled back to the savepoint alone and never makes the recharge fail.
         await tx.CreateSavepointAsync("rewards", ct);
         JsonObject reward;
         try
         {
-            reward = await rewards.GrantAsync(order, walletId, ct);
+            reward = await rewards.GrantAsync(order, settled.WalletAccountId, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -50,9 +53,12 @@ public sealed partial class RechargeSettlement(
             db.ChangeTracker.Clear();
             reward = new JsonObject { ["ok"] = false, ["message"] = "Reward could not be processed; it will not be retried automatically." };
         }
+        order.RewardResult = reward.ToJsonString();
         await db.RechargeOrders.Where(o => o.Id == orderId)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, reward.ToJsonString()), ct);
-        await RaiseAsync(orderId, WebhookEvents.RechargeSucceeded, ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, order.RewardResult), ct);
+        // The callback reports the order as status_check does now: the row read above plus the reward just written.
+        await outbox.EnqueueAsync(db, order.ResellerId, WebhookEvents.RechargeSucceeded, order.OrderNumber,
+            RechargeReplies.For(order, settled.ResellerName), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Success));
