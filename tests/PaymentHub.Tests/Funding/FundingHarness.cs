@@ -17,6 +17,9 @@ namespace PaymentHub.Tests.Funding;
 /// </summary>
 public sealed class FundingHarness : IAsyncDisposable
 {
+    /// <summary>How late a stub that stands for a hung gateway answers: past an attempt's 2 s timeout.</summary>
+    public const int LateReplyMs = 5_000;
+
     public const string SpUsername = "sp_test_store";
     public const string SpPassword = "sp-test-password-9f2c&77";
     public const string SspApiKey = "ssp-test-secret-key-71d3c0a8";
@@ -46,17 +49,19 @@ public sealed class FundingHarness : IAsyncDisposable
             ["Connectors:ShurjoPay:Username"] = SpUsername,
             ["Connectors:ShurjoPay:Password"] = SpPassword,
             ["Connectors:ShurjoPay:Prefix"] = "sp",
-            // Three 1 s attempts (two retries) must fit in the overall timeout also on a loaded machine, or a test that
-            // counts the attempts sees two.
-            ["Connectors:ShurjoPay:TimeoutSeconds"] = "8",
-            ["Connectors:ShurjoPay:AttemptTimeoutSeconds"] = "1",
+            // An attempt gets 2 s: the test host runs the gateways and the WireMock fakes in one process, and on a loaded
+            // machine a request can take over 1 s just to reach the fake (a 1 s attempt then never arrived, and the tests
+            // that count attempts saw two instead of three). The late stubs answer after LateReplyMs, well past an attempt.
+            // Three attempts (two retries) must fit in the overall timeout.
+            ["Connectors:ShurjoPay:TimeoutSeconds"] = "12",
+            ["Connectors:ShurjoPay:AttemptTimeoutSeconds"] = "2",
             ["Connectors:ShurjoPay:MaxRetries"] = "2",
             ["Connectors:ShurjoPay:RetryDelaySeconds"] = "0.05",
             ["Connectors:SecureSoftPay:BaseUrl"] = scope.BaseUrl + "/ssp",
             ["Connectors:SecureSoftPay:ApiKey"] = SspApiKey,
             ["Connectors:SecureSoftPay:ClientBaseUrl"] = "https://hub.example.test/api",
-            ["Connectors:SecureSoftPay:TimeoutSeconds"] = "8",
-            ["Connectors:SecureSoftPay:AttemptTimeoutSeconds"] = "1",
+            ["Connectors:SecureSoftPay:TimeoutSeconds"] = "12",
+            ["Connectors:SecureSoftPay:AttemptTimeoutSeconds"] = "2",
             ["Connectors:SecureSoftPay:MaxRetries"] = "2",
             ["Connectors:SecureSoftPay:RetryDelaySeconds"] = "0.05",
             ["Funding:PublicBaseUrl"] = kestrel ? "" : PublicBaseUrl,

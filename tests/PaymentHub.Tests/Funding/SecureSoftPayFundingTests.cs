@@ -278,7 +278,7 @@ public sealed class SecureSoftPayFundingTests
         {
             "reset" => t.Stub("POST", $"{t.SspBase}{Verify}", 200, null, fault: WireFault.ConnectionResetByPeer),
             "html" => t.Stub("POST", $"{t.SspBase}{Verify}", 502, null, rawBody: Html502, contentType: "text/html"),
-            _ => t.Stub("POST", $"{t.SspBase}{Verify}", 200, FundingHarness.VerifyReply("TRX-9", topUpId, 100m), delayMs: 2500),
+            _ => t.Stub("POST", $"{t.SspBase}{Verify}", 200, FundingHarness.VerifyReply("TRX-9", topUpId, 100m), delayMs: FundingHarness.LateReplyMs),
         });
 
         var (status, page) = await t.BrowserGetAsync(Return(topUpId, "TRX-9"));
@@ -384,7 +384,7 @@ public sealed class SecureSoftPayFundingTests
         await (failure == "html"
             ? t.Stub("POST", $"{t.SspBase}{Checkout}", 502, null, rawBody: Html502, contentType: "text/html")
             : t.Stub("POST", $"{t.SspBase}{Checkout}", 200, new JsonObject { ["status"] = "success", ["payment_url"] = "https://pay.example.test/late" },
-                delayMs: 2500));
+                delayMs: FundingHarness.LateReplyMs));
 
         var (status, body) = await t.AddFundAsync(100m, "securesoftpay");
         Assert.Equal(502, status);

@@ -634,7 +634,7 @@ public sealed class ShurjoPayFundingTests
     {
         "html" => t.Stub("POST", $"{t.SpBase}/{endpoint}", 502, null, contentType: "text/html",
             rawBody: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"),
-        "timeout" => t.Stub("POST", $"{t.SpBase}/{endpoint}", 200, new JsonArray(), delayMs: 2500),
+        "timeout" => t.Stub("POST", $"{t.SpBase}/{endpoint}", 200, new JsonArray(), delayMs: FundingHarness.LateReplyMs),
         "reset" => t.Stub("POST", $"{t.SpBase}/{endpoint}", 200, null, fault: WireFault.ConnectionResetByPeer),
         _ => t.Stub("POST", $"{t.SpBase}/{endpoint}", 200, null, rawBody: "[{\"sp_code\": "),
     };

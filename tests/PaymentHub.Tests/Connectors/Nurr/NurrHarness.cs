@@ -97,8 +97,11 @@ public sealed class NurrHarness : IAsyncDisposable
             Clock = clock };
     }
 
-    /// <summary>Settings for a test whose stub answers late on purpose (2.5 s): an attempt gives up after 1 s, well before that answer.</summary>
-    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Nurr:AttemptTimeoutSeconds"] = "1" };
+    /// <summary>
+    /// Settings for a test whose stub answers late on purpose (5 s): an attempt gives up after 2 s, well before that answer,
+    /// and long enough that a prompt request still reaches the fake on a loaded machine.
+    /// </summary>
+    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Nurr:AttemptTimeoutSeconds"] = "2" };
 
     /// <summary>A port nothing listens on: connecting to it is refused before a byte is sent.</summary>
     public static string ClosedPortUrl() => LoopbackPorts.ClosedUrl();

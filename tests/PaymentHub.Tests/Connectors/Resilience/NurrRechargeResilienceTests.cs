@@ -25,7 +25,7 @@ public sealed class NurrRechargeResilienceTests
         await (fault switch
         {
             // Past the 1 s attempt timeout; the upstream still gets (and may carry out) the request.
-            "delayed" => t.StubAsync(RechargePath, 200, RechargeReply("Success", "NURR-LATE"), delayMs: 2500),
+            "delayed" => t.StubAsync(RechargePath, 200, RechargeReply("Success", "NURR-LATE"), delayMs: 5000),
             "500" => t.StubAsync(RechargePath, 500, """{"error":"Transaction failed."}"""),
             "502-html" => t.StubAsync(RechargePath, 502, Html502, "text/html"),
             "reset" => t.StubAsync(RechargePath, 200, null, fault: WireFault.ConnectionResetByPeer),
