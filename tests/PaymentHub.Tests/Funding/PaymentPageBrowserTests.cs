@@ -15,10 +15,6 @@ namespace PaymentHub.Tests.Funding;
 /// </summary>
 public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
 {
-    // The shop's page is WireMock's, not ours: the test needs the address the browser went to, not that page's load event
-    // (waiting for it once timed out after the URL had already matched).
-    private static readonly PageWaitForURLOptions ShopPageReached = new() { WaitUntil = WaitUntilState.Commit };
-
     [Theory]
     [InlineData("1000", "Completed", "Payment completed", 100)]
     [InlineData("1068", "Pending", "Payment pending", 0)]
@@ -53,7 +49,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(credited > 0 ? 1 : 0, await t.CreditJournalsAsync(topUpId));
 
         await page.ClickAsync("#back");
-        await page.WaitForURLAsync($"{shopPage}?from=hub&topup_id={topUpId}&status={status}", ShopPageReached);
+        await ShopPageReachedAsync(page, $"{shopPage}?from=hub&topup_id={topUpId}&status={status}");
         Assert.Equal("Rahim Store wallet", await page.InnerTextAsync("#shop"));
     }
 
@@ -92,7 +88,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
 
         await page.ClickAsync("#back");
-        await page.WaitForURLAsync($"{shopPage}?topup_id={topUpId}&status=Completed", ShopPageReached);
+        await ShopPageReachedAsync(page, $"{shopPage}?topup_id={topUpId}&status=Completed");
     }
 
     [Fact]
@@ -133,7 +129,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(0m, await t.Shop.BalanceAsync());
 
         await page.ClickAsync("#pay");
-        await page.WaitForURLAsync($"{shopPage}?topup_id={topUpId}&status=Completed", ShopPageReached);
+        await ShopPageReachedAsync(page, $"{shopPage}?topup_id={topUpId}&status=Completed");
         Assert.Equal("Rahim Store wallet", await page.InnerTextAsync("#shop"));
         Assert.Equal(300m, await t.Shop.BalanceAsync());
         Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
@@ -167,6 +163,13 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
         Assert.Equal(0m, await t.Shop.BalanceAsync());
         Assert.Equal(0, await t.CreditJournalsAsync(topUpId));
     }
+
+    /// <summary>
+    /// The browser went to the shop's page (WireMock's, not ours). Playwright's URL assertion polls the address only;
+    /// <c>WaitForURLAsync</c> also waits for that page's load state and twice timed out after the address had matched.
+    /// </summary>
+    private static Task ShopPageReachedAsync(IPage page, string url) =>
+        Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
 
     private static async Task AssertOutcomePageAsync(IPage page, string headline, string status, string topUpId, string gatewayReference,
         string amount = "BDT 100.00")

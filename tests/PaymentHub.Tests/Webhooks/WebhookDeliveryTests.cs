@@ -122,7 +122,9 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         var first = Assert.Single(await _app.DeliveriesAsync(endpointId))!;
         Assert.Equal("pending", first["status"]!.GetValue<string>());
         Assert.StartsWith("No answer within 2 s", first["attempt_log"]![0]!["error"]!.GetValue<string>());
-        Assert.InRange(first["attempt_log"]![0]!["latency_ms"]!.GetValue<int>(), 1_900, 3_900);
+        // The attempt lasted its 2 s timeout. No upper bound: on a loaded machine the cancellation itself was once
+        // observed 3.6 s late; the error above already says the answer (due after 4 s) was not waited for.
+        Assert.True(first["attempt_log"]![0]!["latency_ms"]!.GetValue<int>() >= 1_900, first.ToJsonString());
 
         _receiver.Answer(200, "fast");
         Assert.Equal(0, await _app.RunSenderAsync()); // backing off
