@@ -17,8 +17,8 @@ namespace PaymentHub.Tests.Funding;
 /// </summary>
 public sealed class FundingHarness : IAsyncDisposable
 {
-    /// <summary>How late a stub that stands for a hung gateway answers: past an attempt's 2 s timeout.</summary>
-    public const int LateReplyMs = 5_000;
+    /// <summary>How late a stub that stands for a hung gateway answers: past an attempt's 3 s timeout.</summary>
+    public const int LateReplyMs = 6_000;
 
     public const string SpUsername = "sp_test_store";
     public const string SpPassword = "sp-test-password-9f2c&77";
@@ -49,19 +49,19 @@ public sealed class FundingHarness : IAsyncDisposable
             ["Connectors:ShurjoPay:Username"] = SpUsername,
             ["Connectors:ShurjoPay:Password"] = SpPassword,
             ["Connectors:ShurjoPay:Prefix"] = "sp",
-            // An attempt gets 2 s: the test host runs the gateways and the WireMock fakes in one process, and on a loaded
-            // machine a request can take over 1 s just to reach the fake (a 1 s attempt then never arrived, and the tests
-            // that count attempts saw two instead of three). The late stubs answer after LateReplyMs, well past an attempt.
-            // Three attempts (two retries) must fit in the overall timeout.
-            ["Connectors:ShurjoPay:TimeoutSeconds"] = "12",
-            ["Connectors:ShurjoPay:AttemptTimeoutSeconds"] = "2",
+            // An attempt gets 3 s, as in the IAK and nurr harnesses: the test host runs the gateways and the WireMock fakes
+            // in one process, and on a loaded machine a request took over 1 s, once over 2 s, just to reach the fake (the
+            // attempt-counting tests then saw two attempts instead of three, and a normal checkout failed). The late stubs
+            // answer after LateReplyMs, well past an attempt. Three attempts (two retries) must fit in the overall timeout.
+            ["Connectors:ShurjoPay:TimeoutSeconds"] = "15",
+            ["Connectors:ShurjoPay:AttemptTimeoutSeconds"] = "3",
             ["Connectors:ShurjoPay:MaxRetries"] = "2",
             ["Connectors:ShurjoPay:RetryDelaySeconds"] = "0.05",
             ["Connectors:SecureSoftPay:BaseUrl"] = scope.BaseUrl + "/ssp",
             ["Connectors:SecureSoftPay:ApiKey"] = SspApiKey,
             ["Connectors:SecureSoftPay:ClientBaseUrl"] = "https://hub.example.test/api",
-            ["Connectors:SecureSoftPay:TimeoutSeconds"] = "12",
-            ["Connectors:SecureSoftPay:AttemptTimeoutSeconds"] = "2",
+            ["Connectors:SecureSoftPay:TimeoutSeconds"] = "15",
+            ["Connectors:SecureSoftPay:AttemptTimeoutSeconds"] = "3",
             ["Connectors:SecureSoftPay:MaxRetries"] = "2",
             ["Connectors:SecureSoftPay:RetryDelaySeconds"] = "0.05",
             ["Funding:PublicBaseUrl"] = kestrel ? "" : PublicBaseUrl,

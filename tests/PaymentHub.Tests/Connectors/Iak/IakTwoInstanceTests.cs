@@ -38,7 +38,7 @@ public sealed class IakTwoInstanceTests
         await using var pair = await TwoInstances.StartAsync(builder, settings);
         await pair.DrainAsync(TimeSpan.FromSeconds(90));
 
-        pair.AssertEachSettledSomeAndAllExactlyOnce(orders);
+        await pair.AssertEachSettledSomeAndAllExactlyOnceAsync(orders);
         Assert.All(TwoInstances.Settlements(pair.First).Concat(TwoInstances.Settlements(pair.Second)), s => Assert.Equal("Success", s.Status));
         Assert.Equal(40, await builder.WithDbAsync(db => db.BillOrders.CountAsync(o => o.Status == BillOrderStatus.Success)));
         Assert.Equal(40, await iak.CountAsync(IakHarness.CheckPath, "\"commands\":\"pay-pasca\""));
