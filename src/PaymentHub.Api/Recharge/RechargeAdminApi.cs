@@ -273,13 +273,13 @@ public static class RechargeAdminApi
     public static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(
         string orderNumber, CompleteRechargeRequest request, PaymentHubDbContext db, RechargeSettlement settlement, CancellationToken ct)
     {
-        return await ResolveAsync(orderNumber, db, id => settlement.SucceedAsync(id, request.OperatorTransactionId.Trim(), null, ct), ct);
+        return await ResolveAsync(orderNumber, db, async id => await settlement.SucceedAsync(id, request.OperatorTransactionId.Trim(), null, ct) is not null, ct);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> FailAsync(
         string orderNumber, FailRechargeRequest request, PaymentHubDbContext db, RechargeSettlement settlement, CancellationToken ct)
     {
-        return await ResolveAsync(orderNumber, db, id => settlement.FailAsync(id, request.Reason.Trim(), null, ct), ct);
+        return await ResolveAsync(orderNumber, db, async id => await settlement.FailAsync(id, request.Reason.Trim(), null, ct) is not null, ct);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ResolveAsync(

@@ -40,6 +40,9 @@ public static partial class RechargeApi
         {
             return await StatusCheckAsync(form, reseller, db, ct);
         }
+        // The operator lookup and the placement's transaction share one pooled connection; it goes back to the pool
+        // before the upstream call, which may take seconds, and sending takes one for the outcome.
+        await db.Database.OpenConnectionAsync(ct);
         var (request, error) = await ReadRequestAsync(form, db, ct);
         if (request is null)
         {
@@ -55,6 +58,7 @@ public static partial class RechargeApi
             return ResellerResults.Error(StatusCodes.Status500InternalServerError, "Transaction failed.");
         }
         var (order, answer) = await placement.PlaceAsync(reseller, priced, requestId, ct);
+        await db.Database.CloseConnectionAsync();
         return order is null ? answer! : await sending.SendAndAnswerAsync(priced.Connector, order, reseller, requestId);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -24,11 +25,10 @@ public sealed partial class RechargeSending(
         JsonObject reply;
         try
         {
-            if (connector is not null)
-            {
-                await SendAsync(connector, order, CancellationToken.None);
-            }
-            var final = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == order.Id, CancellationToken.None);
+            var settled = connector is null ? null : await SendAsync(connector, order, CancellationToken.None);
+            // Settled here: the order as its settlement left it. Otherwise (manual, unknown, or settled by someone
+            // else first) it is read as it stands now.
+            var final = settled ?? await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == order.Id, CancellationToken.None);
             reply = RechargeReplies.For(final, reseller.Name);
         }
         catch (Exception ex)
@@ -45,7 +45,8 @@ public sealed partial class RechargeSending(
         return ResellerResults.Reply(StatusCodes.Status200OK, reply);
     }
 
-    private async Task SendAsync(IRechargeConnector connector, RechargeOrder order, CancellationToken ct)
+    /// <summary>Sends the recharge and records the outcome; the order as settled here, or null when this request did not settle it.</summary>
+    private async Task<RechargeOrder?> SendAsync(IRechargeConnector connector, RechargeOrder order, CancellationToken ct)
     {
         var work = new RechargeWork(order.OrderNumber, order.Phone, order.OperatorCode, order.AccountType, order.Amount, order.CreatedAt);
         RechargeOutcome outcome;
@@ -59,17 +60,19 @@ public sealed partial class RechargeSending(
             outcome = new RechargeOutcome.Unknown($"{ex.GetType().Name} while sending the recharge.");
         }
 
+        // Recording the outcome, reading the order back and keeping the answer share one pooled connection.
+        await db.Database.OpenConnectionAsync(ct);
         switch (outcome)
         {
             case RechargeOutcome.Succeeded success:
-                await settlement.SucceedAsync(order.Id, success.OperatorTransactionId, null, ct);
-                break;
+                return await settlement.SucceedAsync(order.Id, success.OperatorTransactionId, null, ct);
             case RechargeOutcome.Failed failed:
-                await settlement.FailAsync(order.Id, failed.Reason, null, ct);
-                break;
+                return await settlement.FailAsync(order.Id, failed.Reason, null, ct);
             case RechargeOutcome.Unknown unknown:
                 await RecordUnknownAsync(order, unknown.Note, connector.CanCheckStatus, ct);
-                break;
+                return null;
+            default:
+                throw new UnreachableException($"Unknown recharge outcome {outcome.GetType().Name}.");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.EntityFrameworkCore.Storage;
 using PaymentHub.Data;
 using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
@@ -17,8 +18,12 @@ namespace PaymentHub.Recharge;
 public sealed partial class RechargeSettlement(
     PaymentHubDbContext db, LedgerService ledger, RewardEngine rewards, WebhookOutbox outbox, TimeProvider clock, ILogger<RechargeSettlement> logger)
 {
+    /// <summary>
+    /// Settles the recharge as a success and returns the order as settled (reward included), or null when it was not
+    /// open to this caller: already final, or held by a lease that is not <paramref name="leaseOwner"/>.
+    /// </summary>
     /// <param name="leaseOwner">The reconciler's lease; null for the request thread or an operator (who may not settle a leased order).</param>
-    public async Task<bool> SucceedAsync(long orderId, string operatorTransactionId, string? leaseOwner, CancellationToken ct)
+    public async Task<RechargeOrder?> SucceedAsync(long orderId, string operatorTransactionId, string? leaseOwner, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -30,30 +35,21 @@ public sealed partial class RechargeSettlement(
         if (updated == 0)
         {
             await tx.RollbackAsync(ct);
-            return false;
+            return null;
         }
 
-        // The order as this UPDATE left it, with what the reward and the callback need of its reseller, in one read.
+        // The order as this UPDATE left it, with what the reward and the callback need, in one read.
         var settled = await db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
-            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new { Order = o, r.WalletAccountId, ResellerName = r.Name })
+            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new
+            {
+                Order = o,
+                r.WalletAccountId,
+                ResellerName = r.Name,
+                PointsPercent = db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
+            })
             .SingleAsync(ct);
         var order = settled.Order;
-        // The success and its reward block commit together, so nobody ever sees a Success without its reward; a failing
-        // reward step is rolled back to the savepoint alone and never makes the recharge fail.
-        await tx.CreateSavepointAsync("rewards", ct);
-        JsonObject reward;
-        try
-        {
-            reward = await rewards.GrantAsync(order, settled.WalletAccountId, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogRewardFailed(logger, ex, order.OrderNumber);
-            await tx.RollbackToSavepointAsync("rewards", ct);
-            db.ChangeTracker.Clear();
-            reward = new JsonObject { ["ok"] = false, ["message"] = "Reward could not be processed; it will not be retried automatically." };
-        }
-        order.RewardResult = reward.ToJsonString();
+        order.RewardResult = (await GrantRewardsAsync(tx, order, settled.WalletAccountId, settled.PointsPercent, ct)).ToJsonString();
         await db.RechargeOrders.Where(o => o.Id == orderId)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, order.RewardResult), ct);
         // The callback reports the order as status_check does now: the row read above plus the reward just written.
@@ -62,10 +58,35 @@ public sealed partial class RechargeSettlement(
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Success));
-        return true;
+        return order;
     }
 
-    public async Task<bool> FailAsync(long orderId, string reason, string? leaseOwner, CancellationToken ct)
+    /// <summary>
+    /// The success and its reward block commit together, so nobody ever sees a Success without its reward; a failing
+    /// reward step is rolled back to the savepoint alone and never makes the recharge fail.
+    /// </summary>
+    private async Task<JsonObject> GrantRewardsAsync(
+        IDbContextTransaction tx, RechargeOrder order, long walletAccountId, decimal pointsPercent, CancellationToken ct)
+    {
+        await tx.CreateSavepointAsync("rewards", ct);
+        try
+        {
+            return await rewards.GrantAsync(order, walletAccountId, pointsPercent, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRewardFailed(logger, ex, order.OrderNumber);
+            await tx.RollbackToSavepointAsync("rewards", ct);
+            db.ChangeTracker.Clear();
+            return new JsonObject { ["ok"] = false, ["message"] = "Reward could not be processed; it will not be retried automatically." };
+        }
+    }
+
+    /// <summary>
+    /// Settles the recharge as failed, with the refund, and returns the order as settled; null when it was not open to
+    /// this caller (see <see cref="SucceedAsync"/>).
+    /// </summary>
+    public async Task<RechargeOrder?> FailAsync(long orderId, string reason, string? leaseOwner, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var text = reason.Length <= 500 ? reason : reason[..500];
@@ -78,25 +99,23 @@ public sealed partial class RechargeSettlement(
         if (updated == 0)
         {
             await tx.RollbackAsync(ct);
-            return false;
+            return null;
         }
-        var order = await db.RechargeOrders.Where(o => o.Id == orderId).Select(o => new { o.OrderNumber, o.DebitJournalId, o.Connector }).SingleAsync(ct);
+        var settled = await db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
+            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new { Order = o, ResellerName = r.Name })
+            .SingleAsync(ct);
+        var order = settled.Order;
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
         await db.SaveChangesAsync(ct);
         await db.RechargeOrders.Where(o => o.Id == orderId).ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
-        await RaiseAsync(orderId, WebhookEvents.RechargeFailed, ct);
+        order.RefundJournalId = refund.Id;
+        // The callback's data is the order as status_check reports it now (in this transaction).
+        await outbox.EnqueueAsync(db, order.ResellerId, WebhookEvents.RechargeFailed, order.OrderNumber,
+            RechargeReplies.For(order, settled.ResellerName), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Failed));
-        return true;
-    }
-
-    /// <summary>The order's callback event, its data as status_check reports the order now (in this transaction).</summary>
-    private async Task RaiseAsync(long orderId, string type, CancellationToken ct)
-    {
-        var order = await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
-        var name = await db.Resellers.Where(r => r.Id == order.ResellerId).Select(r => r.Name).SingleAsync(ct);
-        await outbox.EnqueueAsync(db, order.ResellerId, type, order.OrderNumber, RechargeReplies.For(order, name), ct);
+        return order;
     }
 
     /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>

@@ -9,12 +9,11 @@ namespace PaymentHub.Recharge;
 /// <summary>Points, levels and cashback for a successful recharge; runs once per recharge, inside the settlement's transaction.</summary>
 public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, HouseAccounts house, TimeProvider clock)
 {
-    public async Task<JsonObject> GrantAsync(RechargeOrder order, long walletAccountId, CancellationToken ct)
+    /// <param name="pointsPercent">The programme's <see cref="RewardSettings.PointsPercent"/> (0 without settings), read with the order.</param>
+    public async Task<JsonObject> GrantAsync(RechargeOrder order, long walletAccountId, decimal pointsPercent, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-
-        var percent = await db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefaultAsync(ct) ?? 0m;
-        var points = decimal.Round(order.Amount * percent / 100m, 2, MidpointRounding.ToZero);
+        var points = decimal.Round(order.Amount * pointsPercent / 100m, 2, MidpointRounding.ToZero);
         var level = await AddPointsAsync(order.ResellerId, points, ct);
 
         var pointsBlock = new JsonObject

@@ -36,14 +36,17 @@ public static class Telemetry
                 .AddNpgsqlInstrumentation()
                 .AddMeter(PaymentHubMetrics.MeterName)
                 // No cached scrape: a scrape shows what happened up to that moment (Prometheus scrapes seldom anyway).
-                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsScrapeOrProbe(http.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddNpgsql());
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        // Traces only where they go somewhere: a listener makes every request, upstream call and SQL command record a
+        // span (the statement's text included), which costs on the hot paths and is thrown away without an exporter.
+        // Log lines carry the request's trace id either way (ASP.NET Core starts that activity for logging).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.UseOtlpExporter();
+            otel.WithTracing(tracing => tracing
+                    .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsScrapeOrProbe(http.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql())
+                .UseOtlpExporter();
         }
         builder.Services.AddHostedService<GaugeRegistration>();
         return builder;
