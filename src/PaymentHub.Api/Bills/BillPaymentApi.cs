@@ -105,7 +105,9 @@ public static partial class BillPaymentApi
         {
             return keyError;
         }
-        return await placement.PlaceAsync(reseller, submission, requestId, ct);
+        // Once placing starts it runs to its end, hang-up or not: the transaction is short, and a client leaving at the
+        // wrong moment would cut it off at its COMMIT (outcome in doubt, an Error line in our log) for nothing.
+        return await placement.PlaceAsync(reseller, submission, requestId, CancellationToken.None);
     }
 
     /// <summary>The submit's fields, in nurr's order of checks: presence, ids, the service, its module data, the amount.</summary>

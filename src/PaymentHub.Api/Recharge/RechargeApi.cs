@@ -57,7 +57,8 @@ public static partial class RechargeApi
         {
             return ResellerResults.Error(StatusCodes.Status500InternalServerError, "Transaction failed.");
         }
-        var (order, answer) = await placement.PlaceAsync(reseller, priced, requestId, ct);
+        // Placed to the end whatever the client does, like a bill submit (see BillPaymentApi.SubmitAsync).
+        var (order, answer) = await placement.PlaceAsync(reseller, priced, requestId, CancellationToken.None);
         await db.Database.CloseConnectionAsync();
         return order is null ? answer! : await sending.SendAndAnswerAsync(priced.Connector, order, reseller, requestId);
     }

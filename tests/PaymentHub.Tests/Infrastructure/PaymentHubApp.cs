@@ -213,15 +213,16 @@ public sealed record TestReseller(PaymentHubApp App, int Id, string ApiKey, stri
     public Task<(int Status, JsonNode Body)> BillAsync(string action, params (string Key, string Value)[] fields) =>
         PostFormAsync($"/api/bill-payment.php?action={action}", fields);
 
-    public async Task<(int Status, JsonNode Body)> PostFormAsync(string path, (string Key, string Value)[] fields, Action<HttpRequestMessage>? configure = null)
+    public async Task<(int Status, JsonNode Body)> PostFormAsync(
+        string path, (string Key, string Value)[] fields, Action<HttpRequestMessage>? configure = null, CancellationToken cancel = default)
     {
         using var client = App.CreateClient();
         var form = new List<KeyValuePair<string, string>> { new("api_key", ApiKey), new("api_secret", ApiSecret) };
         form.AddRange(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
         configure?.Invoke(request);
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
+        using var response = await client.SendAsync(request, cancel);
+        var text = await response.Content.ReadAsStringAsync(cancel);
         JsonNode body;
         try
         {
