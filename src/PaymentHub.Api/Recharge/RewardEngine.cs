@@ -33,18 +33,39 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
     /// <summary>
     /// Adds points to the reseller's account, creating it on the first success, and returns the level its lifetime points
     /// reach. Two recharges of one reseller can succeed at the same moment on two instances: the insert yields to an
-    /// existing row instead of failing, and the increment is one UPDATE whose row lock serialises the grants (a
+    /// existing row instead of failing, and the increment is made under that row's lock, which serialises the grants (a
     /// read-modify-write would lose one of them). The lock is held to the settlement's commit, so a level is never
-    /// overwritten by an older one.
+    /// overwritten by an older one. The level is looked up with the new total spelled out, because SET sees the row as it
+    /// was before the statement.
     /// </summary>
     private async Task<RewardLevel?> AddPointsAsync(int resellerId, decimal points, CancellationToken ct)
     {
+        if (db.Database.IsNpgsql())
+        {
+            // One round trip on the hot path: the upsert, and the level it reached read in the same statement.
+            var reached = await db.RewardLevels.FromSql($"""
+                WITH granted AS (
+                    INSERT INTO reseller_reward_accounts AS a (reseller_id, points, lifetime_points, level_id)
+                    VALUES ({resellerId}, {points}, {points}, (
+                        SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= {points}
+                        ORDER BY l.min_lifetime_points DESC LIMIT 1))
+                    ON CONFLICT (reseller_id) DO UPDATE SET
+                        points = a.points + excluded.points,
+                        lifetime_points = a.lifetime_points + excluded.lifetime_points,
+                        level_id = (
+                            SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= a.lifetime_points + excluded.lifetime_points
+                            ORDER BY l.min_lifetime_points DESC LIMIT 1)
+                    RETURNING a.level_id)
+                SELECT l.id, l.key, l.name, l.min_lifetime_points FROM reward_levels AS l JOIN granted AS g ON l.id = g.level_id
+                """).AsNoTracking().ToListAsync(ct);
+            return reached.SingleOrDefault();
+        }
+        // SQLite keeps decimals as text, and only EF's own translation adds and compares them exactly.
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO reseller_reward_accounts (reseller_id, points, lifetime_points, level_id)
             VALUES ({resellerId}, {0m}, {0m}, NULL)
             ON CONFLICT (reseller_id) DO NOTHING
             """, ct);
-        // SET sees the row as it was before this UPDATE, so the level is looked up with the new total spelled out.
         await db.ResellerRewardAccounts.Where(a => a.ResellerId == resellerId).ExecuteUpdateAsync(s => s
             .SetProperty(a => a.Points, a => a.Points + points)
             .SetProperty(a => a.LifetimePoints, a => a.LifetimePoints + points)
