@@ -52,13 +52,8 @@ public sealed partial class RechargeSettlement(
         order.RewardResult = (await GrantRewardsAsync(tx, order, settled.WalletAccountId, settled.PointsPercent, ct)).ToJsonString();
         await db.RechargeOrders.Where(o => o.Id == orderId)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, order.RewardResult), ct);
-        // The callback reports the order as status_check does now: the row read above plus the reward just written.
-        await outbox.EnqueueAsync(db, order.ResellerId, WebhookEvents.RechargeSucceeded, order.OrderNumber,
-            RechargeReplies.For(order, settled.ResellerName), ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Success));
-        return order;
+        // The row read above plus the reward just written is the order as status_check reports it now.
+        return await CommitSettledAsync(tx, order, settled.ResellerName, WebhookEvents.RechargeSucceeded, ct);
     }
 
     /// <summary>
@@ -109,12 +104,20 @@ public sealed partial class RechargeSettlement(
         await db.SaveChangesAsync(ct);
         await db.RechargeOrders.Where(o => o.Id == orderId).ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
         order.RefundJournalId = refund.Id;
-        // The callback's data is the order as status_check reports it now (in this transaction).
-        await outbox.EnqueueAsync(db, order.ResellerId, WebhookEvents.RechargeFailed, order.OrderNumber,
-            RechargeReplies.For(order, settled.ResellerName), ct);
+        return await CommitSettledAsync(tx, order, settled.ResellerName, WebhookEvents.RechargeFailed, ct);
+    }
+
+    /// <summary>
+    /// Ends a settlement: the reseller's callback event, its data the settled <paramref name="order"/> as status_check
+    /// reports it, written to the outbox in the settlement's transaction, then the commit.
+    /// </summary>
+    private async Task<RechargeOrder> CommitSettledAsync(
+        IDbContextTransaction tx, RechargeOrder order, string resellerName, string eventType, CancellationToken ct)
+    {
+        await outbox.EnqueueAsync(db, order.ResellerId, eventType, order.OrderNumber, RechargeReplies.For(order, resellerName), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        PaymentHubMetrics.OrderSettled("recharge", order.Connector, nameof(RechargeStatus.Failed));
+        PaymentHubMetrics.OrderSettled("recharge", order.Connector, order.Status.ToString());
         return order;
     }
 
