@@ -29,6 +29,8 @@ public sealed record BenchOptions
     /// <summary>pgbench results, lines "wallets clients tps" (bench/run.sh writes it).</summary>
     public string? CeilingFile { get; init; }
     public int StepSeconds { get; init; } = 10;
+    /// <summary>Suite: seconds of uncounted load before the first measured step (see SuiteRun's warm-up).</summary>
+    public int WarmupSeconds { get; init; } = 45;
     public IReadOnlyList<int> Connections { get; init; } = [8, 32, 128];
     public int Resellers { get; init; } = 50;
     /// <summary>Suite: where to run the fake nurr hub the gateway's nurr connector points at; null skips the slow-upstream step.</summary>
@@ -63,6 +65,8 @@ public sealed record BenchOptions
           --postgres-pid PID     Suite: PostgreSQL's postmaster; its CPU is the postmaster's and its children's.
           --ceiling FILE         Suite: pgbench results, lines "wallets clients tps".
           --step-seconds N       Suite: seconds per step (1..600). Default 10.
+          --warmup-seconds N     Suite: uncounted load before the first step, split over submit (many wallets and
+                                 the hot one) and recharge at 32 connections (0..600). Default 45.
           --connections LIST     Suite: comma-separated connection counts. Default 8,32,128.
           --resellers N          Suite: resellers for the many-wallets scenarios (1..1000). Default 50.
           --upstream-url URL     Suite: run a fake nurr hub there (loopback) that answers each recharge after
@@ -153,6 +157,9 @@ public sealed record BenchOptions
                     break;
                 case "--step-seconds":
                     options = options with { StepSeconds = ParseInt(name, value, 1, 600, ref error) };
+                    break;
+                case "--warmup-seconds":
+                    options = options with { WarmupSeconds = ParseInt(name, value, 0, 600, ref error) };
                     break;
                 case "--resellers":
                     options = options with { Resellers = ParseInt(name, value, 1, 1_000, ref error) };

@@ -243,22 +243,25 @@ public static partial class BillPaymentApi
         decimal Fee, decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
 
     internal static async Task<ActiveService?> FindActiveServiceAsync(
-        PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct)
-    {
-        var row = await db.BillServices.AsNoTracking()
-            .Where(s => s.Id == serviceId && s.ProviderId == providerId && s.Status == CatalogStatus.Active
-                        && s.Provider!.Status == CatalogStatus.Active)
-            .Select(s => new
-            {
-                s.Id, s.Name, ProviderName = s.Provider!.Name, s.ModuleFields, s.MinAmount, s.MaxAmount, s.Fee,
-                s.Commission, s.Connector, s.ConnectorProductCode, s.CustomerNumberField,
-            })
-            .FirstOrDefaultAsync(ct);
-        return row is null
-            ? null
-            : new ActiveService(row.Id, row.Name, row.ProviderName, BillService.SplitFields(row.ModuleFields), row.MinAmount,
-                row.MaxAmount, row.Fee, row.Commission, row.Connector, row.ConnectorProductCode, row.CustomerNumberField);
-    }
+        PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct) =>
+        await ActiveServiceQuery.For(db)(db, serviceId, providerId, ct) is { } row
+            ? new ActiveService(row.Id, row.Name, row.ProviderName, BillService.SplitFields(row.ModuleFields), row.MinAmount,
+                row.MaxAmount, row.Fee, row.Commission, row.Connector, row.ConnectorProductCode, row.CustomerNumberField)
+            : null;
+
+    private sealed record ActiveServiceRow(
+        int Id, string Name, string ProviderName, string ModuleFields, decimal MinAmount, decimal MaxAmount, decimal Fee,
+        decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
+
+    // Compiled once: every submit and inquiry runs it, and EF's per-call translation cache lookup cost more than the query.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, int, int, CancellationToken, Task<ActiveServiceRow?>>> ActiveServiceQuery = new(() =>
+        EF.CompileAsyncQuery((PaymentHubDbContext db, int serviceId, int providerId, CancellationToken ct) =>
+            db.BillServices.AsNoTracking()
+                .Where(s => s.Id == serviceId && s.ProviderId == providerId && s.Status == CatalogStatus.Active
+                            && s.Provider!.Status == CatalogStatus.Active)
+                .Select(s => new ActiveServiceRow(s.Id, s.Name, s.Provider!.Name, s.ModuleFields, s.MinAmount, s.MaxAmount, s.Fee,
+                    s.Commission, s.Connector, s.ConnectorProductCode, s.CustomerNumberField))
+                .FirstOrDefault()));
 
     internal static (Dictionary<string, string> ModuleData, string? BillMonth, IResult? Error) ReadModuleData(
         ResellerForm form, IReadOnlyList<string> moduleFields)

@@ -22,7 +22,9 @@ public static class DatabaseSetup
     /// <summary><c>Database:Provider</c> is Sqlite (embedded default) or Postgres (<c>ConnectionStrings:PaymentHub</c>).</summary>
     public static IServiceCollection AddPaymentHubDatabase(this IServiceCollection services)
     {
-        // Configuration is read when the first context is built, so that test hosts can override it.
+        // Configuration is read when the first context is built, so that test hosts can override it. The options are
+        // built once (a singleton), not for every request: building them parses the connection string and looks up EF's
+        // internal services, work that showed in a profile of the submit path.
         services.AddDbContext<PaymentHubDbContext>((serviceProvider, options) =>
         {
             var configuration = serviceProvider.GetRequiredService<IConfiguration>();
@@ -34,7 +36,7 @@ public static class DatabaseSetup
             }
             Configure(options, provider, provider == DatabaseProvider.Sqlite ? PrepareSqlite(connectionString ?? DefaultSqliteConnection) : connectionString!);
             options.AddInterceptors(WalletMovements);
-        });
+        }, contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         // The context type follows the provider: each has its own migrations and model snapshot.
         services.Replace(ServiceDescriptor.Scoped<PaymentHubDbContext>(serviceProvider =>
         {

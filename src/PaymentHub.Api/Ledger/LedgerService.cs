@@ -14,12 +14,13 @@ public sealed record WalletPosting(long WalletAccountId, JournalKind Kind, strin
 /// Told of every wallet movement while its journal is being posted, inside the caller's transaction and on the caller's
 /// context, so that whatever it adds there (an outbox row) commits or rolls back with the money. In two steps:
 /// <see cref="PrepareAsync"/> runs before any wallet row is locked and does the reading; the work it returns (null for
-/// none) runs once the wallets are updated, and should touch the database as little as possible, because everything
-/// between a wallet's <c>UPDATE</c> and the <c>COMMIT</c> holds up every other posting to that wallet.
+/// none) runs once the wallet is updated, with the balance the movement left, and should touch the database as little as
+/// possible, because everything between a wallet's <c>UPDATE</c> and the <c>COMMIT</c> holds up every other posting to
+/// that wallet.
 /// </summary>
 public interface IWalletPostingListener
 {
-    Task<Func<CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
+    Task<Func<decimal, CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
 }
 
 public sealed class InsufficientFundsException(long accountId)
@@ -35,28 +36,21 @@ public sealed class InsufficientFundsException(long accountId)
 public sealed class LedgerService(
     PaymentHubDbContext db, HouseAccounts house, TimeProvider clock, IEnumerable<IWalletPostingListener> listeners)
 {
+    /// <summary>
+    /// Posts a journal: the wallets are updated (throwing <see cref="InsufficientFundsException"/> when one cannot pay) and
+    /// the journal is added to the context, for the caller to save with the state it pays for. When given,
+    /// <paramref name="balancesAfter"/> receives each updated wallet's balance after the movement.
+    /// </summary>
     public async Task<LedgerJournal> PostAsync(
-        JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, CancellationToken ct)
+        JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, CancellationToken ct,
+        IDictionary<long, decimal>? balancesAfter = null)
     {
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("Ledger postings must run inside a database transaction.");
         }
 
-        var lines = postings.Where(p => p.Amount != 0m).ToList();
-        if (lines.Count < 2)
-        {
-            throw new ArgumentException("A journal needs at least two non-zero postings.", nameof(postings));
-        }
-        if (lines.Any(p => decimal.Round(p.Amount, 2) != p.Amount))
-        {
-            throw new ArgumentException("Ledger amounts have at most two decimal places.", nameof(postings));
-        }
-        if (lines.Sum(p => p.Amount) != 0m)
-        {
-            throw new ArgumentException("A journal's postings must sum to zero.", nameof(postings));
-        }
-
+        var lines = BalancedLines(postings);
         var now = clock.GetUtcNow().UtcDateTime;
         // Wallets are updated in ascending id order so that two journals touching the same wallets never deadlock.
         var wallets = lines.Where(p => !house.IsHouseAccount(p.AccountId)).GroupBy(p => p.AccountId).OrderBy(g => g.Key)
@@ -64,14 +58,12 @@ public sealed class LedgerService(
             .ToList();
         // The listeners read before the first wallet row is locked (see IWalletPostingListener).
         var afterUpdate = await PrepareListenersAsync(wallets, ct);
-        foreach (var wallet in wallets)
-        {
-            await UpdateWalletAsync(wallet.WalletAccountId, wallet.Amount, ct);
-        }
-        foreach (var then in afterUpdate)
-        {
-            await then(ct);
-        }
+        // The wallets are updated before the journal's rows are inserted, not after: on PostgreSQL an entry's foreign key
+        // takes a share lock on its account row, and on a wallet another transaction holds for its UPDATE that makes the
+        // row's lock a shared, multi-transaction one. Tried for bill submits (inserts first, wallet UPDATE last), a hot
+        // wallet's submits cost PostgreSQL 3.5 ms of CPU each instead of 1.6 (bench/README.md). Updated first, the row is
+        // already this transaction's when its entry is inserted.
+        await UpdateWalletsAsync(wallets, afterUpdate, balancesAfter, ct);
 
         PaymentHubMetrics.WalletPosted(db.Database.CurrentTransaction.GetDbTransaction(),
             -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
@@ -89,33 +81,100 @@ public sealed class LedgerService(
         return journal;
     }
 
-    private async Task<List<Func<CancellationToken, Task>>> PrepareListenersAsync(List<WalletPosting> wallets, CancellationToken ct)
+    /// <summary>The non-zero postings, checked: at least two, at most two decimal places, summing to zero.</summary>
+    private static List<Posting> BalancedLines(IReadOnlyList<Posting> postings)
     {
-        var afterUpdate = new List<Func<CancellationToken, Task>>();
+        var lines = postings.Where(p => p.Amount != 0m).ToList();
+        if (lines.Count < 2)
+        {
+            throw new ArgumentException("A journal needs at least two non-zero postings.", nameof(postings));
+        }
+        if (lines.Any(p => decimal.Round(p.Amount, 2) != p.Amount))
+        {
+            throw new ArgumentException("Ledger amounts have at most two decimal places.", nameof(postings));
+        }
+        if (lines.Sum(p => p.Amount) != 0m)
+        {
+            throw new ArgumentException("A journal's postings must sum to zero.", nameof(postings));
+        }
+        return lines;
+    }
+
+    private async Task UpdateWalletsAsync(
+        List<WalletPosting> wallets, List<(long WalletAccountId, Func<decimal, CancellationToken, Task> Then)> afterUpdate,
+        IDictionary<long, decimal>? balancesAfter, CancellationToken ct)
+    {
+        var balances = balancesAfter ?? (afterUpdate.Count > 0 ? new Dictionary<long, decimal>() : null);
+        foreach (var wallet in wallets)
+        {
+            var balance = await UpdateWalletAsync(wallet.WalletAccountId, wallet.Amount, balances is not null, ct)
+                          ?? throw new InsufficientFundsException(wallet.WalletAccountId);
+            if (balances is not null)
+            {
+                balances[wallet.WalletAccountId] = balance;
+            }
+        }
+        foreach (var (walletAccountId, then) in afterUpdate)
+        {
+            await then(balances![walletAccountId], ct);
+        }
+    }
+
+    private async Task<List<(long WalletAccountId, Func<decimal, CancellationToken, Task> Then)>> PrepareListenersAsync(
+        List<WalletPosting> wallets, CancellationToken ct)
+    {
+        var afterUpdate = new List<(long, Func<decimal, CancellationToken, Task>)>();
         foreach (var wallet in wallets)
         {
             foreach (var listener in listeners)
             {
                 if (await listener.PrepareAsync(db, wallet, ct) is { } then)
                 {
-                    afterUpdate.Add(then);
+                    afterUpdate.Add((wallet.WalletAccountId, then));
                 }
             }
         }
         return afterUpdate;
     }
 
-    private async Task UpdateWalletAsync(long accountId, decimal delta, CancellationToken ct)
+    /// <summary>The wallet's balance after adding <paramref name="delta"/> (0 when not asked for on SQLite), or null when it cannot pay.</summary>
+    private async Task<decimal?> UpdateWalletAsync(long accountId, decimal delta, bool needBalance, CancellationToken ct)
     {
         // One atomic conditional UPDATE: the row lock it takes serialises concurrent debits of one wallet,
         // and the WHERE clause is re-checked after the lock is granted, so a wallet can never go below zero.
+        if (db.Database.IsNpgsql())
+        {
+            // On PostgreSQL one statement also returns the new balance, and skips EF's query pipeline on the hot path.
+            var command = db.Database.GetDbConnection().CreateCommand();
+            await using (command)
+            {
+                command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+                command.CommandText = WalletUpdateSql;
+                AddParameter(command, "delta", delta);
+                AddParameter(command, "id", accountId);
+                return await command.ExecuteScalarAsync(ct) is decimal balance ? balance : null;
+            }
+        }
+        // SQLite keeps its decimals as text: only EF's translation adds and compares them exactly.
         var updated = await db.LedgerAccounts
             .Where(a => a.Id == accountId && a.Kind == LedgerAccountKind.ResellerWallet && a.Balance + delta >= 0m)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Balance, a => a.Balance + delta), ct);
         if (updated == 0)
         {
-            throw new InsufficientFundsException(accountId);
+            return null;
         }
+        return needBalance ? await db.LedgerAccounts.Where(a => a.Id == accountId).Select(a => a.Balance).SingleAsync(ct) : 0m;
+    }
+
+    private const string WalletUpdateSql =
+        "UPDATE ledger_accounts SET balance = balance + @delta WHERE id = @id AND kind = 'ResellerWallet' AND balance + @delta >= 0 RETURNING balance";
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>Posts the exact reverse of an earlier journal (a refund). (Kind, Reference) uniqueness makes it happen once.</summary>

@@ -49,12 +49,12 @@ public sealed class RechargePlacement(
                 return (null, decision.ToResult());
             }
         }
-        if (await DebitAsync(reseller, priced, orderNumber, ct) is not { } journal)
+        var balancesAfter = new Dictionary<long, decimal>(1);
+        if (await DebitAsync(reseller, priced, orderNumber, balancesAfter, ct) is not { } journal)
         {
             return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance."));
         }
-        var afterBalance = await db.LedgerAccounts.Where(a => a.Id == reseller.WalletAccountId).Select(a => a.Balance).SingleAsync(ct);
-        var order = NewOrder(reseller, priced, orderNumber, journal, afterBalance, now);
+        var order = NewOrder(reseller, priced, orderNumber, journal, balancesAfter[reseller.WalletAccountId], now);
         db.RechargeOrders.Add(order);
         if (requestId is not null)
         {
@@ -74,7 +74,8 @@ public sealed class RechargePlacement(
     }
 
     /// <summary>The wallet debit less the commission, or null when the wallet cannot pay it.</summary>
-    private async Task<LedgerJournal?> DebitAsync(AuthenticatedReseller reseller, PricedRecharge priced, string orderNumber, CancellationToken ct)
+    private async Task<LedgerJournal?> DebitAsync(
+        AuthenticatedReseller reseller, PricedRecharge priced, string orderNumber, Dictionary<long, decimal> balancesAfter, CancellationToken ct)
     {
         var request = priced.Request;
         try
@@ -84,7 +85,7 @@ public sealed class RechargePlacement(
                 new Posting(reseller.WalletAccountId, -priced.Debit),
                 new Posting(house[LedgerAccountKind.UpstreamPayable], request.Amount),
                 new Posting(house[LedgerAccountKind.CommissionExpense], -priced.Commission),
-            ], ct);
+            ], ct, balancesAfter);
         }
         catch (InsufficientFundsException)
         {

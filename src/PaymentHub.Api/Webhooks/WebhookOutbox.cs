@@ -28,23 +28,19 @@ public sealed class WebhookOutbox(
     /// <summary>
     /// wallet.credited / wallet.debited, with the wallet's balance after the movement. The endpoints are read before the
     /// wallet row is locked, in one query (the wallet's owner and its endpoints together; most resellers have none, and
-    /// then nothing else happens); only a subscribed wallet reads its new balance once it is updated.
+    /// then nothing else happens); a subscribed wallet's event is added once the ledger has updated it.
     /// </summary>
-    public async Task<Func<CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
+    public async Task<Func<decimal, CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
     {
-        var walletEndpoints = await EnabledEndpoints(db,
-                e => db.Resellers.Any(r => r.Id == e.ResellerId && r.WalletAccountId == posting.WalletAccountId))
-            .ToListAsync(ct);
+        var walletEndpoints = await WalletEndpointsQuery.For(db)(db, posting.WalletAccountId).ToListAsync(ct);
         var type = posting.Amount > 0 ? WebhookEvents.WalletCredited : WebhookEvents.WalletDebited;
         var endpoints = Subscribed(walletEndpoints, type);
         if (endpoints.Count == 0)
         {
             return null;
         }
-        return async token =>
+        return (balance, _) =>
         {
-            // The wallet row was just updated in this transaction, so this is the balance the movement left.
-            var balance = await db.LedgerAccounts.Where(a => a.Id == posting.WalletAccountId).Select(a => a.Balance).SingleAsync(token);
             Add(db, endpoints, endpoints[0].ResellerId, type, posting.Reference, new JsonObject
             {
                 ["success"] = true,
@@ -55,6 +51,7 @@ public sealed class WebhookOutbox(
                 ["balance"] = Money.Format(balance),
                 ["created_at"] = posting.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
             });
+            return Task.CompletedTask;
         };
     }
 
@@ -125,6 +122,15 @@ public sealed class WebhookOutbox(
             .Where(owner)
             .OrderBy(e => e.Id)
             .Select(e => new EnabledEndpoint(e.Id, e.ResellerId, e.Events));
+
+    // Compiled once: every wallet posting (each bill submit and recharge) runs it.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, IAsyncEnumerable<EnabledEndpoint>>> WalletEndpointsQuery = new(() =>
+        EF.CompileAsyncQuery((PaymentHubDbContext db, long walletAccountId) =>
+            db.Set<WebhookEndpoint>().AsNoTracking()
+                .Where(e => e.Status == WebhookEndpointStatus.Enabled
+                            && db.Resellers.Any(r => r.Id == e.ResellerId && r.WalletAccountId == walletAccountId))
+                .OrderBy(e => e.Id)
+                .Select(e => new EnabledEndpoint(e.Id, e.ResellerId, e.Events))));
 
     private static List<EnabledEndpoint> Subscribed(List<EnabledEndpoint> endpoints, string type) =>
         endpoints.Where(e => WebhookEvents.Split(e.Events).Contains(type, StringComparer.Ordinal)).ToList();

@@ -1,0 +1,17 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace PaymentHub.Data;
+
+/// <summary>
+/// An EF Core compiled query for each model it meets. A compiled query skips EF's per-call translation cache lookup (on
+/// the hot paths that lookup cost more than the query), but refuses to run against a second model, and one process can
+/// hold several: the two providers' contexts, and every test host with its own options.
+/// </summary>
+public sealed class CompiledPerModel<TQuery>(Func<TQuery> compile) where TQuery : class
+{
+    private readonly ConditionalWeakTable<IModel, TQuery> _queries = new();
+
+    public TQuery For(DbContext db) => _queries.GetValue(db.Model, _ => compile());
+}
