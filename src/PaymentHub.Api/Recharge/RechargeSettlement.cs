@@ -39,15 +39,7 @@ public sealed partial class RechargeSettlement(
         }
 
         // The order as this UPDATE left it, with what the reward and the callback need, in one read.
-        var settled = await db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
-            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new
-            {
-                Order = o,
-                r.WalletAccountId,
-                ResellerName = r.Name,
-                PointsPercent = db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
-            })
-            .SingleAsync(ct);
+        var settled = await SucceededQuery.For(db)(db, orderId, ct);
         var order = settled.Order;
         order.RewardResult = (await GrantRewardsAsync(tx, order, settled.WalletAccountId, settled.PointsPercent, ct)).ToJsonString();
         await db.RechargeOrders.Where(o => o.Id == orderId)
@@ -55,6 +47,16 @@ public sealed partial class RechargeSettlement(
         // The row read above plus the reward just written is the order as status_check reports it now.
         return await CommitSettledAsync(tx, order, settled.ResellerName, WebhookEvents.RechargeSucceeded, ct);
     }
+
+    private sealed record Succeeded(RechargeOrder Order, long WalletAccountId, string ResellerName, decimal PointsPercent);
+
+    // Compiled once per model: every successful recharge runs it.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, CancellationToken, Task<Succeeded>>> SucceededQuery = new(() =>
+        EF.CompileAsyncQuery((PaymentHubDbContext db, long orderId, CancellationToken ct) =>
+            db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
+                .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Succeeded(o, r.WalletAccountId, r.Name,
+                    db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m))
+                .Single()));
 
     /// <summary>
     /// The success and its reward block commit together, so nobody ever sees a Success without its reward; a failing

@@ -75,18 +75,21 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
             .FirstOrDefaultAsync(l => db.ResellerRewardAccounts.Any(a => a.ResellerId == resellerId && a.LevelId == l.Id), ct);
     }
 
+    private sealed record OfferUse(CashbackOffer Offer, int UsedToday);
+
+    // Compiled once per model: every successful recharge runs it.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, DateTime, DateTime, decimal, string, int, IAsyncEnumerable<OfferUse>>> OffersQuery =
+        new(() => EF.CompileAsyncQuery((PaymentHubDbContext db, DateTime now, DateTime dayStart, decimal amount, string operatorCode, int resellerId) =>
+            db.CashbackOffers.AsNoTracking()
+                .Where(o => o.IsActive && o.ValidFrom <= now && o.ValidUntil >= now && o.MinAmount <= amount
+                            && (o.OperatorCode == null || o.OperatorCode == operatorCode))
+                .Select(o => new OfferUse(o,
+                    db.CashbackGrants.Count(g => g.OfferId == o.Id && g.ResellerId == resellerId && g.GrantedAt >= dayStart)))));
+
     private async Task<JsonObject> CashbackAsync(RechargeOrder order, long walletAccountId, DateTime now, CancellationToken ct)
     {
         var dayStart = now.Date;
-        var offers = await db.CashbackOffers.AsNoTracking()
-            .Where(o => o.IsActive && o.ValidFrom <= now && o.ValidUntil >= now && o.MinAmount <= order.Amount
-                        && (o.OperatorCode == null || o.OperatorCode == order.OperatorCode))
-            .Select(o => new
-            {
-                Offer = o,
-                UsedToday = db.CashbackGrants.Count(g => g.OfferId == o.Id && g.ResellerId == order.ResellerId && g.GrantedAt >= dayStart),
-            })
-            .ToListAsync(ct);
+        var offers = await OffersQuery.For(db)(db, now, dayStart, order.Amount, order.OperatorCode, order.ResellerId).ToListAsync(ct);
         var best = offers.Where(o => o.UsedToday < o.Offer.MaxPerResellerPerDay)
             .Select(o => (o.Offer, Amount: o.Offer.CashbackFor(order.Amount)))
             .Where(o => o.Amount > 0m)
