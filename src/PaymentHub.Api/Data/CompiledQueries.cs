@@ -12,6 +12,7 @@ namespace PaymentHub.Data;
 public sealed class CompiledPerModel<TQuery>(Func<TQuery> compile) where TQuery : class
 {
     private readonly ConditionalWeakTable<IModel, TQuery> _queries = new();
+    private readonly ConditionalWeakTable<IModel, TQuery>.CreateValueCallback _create = _ => compile();
 
-    public TQuery For(DbContext db) => _queries.GetValue(db.Model, _ => compile());
+    public TQuery For(DbContext db) => _queries.GetValue(db.Model, _create);
 }
