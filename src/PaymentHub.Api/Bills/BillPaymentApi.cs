@@ -253,7 +253,7 @@ public static partial class BillPaymentApi
         int Id, string Name, string ProviderName, string ModuleFields, decimal MinAmount, decimal MaxAmount, decimal Fee,
         decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
 
-    // Compiled once: every submit and inquiry runs it, and EF's per-call translation cache lookup cost more than the query.
+    // Compiled once per model: every submit and inquiry runs it, and EF's per-call translation cache lookup cost more than the query.
     private static readonly CompiledPerModel<Func<PaymentHubDbContext, int, int, CancellationToken, Task<ActiveServiceRow?>>> ActiveServiceQuery = new(() =>
         EF.CompileAsyncQuery((PaymentHubDbContext db, int serviceId, int providerId, CancellationToken ct) =>
             db.BillServices.AsNoTracking()

@@ -14,13 +14,13 @@ public sealed record WalletPosting(long WalletAccountId, JournalKind Kind, strin
 /// Told of every wallet movement while its journal is being posted, inside the caller's transaction and on the caller's
 /// context, so that whatever it adds there (an outbox row) commits or rolls back with the money. In two steps:
 /// <see cref="PrepareAsync"/> runs before any wallet row is locked and does the reading; the work it returns (null for
-/// none) runs once the wallet is updated, with the balance the movement left, and should touch the database as little as
-/// possible, because everything between a wallet's <c>UPDATE</c> and the <c>COMMIT</c> holds up every other posting to
-/// that wallet.
+/// none) runs once the wallet is updated, with the balance the movement left. That work is synchronous on purpose: it may
+/// add rows to the context, never wait on the database, because everything between a wallet's <c>UPDATE</c> and the
+/// <c>COMMIT</c> holds up every other posting to that wallet.
 /// </summary>
 public interface IWalletPostingListener
 {
-    Task<Func<decimal, CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
+    Task<Action<decimal>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct);
 }
 
 public sealed class InsufficientFundsException(long accountId)
@@ -101,7 +101,7 @@ public sealed class LedgerService(
     }
 
     private async Task UpdateWalletsAsync(
-        List<WalletPosting> wallets, List<(long WalletAccountId, Func<decimal, CancellationToken, Task> Then)> afterUpdate,
+        List<WalletPosting> wallets, List<(long WalletAccountId, Action<decimal> Then)> afterUpdate,
         IDictionary<long, decimal>? balancesAfter, CancellationToken ct)
     {
         var balances = balancesAfter ?? (afterUpdate.Count > 0 ? new Dictionary<long, decimal>() : null);
@@ -116,14 +116,14 @@ public sealed class LedgerService(
         }
         foreach (var (walletAccountId, then) in afterUpdate)
         {
-            await then(balances![walletAccountId], ct);
+            then(balances![walletAccountId]);
         }
     }
 
-    private async Task<List<(long WalletAccountId, Func<decimal, CancellationToken, Task> Then)>> PrepareListenersAsync(
+    private async Task<List<(long WalletAccountId, Action<decimal> Then)>> PrepareListenersAsync(
         List<WalletPosting> wallets, CancellationToken ct)
     {
-        var afterUpdate = new List<(long, Func<decimal, CancellationToken, Task>)>();
+        var afterUpdate = new List<(long, Action<decimal>)>();
         foreach (var wallet in wallets)
         {
             foreach (var listener in listeners)

@@ -30,7 +30,7 @@ public sealed class WebhookOutbox(
     /// wallet row is locked, in one query (the wallet's owner and its endpoints together; most resellers have none, and
     /// then nothing else happens); a subscribed wallet's event is added once the ledger has updated it.
     /// </summary>
-    public async Task<Func<decimal, CancellationToken, Task>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
+    public async Task<Action<decimal>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
     {
         var walletEndpoints = await WalletEndpointsQuery.For(db)(db, posting.WalletAccountId).ToListAsync(ct);
         var type = posting.Amount > 0 ? WebhookEvents.WalletCredited : WebhookEvents.WalletDebited;
@@ -39,7 +39,7 @@ public sealed class WebhookOutbox(
         {
             return null;
         }
-        return (balance, _) =>
+        return balance =>
         {
             Add(db, endpoints, endpoints[0].ResellerId, type, posting.Reference, new JsonObject
             {
@@ -51,7 +51,6 @@ public sealed class WebhookOutbox(
                 ["balance"] = Money.Format(balance),
                 ["created_at"] = posting.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
             });
-            return Task.CompletedTask;
         };
     }
 
@@ -123,7 +122,7 @@ public sealed class WebhookOutbox(
             .OrderBy(e => e.Id)
             .Select(e => new EnabledEndpoint(e.Id, e.ResellerId, e.Events));
 
-    // Compiled once: every wallet posting (each bill submit and recharge) runs it.
+    // Compiled once per model: every wallet posting (each bill submit and recharge) runs it.
     private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, IAsyncEnumerable<EnabledEndpoint>>> WalletEndpointsQuery = new(() =>
         EF.CompileAsyncQuery((PaymentHubDbContext db, long walletAccountId) =>
             db.Set<WebhookEndpoint>().AsNoTracking()
