@@ -5,6 +5,7 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Connectors;
 
 /// <summary>Two PaymentHub instances chained through the nurr connector (<see cref="NurrChain"/>).</summary>
+[RunsLong(40)]
 public sealed class NurrChainTests : IAsyncLifetime
 {
     private NurrChain _chain = null!;

@@ -13,6 +13,7 @@ namespace PaymentHub.Tests.Funding;
 /// the fake gateway's checkout page sends it back to PaymentHub exactly as the real one would, and the page PaymentHub
 /// shows must tell the verified outcome, the amount and the reference, and lead back to the reseller's shop.
 /// </summary>
+[RunsLong(37)]
 public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
 {
     [Theory]

@@ -10,6 +10,7 @@ namespace PaymentHub.Tests.Funding;
 /// SecureSoftPay: the browser's return is never believed. PaymentHub verifies the transaction id server-side, accepts
 /// it once, and sends whatever it cannot verify to the operator's review queue. Each harness ends with the ledger check.
 /// </summary>
+[RunsLong(55)]
 public sealed class SecureSoftPayFundingTests
 {
     private const string Checkout = "/api/v1/checkout";

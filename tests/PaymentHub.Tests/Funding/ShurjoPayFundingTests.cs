@@ -6,6 +6,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Funding;
 
+[RunsLong(100)]
 public sealed class ShurjoPayFundingTests
 {
     [Fact]

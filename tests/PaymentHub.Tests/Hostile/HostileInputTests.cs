@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Hostile;
 
@@ -10,6 +11,7 @@ namespace PaymentHub.Tests.Hostile;
 /// <c>{"error"}</c>, the admin API's ProblemDetails, a payment page), the security headers, no stack trace and no error
 /// logged, and not one row written anywhere (the audit log aside). The fixture checks the ledger at the end.
 /// </summary>
+[RunsLong(130)]
 public sealed partial class HostileInputTests(HostileFixture fixture) : IClassFixture<HostileFixture>
 {
     public static IEnumerable<object[]> Cases => HostileCases.Names;

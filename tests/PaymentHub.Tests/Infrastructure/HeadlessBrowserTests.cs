@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>The gateway on a real loopback port, opened in headless Chromium: what a person sees, as a screenshot.</summary>
+[RunsLong(40)]
 public sealed class HeadlessBrowserTests(ITestOutputHelper output)
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];

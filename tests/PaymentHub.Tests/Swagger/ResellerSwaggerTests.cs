@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace PaymentHub.Tests.Swagger;
 
 /// <summary>The reseller API as Swagger documents it: one entry per action with its form fields and replies, usable from Swagger UI.</summary>
+[RunsLong(35)]
 public sealed class ResellerSwaggerTests(ITestOutputHelper output)
 {
     private const string FormType = "application/x-www-form-urlencoded";

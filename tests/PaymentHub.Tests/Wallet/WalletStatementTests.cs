@@ -12,6 +12,7 @@ namespace PaymentHub.Tests.Wallet;
 /// Statements are read from the ledger alone; their closing balance must be the wallet's balance, whatever mix of
 /// credits, debits, bill payments, refunds, recharges, failed recharges and cashback made it.
 /// </summary>
+[RunsLong(110)]
 public sealed class WalletStatementTests(GatewayFixture fixture) : GatewayTest(fixture, "wallet_statements"), IClassFixture<GatewayFixture>
 {
     private static readonly TimeSpan Dhaka = TimeSpan.FromHours(6);

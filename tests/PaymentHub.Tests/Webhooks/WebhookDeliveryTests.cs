@@ -5,6 +5,7 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Webhooks;
 
 /// <summary>Events reach a real receiver signed, in order, and survive a receiver that is down, slow, failing or redirecting.</summary>
+[RunsLong(27)]
 public sealed class WebhookDeliveryTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = WebhookHarness.NewClock();

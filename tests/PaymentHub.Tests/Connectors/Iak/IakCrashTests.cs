@@ -6,6 +6,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Connectors.Iak;
 
+[RunsLong(37)]
 public sealed class IakCrashTests
 {
     private const string AdminKey = "crash-test-admin-key-0123456789abcdef";

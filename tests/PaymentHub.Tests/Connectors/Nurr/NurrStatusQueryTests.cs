@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using PaymentHub.Ledger;
 using PaymentHub.Recharge;
 using static PaymentHub.Tests.Connectors.Nurr.NurrHarness;
+using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Connectors.Nurr;
 
@@ -12,6 +13,7 @@ namespace PaymentHub.Tests.Connectors.Nurr;
 /// (our key revoked, a 404 for an order we sent, 5xx, HTML, unreadable or foreign answers) leave it Processing, unrefunded
 /// and flagged, until a real answer settles it once. Against WireMock faking the nurr upstream.
 /// </summary>
+[RunsLong(45)]
 public sealed class NurrStatusQueryTests
 {
     public static TheoryData<string> Faults => [.. Notes.Keys];

@@ -10,6 +10,7 @@ namespace PaymentHub.Tests.Connectors.Resilience;
 /// exactly once, answered "Processing" and resolved by status_check; only a submit that provably never left (connection
 /// refused, circuit open) or that the upstream refused is failed and refunded in the same request.
 /// </summary>
+[RunsLong(34)]
 public sealed class NurrRechargeResilienceTests
 {
     [Theory]
