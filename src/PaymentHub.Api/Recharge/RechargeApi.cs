@@ -86,6 +86,10 @@ public static partial class RechargeApi
             : ResellerResults.Reply(StatusCodes.Status200OK, RechargeReplies.For(order, reseller.Name));
     }
 
+    // Compiled once per model: every recharge runs it.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, IAsyncEnumerable<MobileOperator>>> ActiveOperatorsQuery = new(() =>
+        EF.CompileAsyncQuery((PaymentHubDbContext db) => db.MobileOperators.AsNoTracking().Where(o => o.IsActive).OrderBy(o => o.SortOrder).Select(o => o)));
+
     /// <summary>The recharge's fields, in nurr's order of checks: presence, account type, operator, number, amount.</summary>
     internal static async Task<(RechargeRequest? Request, IResult? Error)> ReadRequestAsync(
         ResellerForm form, PaymentHubDbContext db, CancellationToken ct)
@@ -106,7 +110,7 @@ public static partial class RechargeApi
 
         // "gp  st" names "GP ST"; only ASCII text is folded, so that no other script's letters or spaces stand in for these.
         var code = System.Text.Ascii.IsValid(operatorText) ? Spaces().Replace(operatorText, " ").ToUpperInvariant() : null;
-        var operators = await db.MobileOperators.AsNoTracking().Where(o => o.IsActive).OrderBy(o => o.SortOrder).ToListAsync(ct);
+        var operators = await ActiveOperatorsQuery.For(db)(db).ToListAsync(ct);
         var mobileOperator = operators.FirstOrDefault(o => o.Code == code);
         if (mobileOperator is null)
         {

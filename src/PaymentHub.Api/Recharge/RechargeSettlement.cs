@@ -25,6 +25,25 @@ public sealed partial class RechargeSettlement(
     /// <param name="leaseOwner">The reconciler's lease; null for the request thread or an operator (who may not settle a leased order).</param>
     public async Task<RechargeOrder?> SucceedAsync(long orderId, string operatorTransactionId, string? leaseOwner, CancellationToken ct)
     {
+        var (order, rewardsFailed) = await SettleSuccessAsync(orderId, operatorTransactionId, leaseOwner, grantRewards: true, ct);
+        if (!rewardsFailed)
+        {
+            return order;
+        }
+        // The failed reward step took the whole transaction with it (no savepoint on the hot path: this is the rare case).
+        // The success is settled again, without rewards, exactly as if the step had been rolled back alone.
+        db.ChangeTracker.Clear();
+        return (await SettleSuccessAsync(orderId, operatorTransactionId, leaseOwner, grantRewards: false, ct)).Order;
+    }
+
+    /// <summary>
+    /// The success and its reward block commit together, so nobody ever sees a Success without its reward. A failing
+    /// reward step never makes the recharge fail: it rolls this transaction back and says so (RewardsFailed), and the
+    /// caller settles again with <paramref name="grantRewards"/> false, which records that the reward could not be made.
+    /// </summary>
+    private async Task<(RechargeOrder? Order, bool RewardsFailed)> SettleSuccessAsync(
+        long orderId, string operatorTransactionId, string? leaseOwner, bool grantRewards, CancellationToken ct)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s =>
@@ -35,47 +54,50 @@ public sealed partial class RechargeSettlement(
         if (updated == 0)
         {
             await tx.RollbackAsync(ct);
-            return null;
+            return (null, false);
         }
 
         // The order as this UPDATE left it, with what the reward and the callback need, in one read.
         var settled = await SucceededQuery.For(db)(db, orderId, ct);
         var order = settled.Order;
-        order.RewardResult = (await GrantRewardsAsync(tx, order, settled.WalletAccountId, settled.PointsPercent, ct)).ToJsonString();
+        if (await RewardsAsync(order, settled, grantRewards, ct) is not { } reward)
+        {
+            await tx.RollbackAsync(ct);
+            return (null, true);
+        }
+        order.RewardResult = reward.ToJsonString();
         await db.RechargeOrders.Where(o => o.Id == orderId)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, order.RewardResult), ct);
         // The row read above plus the reward just written is the order as status_check reports it now.
-        return await CommitSettledAsync(tx, order, settled.ResellerName, WebhookEvents.RechargeSucceeded, ct);
+        return (await CommitSettledAsync(tx, order, settled.ResellerName, settled.HasEndpoints, WebhookEvents.RechargeSucceeded, ct), false);
     }
 
-    private sealed record Succeeded(RechargeOrder Order, long WalletAccountId, string ResellerName, decimal PointsPercent);
+    private sealed record Succeeded(RechargeOrder Order, long WalletAccountId, string ResellerName, decimal PointsPercent, bool HasEndpoints);
 
     // Compiled once per model: every successful recharge runs it.
     private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, CancellationToken, Task<Succeeded>>> SucceededQuery = new(() =>
         EF.CompileAsyncQuery((PaymentHubDbContext db, long orderId, CancellationToken ct) =>
             db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
                 .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Succeeded(o, r.WalletAccountId, r.Name,
-                    db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m))
+                    db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
+                    db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled)))
                 .Single()));
 
-    /// <summary>
-    /// The success and its reward block commit together, so nobody ever sees a Success without its reward; a failing
-    /// reward step is rolled back to the savepoint alone and never makes the recharge fail.
-    /// </summary>
-    private async Task<JsonObject> GrantRewardsAsync(
-        IDbContextTransaction tx, RechargeOrder order, long walletAccountId, decimal pointsPercent, CancellationToken ct)
+    /// <summary>The reward block: granted, or (without <paramref name="grant"/>) the note that it could not be; null when granting failed.</summary>
+    private async Task<JsonObject?> RewardsAsync(RechargeOrder order, Succeeded settled, bool grant, CancellationToken ct)
     {
-        await tx.CreateSavepointAsync("rewards", ct);
+        if (!grant)
+        {
+            return new JsonObject { ["ok"] = false, ["message"] = "Reward could not be processed; it will not be retried automatically." };
+        }
         try
         {
-            return await rewards.GrantAsync(order, walletAccountId, pointsPercent, ct);
+            return await rewards.GrantAsync(order, settled.WalletAccountId, settled.PointsPercent, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogRewardFailed(logger, ex, order.OrderNumber);
-            await tx.RollbackToSavepointAsync("rewards", ct);
-            db.ChangeTracker.Clear();
-            return new JsonObject { ["ok"] = false, ["message"] = "Reward could not be processed; it will not be retried automatically." };
+            return null;
         }
     }
 
@@ -99,24 +121,33 @@ public sealed partial class RechargeSettlement(
             return null;
         }
         var settled = await db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
-            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new { Order = o, ResellerName = r.Name })
+            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new
+            {
+                Order = o,
+                ResellerName = r.Name,
+                HasEndpoints = db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled),
+            })
             .SingleAsync(ct);
         var order = settled.Order;
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
         await db.SaveChangesAsync(ct);
         await db.RechargeOrders.Where(o => o.Id == orderId).ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
         order.RefundJournalId = refund.Id;
-        return await CommitSettledAsync(tx, order, settled.ResellerName, WebhookEvents.RechargeFailed, ct);
+        return await CommitSettledAsync(tx, order, settled.ResellerName, settled.HasEndpoints, WebhookEvents.RechargeFailed, ct);
     }
 
     /// <summary>
     /// Ends a settlement: the reseller's callback event, its data the settled <paramref name="order"/> as status_check
-    /// reports it, written to the outbox in the settlement's transaction, then the commit.
+    /// reports it, written to the outbox in the settlement's transaction, then the commit. A reseller with no enabled
+    /// endpoint (<paramref name="hasEndpoints"/>, read with the order) has nothing to be told, and most have none.
     /// </summary>
     private async Task<RechargeOrder> CommitSettledAsync(
-        IDbContextTransaction tx, RechargeOrder order, string resellerName, string eventType, CancellationToken ct)
+        IDbContextTransaction tx, RechargeOrder order, string resellerName, bool hasEndpoints, string eventType, CancellationToken ct)
     {
-        await outbox.EnqueueAsync(db, order.ResellerId, eventType, order.OrderNumber, RechargeReplies.For(order, resellerName), ct);
+        if (hasEndpoints)
+        {
+            await outbox.EnqueueAsync(db, order.ResellerId, eventType, order.OrderNumber, RechargeReplies.For(order, resellerName), ct);
+        }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, order.Status.ToString());
