@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using PaymentHub.Data;
 using PaymentHub.Observability;
 
@@ -69,6 +70,10 @@ public sealed class LedgerService(
             -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
             lines.Where(p => p.Amount > 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount));
 
+        if (db.Database.IsNpgsql())
+        {
+            return await InsertJournalAsync(kind, reference, description, now, lines, ct);
+        }
         var journal = new LedgerJournal
         {
             Kind = kind,
@@ -80,6 +85,52 @@ public sealed class LedgerService(
         db.LedgerJournals.Add(journal);
         return journal;
     }
+
+    /// <summary>
+    /// On PostgreSQL the journal and its entries are written at once, in one statement, instead of at the caller's save (a
+    /// round trip for the journal's id, then one INSERT per entry): still in the caller's transaction, so they commit or
+    /// roll back with the state they pay for. The journal comes back tracked as saved (without its entries), so that the
+    /// caller's rows can refer to it. A second journal of one (kind, reference) is reported as the save would have
+    /// reported it, a <see cref="DbUpdateException"/>, which is what the callers that expect it catch.
+    /// </summary>
+    private async Task<LedgerJournal> InsertJournalAsync(
+        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
+    {
+        long id;
+        var command = db.Database.GetDbConnection().CreateCommand();
+        await using (command)
+        {
+            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+            command.CommandText = JournalInsertSql;
+            AddParameter(command, "at", now);
+            AddParameter(command, "kind", kind.ToString());
+            AddParameter(command, "reference", reference);
+            AddParameter(command, "description", (object?)description ?? DBNull.Value);
+            AddParameter(command, "accounts", lines.Select(p => p.AccountId).ToArray());
+            AddParameter(command, "amounts", lines.Select(p => p.Amount).ToArray());
+            try
+            {
+                id = (long)(await command.ExecuteScalarAsync(ct))!;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new DbUpdateException($"A {kind} journal for {reference} already exists.", ex);
+            }
+        }
+        var journal = new LedgerJournal { Id = id, Kind = kind, Reference = reference, Description = description, CreatedAt = now };
+        db.LedgerJournals.Attach(journal);
+        return journal;
+    }
+
+    private const string JournalInsertSql = """
+        WITH journal AS (
+            INSERT INTO ledger_journals (created_at, description, kind, reference) VALUES (@at, @description, @kind, @reference)
+            RETURNING id),
+        entries AS (
+            INSERT INTO ledger_entries (account_id, amount, created_at, journal_id)
+            SELECT line.account_id, line.amount, @at, journal.id FROM journal, unnest(@accounts, @amounts) AS line(account_id, amount))
+        SELECT id FROM journal
+        """;
 
     /// <summary>The non-zero postings, checked: at least two, at most two decimal places, summing to zero.</summary>
     private static List<Posting> BalancedLines(IReadOnlyList<Posting> postings)
