@@ -18,7 +18,8 @@ namespace PaymentHub.Data;
 /// <see cref="SqlitePaymentHubDbContext"/>) so that dotnet-ef keeps a migrations folder and model snapshot per provider;
 /// the application asks for this type and <see cref="DatabaseSetup"/> hands it the one configured.
 /// </summary>
-public abstract class PaymentHubDbContext(DbContextOptions<PaymentHubDbContext> options) : DbContext(options)
+// The options are the non-generic type so that each provider's context can be pooled with options of its own type.
+public abstract class PaymentHubDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<LedgerAccount> LedgerAccounts => Set<LedgerAccount>();
     public DbSet<LedgerJournal> LedgerJournals => Set<LedgerJournal>();

@@ -4,10 +4,10 @@ using Microsoft.EntityFrameworkCore.Design;
 namespace PaymentHub.Data;
 
 /// <summary>PostgreSQL: migrations and model snapshot in Data/Migrations/Postgres.</summary>
-public sealed class PostgresPaymentHubDbContext(DbContextOptions<PaymentHubDbContext> options) : PaymentHubDbContext(options);
+public sealed class PostgresPaymentHubDbContext(DbContextOptions options) : PaymentHubDbContext(options);
 
 /// <summary>SQLite: migrations and model snapshot in Data/Migrations/Sqlite.</summary>
-public sealed class SqlitePaymentHubDbContext(DbContextOptions<PaymentHubDbContext> options) : PaymentHubDbContext(options);
+public sealed class SqlitePaymentHubDbContext(DbContextOptions options) : PaymentHubDbContext(options);
 
 /// <summary>
 /// For dotnet-ef (<c>--context PostgresPaymentHubDbContext</c>). Adding a migration needs no server; commands that do
