@@ -101,6 +101,8 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        // The host is stopped and its log closed: nothing reads the log any more, and a run starts hundreds of gateways.
+        File.Delete(LogFile);
         // Close this database's idle pooled connections now rather than when the pool prunes them.
         if (_settings.TryGetValue("Database:Provider", out var provider) && provider == "Postgres")
         {
