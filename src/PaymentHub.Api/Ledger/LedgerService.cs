@@ -31,15 +31,15 @@ public sealed class InsufficientFundsException(long accountId)
 }
 
 /// <summary>
-/// Posts balanced journals. It must run inside the caller's database transaction, and the caller saves the
-/// journal together with the state change it pays for, so that money and state commit or roll back as one.
+/// Posts balanced journals. It must run inside the caller's database transaction, the one that also writes the state
+/// change the journal pays for, so that money and state commit or roll back as one.
 /// </summary>
 public sealed class LedgerService(
     PaymentHubDbContext db, HouseAccounts house, TimeProvider clock, IEnumerable<IWalletPostingListener> listeners)
 {
     /// <summary>
     /// Posts a journal: the wallets are updated (throwing <see cref="InsufficientFundsException"/> when one cannot pay) and
-    /// the journal is added to the context, for the caller to save with the state it pays for. When given,
+    /// the journal is written (PostgreSQL) or added to the context for the caller's save (SQLite). When given,
     /// <paramref name="balancesAfter"/> receives each updated wallet's balance after the movement.
     /// </summary>
     public async Task<LedgerJournal> PostAsync(
@@ -97,25 +97,15 @@ public sealed class LedgerService(
         JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
     {
         long id;
-        var command = db.Database.GetDbConnection().CreateCommand();
-        await using (command)
+        try
         {
-            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-            command.CommandText = JournalInsertSql;
-            AddParameter(command, "at", now);
-            AddParameter(command, "kind", kind.ToString());
-            AddParameter(command, "reference", reference);
-            AddParameter(command, "description", (object?)description ?? DBNull.Value);
-            AddParameter(command, "accounts", lines.Select(p => p.AccountId).ToArray());
-            AddParameter(command, "amounts", lines.Select(p => p.Amount).ToArray());
-            try
-            {
-                id = (long)(await command.ExecuteScalarAsync(ct))!;
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                throw new DbUpdateException($"A {kind} journal for {reference} already exists.", ex);
-            }
+            id = (long)(await ExecuteScalarAsync(JournalInsertSql, ct, ("at", now), ("kind", kind.ToString()), ("reference", reference),
+                ("description", (object?)description ?? DBNull.Value), ("accounts", lines.Select(p => p.AccountId).ToArray()),
+                ("amounts", lines.Select(p => p.Amount).ToArray())))!;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new DbUpdateException($"A {kind} journal for {reference} already exists.", ex);
         }
         var journal = new LedgerJournal { Id = id, Kind = kind, Reference = reference, Description = description, CreatedAt = now };
         db.LedgerJournals.Attach(journal);
@@ -196,15 +186,7 @@ public sealed class LedgerService(
         if (db.Database.IsNpgsql())
         {
             // On PostgreSQL one statement also returns the new balance, and skips EF's query pipeline on the hot path.
-            var command = db.Database.GetDbConnection().CreateCommand();
-            await using (command)
-            {
-                command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-                command.CommandText = WalletUpdateSql;
-                AddParameter(command, "delta", delta);
-                AddParameter(command, "id", accountId);
-                return await command.ExecuteScalarAsync(ct) is decimal balance ? balance : null;
-            }
+            return await ExecuteScalarAsync(WalletUpdateSql, ct, ("delta", delta), ("id", accountId)) is decimal balance ? balance : null;
         }
         // SQLite keeps its decimals as text: only EF's translation adds and compares them exactly.
         var updated = await db.LedgerAccounts
@@ -220,12 +202,20 @@ public sealed class LedgerService(
     private const string WalletUpdateSql =
         "UPDATE ledger_accounts SET balance = balance + @delta WHERE id = @id AND kind = 'ResellerWallet' AND balance + @delta >= 0 RETURNING balance";
 
-    private static void AddParameter(System.Data.Common.DbCommand command, string name, object value)
+    /// <summary>One statement on the caller's transaction, outside EF's query pipeline (the hot path's raw SQL).</summary>
+    private async Task<object?> ExecuteScalarAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        return await command.ExecuteScalarAsync(ct);
     }
 
     /// <summary>Posts the exact reverse of an earlier journal (a refund). (Kind, Reference) uniqueness makes it happen once.</summary>
