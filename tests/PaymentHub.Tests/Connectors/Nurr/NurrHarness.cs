@@ -99,9 +99,15 @@ public sealed class NurrHarness : IAsyncDisposable
 
     /// <summary>
     /// Settings for a test whose stub answers late on purpose (5 s): an attempt gives up after 2 s, well before that answer,
-    /// and long enough that a prompt request still reaches the fake on a loaded machine.
+    /// and long enough that a prompt request still reaches the fake on a loaded machine. The reconciler may take the order
+    /// only after 30 s of the gateway's clock (the test fast-forwards to it): with the usual 2 s it could resolve the order by
+    /// status query while the request was still waiting out its attempt, and the reply would say Success instead of Processing.
     /// </summary>
-    public static Dictionary<string, string?> ShortAttemptTimeout() => new() { ["Connectors:Nurr:AttemptTimeoutSeconds"] = "2" };
+    public static Dictionary<string, string?> ShortAttemptTimeout() => new()
+    {
+        ["Connectors:Nurr:AttemptTimeoutSeconds"] = "2",
+        ["Recharge:ResolveAfterSeconds"] = "30",
+    };
 
     /// <summary>A port nothing listens on: connecting to it is refused before a byte is sent.</summary>
     public static string ClosedPortUrl() => LoopbackPorts.ClosedUrl();
