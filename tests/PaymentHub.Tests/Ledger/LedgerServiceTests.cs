@@ -22,13 +22,15 @@ public sealed class LedgerServiceTests
         {
             await using (var tx = await db.Database.BeginTransactionAsync())
             {
+                var balancesAfter = new Dictionary<long, decimal>();
                 var journal = await ledger.PostAsync(JournalKind.BillOrderDebit, "LS-1", "Bill payment",
                     [new Posting(wallet, -26.00m), new Posting(house[LedgerAccountKind.UpstreamPayable], 25.00m),
                      new Posting(house[LedgerAccountKind.FeeIncome], 1.25m), new Posting(house[LedgerAccountKind.CommissionExpense], -0.25m)],
-                    CancellationToken.None);
+                    CancellationToken.None, balancesAfter);
                 await db.SaveChangesAsync();
                 await tx.CommitAsync();
                 Assert.True(journal.Id > 0);
+                Assert.Equal(new Dictionary<long, decimal> { [wallet] = 74.00m }, balancesAfter);
             }
             db.ChangeTracker.Clear();
 
@@ -86,10 +88,52 @@ public sealed class LedgerServiceTests
             {
                 await Assert.ThrowsAsync<InsufficientFundsException>(() => ledger.PostAsync(JournalKind.BillOrderDebit, "LS-3", null,
                     [new Posting(wallet, -100.01m), new Posting(house[LedgerAccountKind.UpstreamPayable], 100.01m)], CancellationToken.None));
+                // Nothing was written even inside the transaction: a caller that goes on after the refusal commits no journal.
+                await db.SaveChangesAsync();
+                Assert.False(await db.LedgerJournals.AnyAsync(j => j.Reference == "LS-3"));
+                Assert.Equal(0, await db.LedgerEntries.CountAsync());
                 await tx.RollbackAsync();
             }
             Assert.False(await db.LedgerJournals.AnyAsync(j => j.Reference == "LS-3"));
             Assert.Equal(100.00m, await BalanceAsync(db, wallet));
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_journal_moving_two_wallets_updates_both_or_neither(DatabaseProvider provider)
+    {
+        await WithLedgerAsync(provider, async (db, ledger, house, wallet) =>
+        {
+            var other = new LedgerAccount
+            {
+                Code = $"wallet:{Guid.NewGuid():N}", Kind = LedgerAccountKind.ResellerWallet, Balance = 5.00m, CreatedAt = DateTime.UtcNow,
+            };
+            db.LedgerAccounts.Add(other);
+            await db.SaveChangesAsync();
+            await using (var tx = await db.Database.BeginTransactionAsync())
+            {
+                var balancesAfter = new Dictionary<long, decimal>();
+                await ledger.PostAsync(JournalKind.BillOrderDebit, "LS-4", "Transfer",
+                    [new Posting(wallet, -30.00m), new Posting(other.Id, 30.00m)], CancellationToken.None, balancesAfter);
+                await db.SaveChangesAsync();
+                await tx.CommitAsync();
+                Assert.Equal(new Dictionary<long, decimal> { [wallet] = 70.00m, [other.Id] = 35.00m }, balancesAfter);
+            }
+            await using (var tx = await db.Database.BeginTransactionAsync())
+            {
+                // The second wallet cannot pay: the first one's update goes with the transaction the caller rolls back.
+                await Assert.ThrowsAsync<InsufficientFundsException>(() => ledger.PostAsync(JournalKind.BillOrderDebit, "LS-5", null,
+                    [new Posting(wallet, 36.00m), new Posting(other.Id, -36.00m)], CancellationToken.None));
+                await tx.RollbackAsync();
+            }
+            db.ChangeTracker.Clear();
+
+            var written = await db.LedgerEntries.AsNoTracking().Where(e => db.LedgerJournals.Any(j => j.Id == e.JournalId && j.Reference == "LS-4"))
+                .Select(e => new { e.AccountId, e.Amount }).ToListAsync();
+            Assert.Equal(new[] { (wallet, -30.00m), (other.Id, 30.00m) }.OrderBy(e => e.Item1), written.Select(e => (e.AccountId, e.Amount)).OrderBy(e => e.Item1));
+            Assert.False(await db.LedgerJournals.AnyAsync(j => j.Reference == "LS-5"));
+            Assert.Equal((70.00m, 35.00m), (await BalanceAsync(db, wallet), await BalanceAsync(db, other.Id)));
         });
     }
 
