@@ -62,6 +62,8 @@ builder.Services.AddScoped<ResellerAuthenticator>();
 builder.Services.Configure<PerKeyRateLimitOptions>(builder.Configuration.GetSection(PerKeyRateLimitOptions.Section));
 builder.Services.Configure<CredentialCacheOptions>(builder.Configuration.GetSection(CredentialCacheOptions.Section));
 builder.Services.AddSingleton<CredentialCache>();
+builder.Services.Configure<CatalogCacheOptions>(builder.Configuration.GetSection(CatalogCacheOptions.Section));
+builder.Services.AddSingleton<ActiveServiceCache>();
 builder.Services.AddSingleton<ApiKeyRateLimiter>();
 builder.Services.AddScoped<BillOrderSettlement>();
 builder.Services.AddScoped<BillOrderPlacement>();

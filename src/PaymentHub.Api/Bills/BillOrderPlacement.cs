@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using PaymentHub.Catalog;
 using PaymentHub.Data;
 using PaymentHub.Fulfilment;
 using PaymentHub.Idempotency;
@@ -12,7 +13,7 @@ namespace PaymentHub.Bills;
 
 /// <summary>A checked bill submit: the service it names (active, with its limits met), its module data and amount.</summary>
 public sealed record BillSubmission(
-    int ProviderId, BillPaymentApi.ActiveService Service, Dictionary<string, string> ModuleData, string? BillMonth, decimal Amount)
+    int ProviderId, ActiveService Service, Dictionary<string, string> ModuleData, string? BillMonth, decimal Amount)
 {
     public decimal TotalAmount => Amount + Service.Fee;
 

@@ -34,13 +34,14 @@ public static partial class BillPaymentApi
         AuthenticatedReseller reseller,
         PaymentHubDbContext db,
         BillOrderPlacement placement,
+        ActiveServiceCache services,
         ConnectorRegistry connectors,
         CancellationToken ct) => action switch
     {
         "provider_check" => await ProviderCheckAsync(db, ct),
         "service_check" => await ServiceCheckAsync(form, db, ct),
-        "submit" => await SubmitAsync(http, form, reseller, db, placement, ct),
-        "bill_inquiry" => await BillInquiryAsync(form, db, connectors, ct),
+        "submit" => await SubmitAsync(http, form, reseller, db, services, placement, ct),
+        "bill_inquiry" => await BillInquiryAsync(form, db, services, connectors, ct),
         _ => await StatusCheckAsync(form, reseller, db, ct),
     };
 
@@ -88,14 +89,14 @@ public static partial class BillPaymentApi
 
     /// <summary>Parse and check the order, then (with the caller's request_id, if any) place it: one transaction, one answer.</summary>
     public static async Task<IResult> SubmitAsync(
-        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, BillOrderPlacement placement,
-        CancellationToken ct)
+        HttpContext http, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, ActiveServiceCache services,
+        BillOrderPlacement placement, CancellationToken ct)
     {
         // The service lookup and the placement's transaction share one pooled connection: renting it twice costs a
         // second pool round (and the reset the pool sends when a connection comes back). Nothing in a submit waits on
         // an upstream, so the connection is held only for database work.
         await db.Database.OpenConnectionAsync(ct);
-        var (submission, error) = await ReadSubmissionAsync(form, db, ct);
+        var (submission, error) = await ReadSubmissionAsync(form, db, services, ct);
         if (submission is null)
         {
             return error!;
@@ -112,7 +113,7 @@ public static partial class BillPaymentApi
 
     /// <summary>The submit's fields, in nurr's order of checks: presence, ids, the service, its module data, the amount.</summary>
     internal static async Task<(BillSubmission? Submission, IResult? Error)> ReadSubmissionAsync(
-        ResellerForm form, PaymentHubDbContext db, CancellationToken ct)
+        ResellerForm form, PaymentHubDbContext db, ActiveServiceCache services, CancellationToken ct)
     {
         var providerIdText = form["provider_id"];
         var serviceIdText = form["service_id"];
@@ -125,7 +126,7 @@ public static partial class BillPaymentApi
         {
             return (null, ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider."));
         }
-        var service = await FindActiveServiceAsync(db, providerId, serviceId, ct);
+        var service = await services.FindAsync(db, providerId, serviceId, ct);
         if (service is null)
         {
             return (null, ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider."));
@@ -154,7 +155,8 @@ public static partial class BillPaymentApi
     }
 
     /// <summary>Asks the biller what is due (services whose connector has an inquiry, IAK's); nothing is charged.</summary>
-    public static async Task<IResult> BillInquiryAsync(ResellerForm form, PaymentHubDbContext db, ConnectorRegistry connectors, CancellationToken ct)
+    public static async Task<IResult> BillInquiryAsync(
+        ResellerForm form, PaymentHubDbContext db, ActiveServiceCache services, ConnectorRegistry connectors, CancellationToken ct)
     {
         var providerIdText = form["provider_id"];
         var serviceIdText = form["service_id"];
@@ -166,7 +168,7 @@ public static partial class BillPaymentApi
         {
             return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
         }
-        var service = await FindActiveServiceAsync(db, providerId, serviceId, ct);
+        var service = await services.FindAsync(db, providerId, serviceId, ct);
         if (service is null)
         {
             return ResellerResults.Error(StatusCodes.Status404NotFound, "Invalid service or provider.");
@@ -237,31 +239,6 @@ public static partial class BillPaymentApi
         order.Status == BillOrderStatus.Processing ? "Bill payment request submitted" : null,
         order.Status == BillOrderStatus.Success ? order.TokenNumber : null,
         order.Status == BillOrderStatus.Cancelled ? order.CancelNote : null);
-
-    public sealed record ActiveService(
-        int Id, string Name, string ProviderName, IReadOnlyList<string> ModuleFieldList, decimal MinAmount, decimal MaxAmount,
-        decimal Fee, decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
-
-    internal static async Task<ActiveService?> FindActiveServiceAsync(
-        PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct) =>
-        await ActiveServiceQuery.For(db)(db, serviceId, providerId, ct) is { } row
-            ? new ActiveService(row.Id, row.Name, row.ProviderName, BillService.SplitFields(row.ModuleFields), row.MinAmount,
-                row.MaxAmount, row.Fee, row.Commission, row.Connector, row.ConnectorProductCode, row.CustomerNumberField)
-            : null;
-
-    private sealed record ActiveServiceRow(
-        int Id, string Name, string ProviderName, string ModuleFields, decimal MinAmount, decimal MaxAmount, decimal Fee,
-        decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
-
-    // Compiled once per model: every submit and inquiry runs it, and EF's per-call translation cache lookup cost more than the query.
-    private static readonly CompiledPerModel<Func<PaymentHubDbContext, int, int, CancellationToken, Task<ActiveServiceRow?>>> ActiveServiceQuery = new(() =>
-        EF.CompileAsyncQuery((PaymentHubDbContext db, int serviceId, int providerId, CancellationToken ct) =>
-            db.BillServices.AsNoTracking()
-                .Where(s => s.Id == serviceId && s.ProviderId == providerId && s.Status == CatalogStatus.Active
-                            && s.Provider!.Status == CatalogStatus.Active)
-                .Select(s => new ActiveServiceRow(s.Id, s.Name, s.Provider!.Name, s.ModuleFields, s.MinAmount, s.MaxAmount, s.Fee,
-                    s.Commission, s.Connector, s.ConnectorProductCode, s.CustomerNumberField))
-                .FirstOrDefault()));
 
     internal static (Dictionary<string, string> ModuleData, string? BillMonth, IResult? Error) ReadModuleData(
         ResellerForm form, IReadOnlyList<string> moduleFields)

@@ -110,13 +110,13 @@ public static class CatalogAdminApi
         var providers = admin.MapGroup("/providers").WithTags("Catalog");
         providers.MapPost("/", CreateProviderAsync);
         providers.MapGet("/", ListProvidersAsync);
-        providers.MapPatch("/{id:int}", UpdateProviderAsync).WithDescription("Set status 'inactive' to hide a provider and its services from resellers.");
+        providers.MapPatch("/{id:int}", UpdateProviderAsync).WithDescription("Set status 'inactive' to hide a provider and its services from resellers (other instances apply a change within Catalog:CacheSeconds).");
         providers.MapPost("/{id:int}/services", CreateServiceAsync);
         providers.MapGet("/{id:int}/services", ListServicesAsync);
 
         var services = admin.MapGroup("/services").WithTags("Catalog");
         services.MapGet("/{id:int}", GetServiceAsync);
-        services.MapPatch("/{id:int}", UpdateServiceAsync).WithDescription("Set status 'inactive' to hide the service from resellers.");
+        services.MapPatch("/{id:int}", UpdateServiceAsync).WithDescription("Set status 'inactive' to hide the service from resellers (other instances apply a change within Catalog:CacheSeconds).");
         return admin;
     }
 
@@ -144,7 +144,7 @@ public static class CatalogAdminApi
     }
 
     public static async Task<Results<Ok<ProviderAdminReply>, ProblemHttpResult>> UpdateProviderAsync(
-        int id, UpdateProviderRequest request, PaymentHubDbContext db, TimeProvider clock, CancellationToken ct)
+        int id, UpdateProviderRequest request, PaymentHubDbContext db, ActiveServiceCache activeServices, TimeProvider clock, CancellationToken ct)
     {
         var provider = await db.Providers.FirstOrDefaultAsync(p => p.Id == id, ct);
         if (provider is null)
@@ -156,6 +156,7 @@ public static class CatalogAdminApi
         provider.Status = CatalogRules.StatusOr(request.Status, provider.Status);
         provider.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
+        activeServices.Clear();
         return TypedResults.Ok(ToReply(provider));
     }
 
@@ -206,7 +207,8 @@ public static class CatalogAdminApi
     }
 
     public static async Task<Results<Ok<ServiceAdminReply>, ProblemHttpResult>> UpdateServiceAsync(
-        int id, UpdateServiceRequest request, PaymentHubDbContext db, ConnectorRegistry connectors, TimeProvider clock, CancellationToken ct)
+        int id, UpdateServiceRequest request, PaymentHubDbContext db, ConnectorRegistry connectors, ActiveServiceCache activeServices,
+        TimeProvider clock, CancellationToken ct)
     {
         var service = await db.BillServices.FirstOrDefaultAsync(s => s.Id == id, ct);
         if (service is null)
@@ -249,6 +251,7 @@ public static class CatalogAdminApi
         }
         service.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
+        activeServices.Clear();
         return TypedResults.Ok(ToReply(service));
     }
 

@@ -242,11 +242,14 @@ public sealed class BillPaymentApiTests(GatewayFixture fixture) : GatewayTest(fi
         var (providerId, serviceId) = await App.CreateServiceAsync(connector: "manual", moduleFields: "meter_number", provider: "WZPDCL");
         var submit = new[] { ("provider_id", providerId.ToString()), ("service_id", serviceId.ToString()), ("amount", "50"), ("meter_number", "1") };
         using var admin = App.Admin();
+        // A submit first, so that the gateway holds the service in its catalogue cache: the admin change must still apply at once.
+        Assert.Equal(200, (await _shop.BillAsync("submit", submit)).Status);
         await admin.PatchAsync($"/admin/v1/services/{serviceId}", new StringContent("{\"status\":\"inactive\"}", Encoding.UTF8, "application/json"));
         Assert.Empty((await _shop.BillAsync("service_check", ("provider_id", providerId.ToString()))).Body["services"]!.AsArray());
         Assert.Equal(404, (await _shop.BillAsync("submit", submit)).Status);
 
         await admin.PatchAsync($"/admin/v1/services/{serviceId}", new StringContent("{\"status\":\"active\"}", Encoding.UTF8, "application/json"));
+        Assert.Equal(200, (await _shop.BillAsync("submit", submit)).Status);
         await admin.PatchAsync($"/admin/v1/providers/{providerId}", new StringContent("{\"status\":\"inactive\"}", Encoding.UTF8, "application/json"));
         Assert.DoesNotContain((await _shop.BillAsync("provider_check")).Body["providers"]!.AsArray(), p => p!["id"]!.GetValue<int>() == providerId);
         Assert.Equal("Invalid provider ID.", (await _shop.BillAsync("service_check", ("provider_id", providerId.ToString()))).Body["error"]!.GetValue<string>());

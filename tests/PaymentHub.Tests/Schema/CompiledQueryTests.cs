@@ -30,11 +30,11 @@ public sealed class CompiledQueryTests
                 }
                 var (providerId, serviceId) = await SeedAsync(db);
 
-                var found = await BillPaymentApi.FindActiveServiceAsync(db, providerId, serviceId, CancellationToken.None);
+                var found = await ActiveServiceCache.LoadAsync(db, providerId, serviceId, CancellationToken.None);
                 Assert.NotNull(found);
                 Assert.Equal(("Compiled Power", "Compiled prepaid", 12.50m), (found.ProviderName, found.Name, found.Fee));
                 Assert.Equal(["meter_number", "bill_month"], found.ModuleFieldList);
-                Assert.Null(await BillPaymentApi.FindActiveServiceAsync(db, providerId, serviceId + 1, CancellationToken.None));
+                Assert.Null(await ActiveServiceCache.LoadAsync(db, providerId, serviceId + 1, CancellationToken.None));
             }
         }
         finally

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PaymentHub.Data;
+
+namespace PaymentHub.Catalog;
+
+/// <summary>A service resellers may pay now: it and its provider are active.</summary>
+public sealed record ActiveService(
+    int Id, string Name, string ProviderName, IReadOnlyList<string> ModuleFieldList, decimal MinAmount, decimal MaxAmount,
+    decimal Fee, decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
+
+public sealed class CatalogCacheOptions
+{
+    public const string Section = "Catalog";
+
+    /// <summary>How long an active service is reused before it is read again; 0 reads it on every call.</summary>
+    public double CacheSeconds { get; set; } = 5;
+}
+
+/// <summary>
+/// The active services that bill submits and inquiries name, kept in memory for <see cref="CatalogCacheOptions.CacheSeconds"/>
+/// so that a submit does not read the catalogue every time. A change through the admin API clears the cache of the instance
+/// that made it at once; other instances see it when their entry ages out. A service that is not found or not active is
+/// not kept: a reseller can name any id, and an unknown one must cost no memory.
+/// </summary>
+public sealed class ActiveServiceCache(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options)
+{
+    private sealed record Entry(ActiveService Service, long LoadedAt);
+
+    private readonly ConcurrentDictionary<(int ProviderId, int ServiceId), Entry> _entries = new();
+
+    // Bumped by Clear. A read that was under way when the catalogue changed may have read it as it was before: it keeps
+    // what it read only if no Clear came in between.
+    private long _generation;
+
+    public async Task<ActiveService?> FindAsync(PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct)
+    {
+        var key = (providerId, serviceId);
+        var ttl = TimeSpan.FromSeconds(Math.Max(0, options.CurrentValue.CacheSeconds));
+        if (_entries.TryGetValue(key, out var cached) && clock.GetElapsedTime(cached.LoadedAt) < ttl)
+        {
+            return cached.Service;
+        }
+        var generation = Interlocked.Read(ref _generation);
+        var loadedAt = clock.GetTimestamp();
+        var service = await LoadAsync(db, providerId, serviceId, ct);
+        if (service is null || ttl == TimeSpan.Zero)
+        {
+            _entries.TryRemove(key, out _);
+            return service;
+        }
+        var entry = new Entry(service, loadedAt);
+        _entries[key] = entry;
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            _entries.TryRemove(KeyValuePair.Create(key, entry));
+        }
+        return service;
+    }
+
+    /// <summary>After any change to providers or services: the next submit on this instance reads the catalogue again.</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
+
+    /// <summary>The service as the database has it now, without the cache.</summary>
+    public static async Task<ActiveService?> LoadAsync(PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct) =>
+        await ActiveServiceQuery.For(db)(db, serviceId, providerId, ct) is { } row
+            ? new ActiveService(row.Id, row.Name, row.ProviderName, BillService.SplitFields(row.ModuleFields), row.MinAmount,
+                row.MaxAmount, row.Fee, row.Commission, row.Connector, row.ConnectorProductCode, row.CustomerNumberField)
+            : null;
+
+    private sealed record ActiveServiceRow(
+        int Id, string Name, string ProviderName, string ModuleFields, decimal MinAmount, decimal MaxAmount, decimal Fee,
+        decimal Commission, string Connector, string? ConnectorProductCode, string? CustomerNumberField);
+
+    // Compiled once per model: EF's per-call translation cache lookup cost more than the query.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, int, int, CancellationToken, Task<ActiveServiceRow?>>> ActiveServiceQuery = new(() =>
+        EF.CompileAsyncQuery((PaymentHubDbContext db, int serviceId, int providerId, CancellationToken ct) =>
+            db.BillServices.AsNoTracking()
+                .Where(s => s.Id == serviceId && s.ProviderId == providerId && s.Status == CatalogStatus.Active
+                            && s.Provider!.Status == CatalogStatus.Active)
+                .Select(s => new ActiveServiceRow(s.Id, s.Name, s.Provider!.Name, s.ModuleFields, s.MinAmount, s.MaxAmount, s.Fee,
+                    s.Commission, s.Connector, s.ConnectorProductCode, s.CustomerNumberField))
+                .FirstOrDefault()));
+}
