@@ -4,6 +4,9 @@ public sealed class WebhookOptions
 {
     public const string Section = "Webhooks";
 
+    /// <summary>How long an instance remembers that a wallet's reseller has no enabled endpoint (0: read it on every posting).</summary>
+    public double NoEndpointCacheSeconds { get; set; } = 5;
+
     /// <summary>Whether this instance runs the background sender (tests drive it with RunOnceAsync instead).</summary>
     public bool SenderEnabled { get; set; } = true;
 

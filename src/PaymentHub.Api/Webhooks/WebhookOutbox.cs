@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -18,6 +19,13 @@ namespace PaymentHub.Webhooks;
 public sealed class WebhookOutbox(
     IOptions<WebhookOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, TimeProvider clock) : IWalletPostingListener
 {
+    // Wallets whose reseller had no enabled endpoint, and when that was read (see PrepareAsync). Keyed by wallet, so
+    // bounded by the number of resellers.
+    private readonly ConcurrentDictionary<long, long> _walletsWithoutEndpoints = new();
+
+    // Bumped by EndpointsAdded: a read under way when an endpoint was added must not be remembered as "none".
+    private long _generation;
+
     /// <summary>Adds the event's rows to <paramref name="db"/> (not saved). <paramref name="data"/> is the object as the reseller API reports it.</summary>
     public async Task EnqueueAsync(PaymentHubDbContext db, int resellerId, string type, string orderKey, object data, CancellationToken ct)
     {
@@ -27,12 +35,22 @@ public sealed class WebhookOutbox(
 
     /// <summary>
     /// wallet.credited / wallet.debited, with the wallet's balance after the movement. The endpoints are read before the
-    /// wallet row is locked, in one query (the wallet's owner and its endpoints together; most resellers have none, and
-    /// then nothing else happens); a subscribed wallet's event is added once the ledger has updated it.
+    /// wallet row is locked, in one query (the wallet's owner and its endpoints together); a subscribed wallet's event is
+    /// added once the ledger has updated it. Most resellers have no endpoint: that answer is remembered for
+    /// <see cref="WebhookOptions.NoEndpointCacheSeconds"/>, so their postings (every submit and recharge) skip the read. An
+    /// endpoint added or enabled on this instance counts at once, on another instance within that time.
     /// </summary>
     public async Task<Action<decimal>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
     {
+        var ttl = TimeSpan.FromSeconds(Math.Max(0, options.Value.NoEndpointCacheSeconds));
+        if (_walletsWithoutEndpoints.TryGetValue(posting.WalletAccountId, out var readAt) && clock.GetElapsedTime(readAt) < ttl)
+        {
+            return null;
+        }
+        var generation = Interlocked.Read(ref _generation);
+        readAt = clock.GetTimestamp();
         var walletEndpoints = await WalletEndpointsQuery.For(db)(db, posting.WalletAccountId).ToListAsync(ct);
+        RememberIfNone(posting.WalletAccountId, walletEndpoints.Count == 0 && ttl > TimeSpan.Zero, readAt, generation);
         var type = posting.Amount > 0 ? WebhookEvents.WalletCredited : WebhookEvents.WalletDebited;
         var endpoints = Subscribed(walletEndpoints, type);
         if (endpoints.Count == 0)
@@ -52,6 +70,27 @@ public sealed class WebhookOutbox(
                 ["created_at"] = posting.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
             });
         };
+    }
+
+    /// <summary>After an endpoint is created or enabled on this instance: every wallet's endpoints are read again.</summary>
+    public void EndpointsAdded()
+    {
+        Interlocked.Increment(ref _generation);
+        _walletsWithoutEndpoints.Clear();
+    }
+
+    private void RememberIfNone(long walletAccountId, bool none, long readAt, long generation)
+    {
+        if (!none)
+        {
+            _walletsWithoutEndpoints.TryRemove(walletAccountId, out _);
+            return;
+        }
+        _walletsWithoutEndpoints[walletAccountId] = readAt;
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            _walletsWithoutEndpoints.TryRemove(KeyValuePair.Create(walletAccountId, readAt));
+        }
     }
 
     private void Add(PaymentHubDbContext db, List<EnabledEndpoint> endpoints, int resellerId, string type, string orderKey, object data)

@@ -32,7 +32,8 @@ public enum WebhookChange
 /// Endpoints and their deliveries, for the admin API and the reseller's callbacks.php alike: the rules (URL, events,
 /// secrets, rotation, redelivery) are written once, here; each API only translates the answers into its own shape.
 /// </summary>
-public sealed class WebhookRegistry(PaymentHubDbContext db, WebhookSecrets secrets, IOptions<WebhookOptions> options, TimeProvider clock)
+public sealed class WebhookRegistry(
+    PaymentHubDbContext db, WebhookSecrets secrets, WebhookOutbox outbox, IOptions<WebhookOptions> options, TimeProvider clock)
 {
     public const int MaxEndpointsPerReseller = 10;
 
@@ -91,6 +92,7 @@ public sealed class WebhookRegistry(PaymentHubDbContext db, WebhookSecrets secre
         };
         db.Set<WebhookEndpoint>().Add(endpoint);
         await db.SaveChangesAsync(ct);
+        outbox.EndpointsAdded();
         return (new WebhookCreatedReply(endpoint.Id, resellerId, endpoint.Url, events, Status(endpoint.Status), secret, now), null);
     }
 
@@ -141,12 +143,14 @@ public sealed class WebhookRegistry(PaymentHubDbContext db, WebhookSecrets secre
     public async Task<bool> EnableAsync(long id, int? resellerId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return await Owned(id, resellerId).ExecuteUpdateAsync(s => s
+        var enabled = await Owned(id, resellerId).ExecuteUpdateAsync(s => s
             .SetProperty(e => e.Status, WebhookEndpointStatus.Enabled)
             .SetProperty(e => e.DisabledReason, (string?)null)
             .SetProperty(e => e.DisabledAt, (DateTime?)null)
             .SetProperty(e => e.FailingSince, (DateTime?)null)
             .SetProperty(e => e.UpdatedAt, now), ct) == 1;
+        outbox.EndpointsAdded();
+        return enabled;
     }
 
     /// <summary>The endpoint's latest deliveries, newest first, each with its attempts.</summary>

@@ -83,4 +83,41 @@ public sealed class WebhookInstanceTests
             await a.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_wallet_without_endpoints_is_remembered_until_an_endpoint_is_added_here_or_the_time_runs_out_elsewhere()
+    {
+        var clockA = WebhookHarness.NewClock();
+        var a = await WebhookHarness.StartAsync("webhooks_none", clockA);
+        var b = await WebhookHarness.StartAsync("webhooks_none", WebhookHarness.NewClock(), sharedDatabase: a.ConnectionString);
+        try
+        {
+            var elsewhere = await a.CreateResellerAsync(0m, "Subscribes Elsewhere");
+            var here = await a.CreateResellerAsync(0m, "Subscribes Here");
+            // A posting while it has no endpoint: A remembers that for Webhooks:NoEndpointCacheSeconds (5).
+            await a.CreditAsync(elsewhere.Id, 1m);
+
+            await b.CreateEndpointAsync(elsewhere.Id, "http://127.0.0.1:9/hook", "wallet.credited");
+            await a.CreditAsync(elsewhere.Id, 2m);
+            Assert.Equal(0, await DeliveriesAsync(a, elsewhere.Id));
+            clockA.Advance(TimeSpan.FromSeconds(5));
+            await a.CreditAsync(elsewhere.Id, 3m);
+            Assert.Equal(1, await DeliveriesAsync(a, elsewhere.Id));
+
+            // Added on A itself, the endpoint counts at once.
+            await a.CreditAsync(here.Id, 1m);
+            await a.CreateEndpointAsync(here.Id, "http://127.0.0.1:9/hook", "wallet.credited");
+            await a.CreditAsync(here.Id, 4m);
+            Assert.Equal(1, await DeliveriesAsync(a, here.Id));
+        }
+        finally
+        {
+            await a.AssertLedgerOkAsync();
+            await b.DisposeAsync();
+            await a.DisposeAsync();
+        }
+    }
+
+    private static Task<int> DeliveriesAsync(PaymentHubApp app, int resellerId) =>
+        app.WithDbAsync(db => Task.FromResult(db.WebhookDeliveries.Count(d => d.ResellerId == resellerId && d.EventType == "wallet.credited")));
 }
