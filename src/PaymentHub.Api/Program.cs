@@ -64,6 +64,7 @@ builder.Services.Configure<CredentialCacheOptions>(builder.Configuration.GetSect
 builder.Services.AddSingleton<CredentialCache>();
 builder.Services.Configure<CatalogCacheOptions>(builder.Configuration.GetSection(CatalogCacheOptions.Section));
 builder.Services.AddSingleton<ActiveServiceCache>();
+builder.Services.AddSingleton<ActiveOperatorCache>();
 builder.Services.AddSingleton<ApiKeyRateLimiter>();
 builder.Services.AddScoped<BillOrderSettlement>();
 builder.Services.AddScoped<BillOrderPlacement>();

@@ -129,7 +129,8 @@ public static class RechargeAdminApi
         TypedResults.Ok((await db.MobileOperators.AsNoTracking().OrderBy(o => o.SortOrder).ToListAsync(ct)).Select(ToReply).ToList());
 
     public static async Task<Results<Ok<OperatorReply>, ProblemHttpResult>> UpdateOperatorAsync(
-        string code, UpdateOperatorRequest request, PaymentHubDbContext db, IEnumerable<IRechargeConnector> connectors, CancellationToken ct)
+        string code, UpdateOperatorRequest request, PaymentHubDbContext db, IEnumerable<IRechargeConnector> connectors,
+        ActiveOperatorCache activeOperators, CancellationToken ct)
     {
         var op = await db.MobileOperators.FirstOrDefaultAsync(o => o.Code == code, ct);
         if (op is null)
@@ -162,6 +163,7 @@ public static class RechargeAdminApi
             return TypedResults.Problem(statusCode: 400, title: "Inconsistent operator settings", detail: problem);
         }
         await db.SaveChangesAsync(ct);
+        activeOperators.Clear();
         return TypedResults.Ok(ToReply(op));
     }
 

@@ -33,8 +33,8 @@ public static partial class RechargeApi
 
     public static async Task<IResult> HandleAsync(
         HttpContext http, [FromQuery] string? action, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db,
-        IEnumerable<IRechargeConnector> connectors, ILoggerFactory loggers, RechargePlacement placement, RechargeSending sending,
-        CancellationToken ct)
+        ActiveOperatorCache operators, IEnumerable<IRechargeConnector> connectors, ILoggerFactory loggers, RechargePlacement placement,
+        RechargeSending sending, CancellationToken ct)
     {
         if (action == "status_check")
         {
@@ -43,7 +43,7 @@ public static partial class RechargeApi
         // The operator lookup and the placement's transaction share one pooled connection; it goes back to the pool
         // before the upstream call, which may take seconds, and sending takes one for the outcome.
         await db.Database.OpenConnectionAsync(ct);
-        var (request, error) = await ReadRequestAsync(form, db, ct);
+        var (request, error) = await ReadRequestAsync(form, db, operators, ct);
         if (request is null)
         {
             return error!;
@@ -86,13 +86,9 @@ public static partial class RechargeApi
             : ResellerResults.Reply(StatusCodes.Status200OK, RechargeReplies.For(order, reseller.Name));
     }
 
-    // Compiled once per model: every recharge runs it.
-    private static readonly CompiledPerModel<Func<PaymentHubDbContext, IAsyncEnumerable<MobileOperator>>> ActiveOperatorsQuery = new(() =>
-        EF.CompileAsyncQuery((PaymentHubDbContext db) => db.MobileOperators.AsNoTracking().Where(o => o.IsActive).OrderBy(o => o.SortOrder).Select(o => o)));
-
     /// <summary>The recharge's fields, in nurr's order of checks: presence, account type, operator, number, amount.</summary>
     internal static async Task<(RechargeRequest? Request, IResult? Error)> ReadRequestAsync(
-        ResellerForm form, PaymentHubDbContext db, CancellationToken ct)
+        ResellerForm form, PaymentHubDbContext db, ActiveOperatorCache activeOperators, CancellationToken ct)
     {
         var phoneText = form["phone"];
         var amountText = form["amount"];
@@ -110,7 +106,7 @@ public static partial class RechargeApi
 
         // "gp  st" names "GP ST"; only ASCII text is folded, so that no other script's letters or spaces stand in for these.
         var code = System.Text.Ascii.IsValid(operatorText) ? Spaces().Replace(operatorText, " ").ToUpperInvariant() : null;
-        var operators = await ActiveOperatorsQuery.For(db)(db).ToListAsync(ct);
+        var operators = await activeOperators.GetAsync(db, ct);
         var mobileOperator = operators.FirstOrDefault(o => o.Code == code);
         if (mobileOperator is null)
         {

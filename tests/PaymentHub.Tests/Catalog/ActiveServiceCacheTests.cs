@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PaymentHub.Catalog;
 using PaymentHub.Data;
@@ -19,7 +18,7 @@ public sealed class ActiveServiceCacheTests
         await using var db = await CreateDatabaseAsync();
         var (providerId, serviceId) = await SeedAsync(db);
         var clock = new FakeTimeProvider();
-        var cache = new ActiveServiceCache(clock, new FixedOptions(new CatalogCacheOptions { CacheSeconds = 5 }));
+        var cache = new ActiveServiceCache(clock, new FixedOptionsMonitor<CatalogCacheOptions>(new CatalogCacheOptions { CacheSeconds = 5 }));
 
         Assert.Equal(1.00m, (await cache.FindAsync(db, providerId, serviceId, CancellationToken.None))!.Fee);
         await db.BillServices.Where(s => s.Id == serviceId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Fee, 2.00m));
@@ -39,7 +38,7 @@ public sealed class ActiveServiceCacheTests
     {
         await using var db = await CreateDatabaseAsync();
         var (providerId, serviceId) = await SeedAsync(db, CatalogStatus.Inactive);
-        var cache = new ActiveServiceCache(new FakeTimeProvider(), new FixedOptions(new CatalogCacheOptions { CacheSeconds = 60 }));
+        var cache = new ActiveServiceCache(new FakeTimeProvider(), new FixedOptionsMonitor<CatalogCacheOptions>(new CatalogCacheOptions { CacheSeconds = 60 }));
 
         Assert.Null(await cache.FindAsync(db, providerId, serviceId, CancellationToken.None));
         Assert.Null(await cache.FindAsync(db, providerId, serviceId + 1000, CancellationToken.None));
@@ -54,19 +53,13 @@ public sealed class ActiveServiceCacheTests
     {
         await using var db = await CreateDatabaseAsync();
         var (providerId, serviceId) = await SeedAsync(db);
-        var cache = new ActiveServiceCache(new FakeTimeProvider(), new FixedOptions(new CatalogCacheOptions { CacheSeconds = 0 }));
+        var cache = new ActiveServiceCache(new FakeTimeProvider(), new FixedOptionsMonitor<CatalogCacheOptions>(new CatalogCacheOptions { CacheSeconds = 0 }));
 
         Assert.NotNull(await cache.FindAsync(db, providerId, serviceId, CancellationToken.None));
         await db.BillServices.Where(s => s.Id == serviceId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Fee, 3.00m));
         Assert.Equal(3.00m, (await cache.FindAsync(db, providerId, serviceId, CancellationToken.None))!.Fee);
     }
 
-    private sealed class FixedOptions(CatalogCacheOptions value) : IOptionsMonitor<CatalogCacheOptions>
-    {
-        public CatalogCacheOptions CurrentValue => value;
-        public CatalogCacheOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<CatalogCacheOptions, string?> listener) => null;
-    }
 
     private static async Task<PaymentHubDbContext> CreateDatabaseAsync() =>
         DatabaseSetup.Create(DatabaseProvider.Postgres, await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("catalog_cache"));
