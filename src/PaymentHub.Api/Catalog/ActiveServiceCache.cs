@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Catalog;
 
@@ -26,45 +26,14 @@ public sealed class CatalogCacheOptions
 /// </summary>
 public sealed class ActiveServiceCache(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options)
 {
-    private sealed record Entry(ActiveService Service, long LoadedAt);
+    private readonly ExpiringCache<(int ProviderId, int ServiceId), ActiveService?> _services = new(clock);
 
-    private readonly ConcurrentDictionary<(int ProviderId, int ServiceId), Entry> _entries = new();
-
-    // Bumped by Clear. A read that was under way when the catalogue changed may have read it as it was before: it keeps
-    // what it read only if no Clear came in between.
-    private long _generation;
-
-    public async Task<ActiveService?> FindAsync(PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct)
-    {
-        var key = (providerId, serviceId);
-        var ttl = TimeSpan.FromSeconds(Math.Max(0, options.CurrentValue.CacheSeconds));
-        if (_entries.TryGetValue(key, out var cached) && clock.GetElapsedTime(cached.LoadedAt) < ttl)
-        {
-            return cached.Service;
-        }
-        var generation = Interlocked.Read(ref _generation);
-        var loadedAt = clock.GetTimestamp();
-        var service = await LoadAsync(db, providerId, serviceId, ct);
-        if (service is null || ttl == TimeSpan.Zero)
-        {
-            _entries.TryRemove(key, out _);
-            return service;
-        }
-        var entry = new Entry(service, loadedAt);
-        _entries[key] = entry;
-        if (Interlocked.Read(ref _generation) != generation)
-        {
-            _entries.TryRemove(KeyValuePair.Create(key, entry));
-        }
-        return service;
-    }
+    public ValueTask<ActiveService?> FindAsync(PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct) =>
+        _services.GetOrLoadAsync((providerId, serviceId), TimeSpan.FromSeconds(Math.Max(0, options.CurrentValue.CacheSeconds)),
+            (db, providerId, serviceId, ct), static s => LoadAsync(s.db, s.providerId, s.serviceId, s.ct), static service => service is not null);
 
     /// <summary>After any change to providers or services: the next submit on this instance reads the catalogue again.</summary>
-    public void Clear()
-    {
-        Interlocked.Increment(ref _generation);
-        _entries.Clear();
-    }
+    public void Clear() => _services.Clear();
 
     /// <summary>The service as the database has it now, without the cache.</summary>
     public static async Task<ActiveService?> LoadAsync(PaymentHubDbContext db, int providerId, int serviceId, CancellationToken ct) =>

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PaymentHub.Catalog;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Recharge;
 
@@ -13,41 +14,15 @@ namespace PaymentHub.Recharge;
 /// </summary>
 public sealed class ActiveOperatorCache(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options)
 {
-    private sealed record Entry(IReadOnlyList<MobileOperator> Operators, long LoadedAt);
+    // One entry: the whole list.
+    private readonly ExpiringCache<bool, IReadOnlyList<MobileOperator>> _operators = new(clock);
 
-    private Entry? _entry;
-
-    // Bumped by Clear: a read under way when the operators changed keeps its list only if no Clear came in between.
-    private long _generation;
-
-    public async Task<IReadOnlyList<MobileOperator>> GetAsync(PaymentHubDbContext db, CancellationToken ct)
-    {
-        var ttl = TimeSpan.FromSeconds(Math.Max(0, options.CurrentValue.CacheSeconds));
-        if (Volatile.Read(ref _entry) is { } cached && clock.GetElapsedTime(cached.LoadedAt) < ttl)
-        {
-            return cached.Operators;
-        }
-        var generation = Interlocked.Read(ref _generation);
-        var loadedAt = clock.GetTimestamp();
-        var operators = await ActiveOperatorsQuery.For(db)(db).ToListAsync(ct);
-        if (ttl > TimeSpan.Zero)
-        {
-            var entry = new Entry(operators, loadedAt);
-            Volatile.Write(ref _entry, entry);
-            if (Interlocked.Read(ref _generation) != generation)
-            {
-                Interlocked.CompareExchange(ref _entry, null, entry);
-            }
-        }
-        return operators;
-    }
+    public ValueTask<IReadOnlyList<MobileOperator>> GetAsync(PaymentHubDbContext db, CancellationToken ct) =>
+        _operators.GetOrLoadAsync(true, TimeSpan.FromSeconds(Math.Max(0, options.CurrentValue.CacheSeconds)), (db, ct),
+            static async s => (IReadOnlyList<MobileOperator>)await ActiveOperatorsQuery.For(s.db)(s.db).ToListAsync(s.ct), static _ => true);
 
     /// <summary>After any change to the operators: the next recharge on this instance reads them again.</summary>
-    public void Clear()
-    {
-        Interlocked.Increment(ref _generation);
-        Volatile.Write(ref _entry, null);
-    }
+    public void Clear() => _operators.Clear();
 
     // Compiled once per model: the query runs whenever the list is read again.
     private static readonly CompiledPerModel<Func<PaymentHubDbContext, IAsyncEnumerable<MobileOperator>>> ActiveOperatorsQuery = new(() =>

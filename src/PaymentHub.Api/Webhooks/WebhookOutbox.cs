@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -19,12 +18,9 @@ namespace PaymentHub.Webhooks;
 public sealed class WebhookOutbox(
     IOptions<WebhookOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, TimeProvider clock) : IWalletPostingListener
 {
-    // Wallets whose reseller had no enabled endpoint, and when that was read (see PrepareAsync). Keyed by wallet, so
-    // bounded by the number of resellers.
-    private readonly ConcurrentDictionary<long, long> _walletsWithoutEndpoints = new();
-
-    // Bumped by EndpointsAdded: a read under way when an endpoint was added must not be remembered as "none".
-    private long _generation;
+    // Each wallet's enabled endpoints, kept only when there are none (see PrepareAsync). Keyed by wallet, so bounded by
+    // the number of resellers.
+    private readonly ExpiringCache<long, List<EnabledEndpoint>> _walletsWithoutEndpoints = new(clock);
 
     /// <summary>Adds the event's rows to <paramref name="db"/> (not saved). <paramref name="data"/> is the object as the reseller API reports it.</summary>
     public async Task EnqueueAsync(PaymentHubDbContext db, int resellerId, string type, string orderKey, object data, CancellationToken ct)
@@ -42,15 +38,9 @@ public sealed class WebhookOutbox(
     /// </summary>
     public async Task<Action<decimal>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct)
     {
-        var ttl = TimeSpan.FromSeconds(Math.Max(0, options.Value.NoEndpointCacheSeconds));
-        if (_walletsWithoutEndpoints.TryGetValue(posting.WalletAccountId, out var readAt) && clock.GetElapsedTime(readAt) < ttl)
-        {
-            return null;
-        }
-        var generation = Interlocked.Read(ref _generation);
-        readAt = clock.GetTimestamp();
-        var walletEndpoints = await WalletEndpointsQuery.For(db)(db, posting.WalletAccountId).ToListAsync(ct);
-        RememberIfNone(posting.WalletAccountId, walletEndpoints.Count == 0 && ttl > TimeSpan.Zero, readAt, generation);
+        var walletEndpoints = await _walletsWithoutEndpoints.GetOrLoadAsync(posting.WalletAccountId,
+            TimeSpan.FromSeconds(Math.Max(0, options.Value.NoEndpointCacheSeconds)), (db, posting.WalletAccountId, ct),
+            static s => WalletEndpointsQuery.For(s.db)(s.db, s.WalletAccountId).ToListAsync(s.ct).AsTask(), static endpoints => endpoints.Count == 0);
         var type = posting.Amount > 0 ? WebhookEvents.WalletCredited : WebhookEvents.WalletDebited;
         var endpoints = Subscribed(walletEndpoints, type);
         if (endpoints.Count == 0)
@@ -73,25 +63,7 @@ public sealed class WebhookOutbox(
     }
 
     /// <summary>After an endpoint is created or enabled on this instance: every wallet's endpoints are read again.</summary>
-    public void EndpointsAdded()
-    {
-        Interlocked.Increment(ref _generation);
-        _walletsWithoutEndpoints.Clear();
-    }
-
-    private void RememberIfNone(long walletAccountId, bool none, long readAt, long generation)
-    {
-        if (!none)
-        {
-            _walletsWithoutEndpoints.TryRemove(walletAccountId, out _);
-            return;
-        }
-        _walletsWithoutEndpoints[walletAccountId] = readAt;
-        if (Interlocked.Read(ref _generation) != generation)
-        {
-            _walletsWithoutEndpoints.TryRemove(KeyValuePair.Create(walletAccountId, readAt));
-        }
-    }
+    public void EndpointsAdded() => _walletsWithoutEndpoints.Clear();
 
     private void Add(PaymentHubDbContext db, List<EnabledEndpoint> endpoints, int resellerId, string type, string orderKey, object data)
     {

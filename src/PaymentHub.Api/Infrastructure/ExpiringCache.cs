@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+
+namespace PaymentHub.Infrastructure;
+
+/// <summary>
+/// What an instance read from the database and reuses for a time to live, so that the hot path does not read it on every
+/// request. A change made through this instance calls <see cref="Clear"/> and counts at once; a change made elsewhere counts
+/// when the entry ages out. A read that was under way when <see cref="Clear"/> ran may have seen the state before the
+/// change, so what it read is not kept.
+/// </summary>
+public sealed class ExpiringCache<TKey, TValue>(TimeProvider clock) where TKey : notnull
+{
+    private sealed record Entry(TValue Value, long LoadedAt);
+
+    private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
+
+    // Bumped by Clear: a load keeps its value only if no Clear came between its start and its end.
+    private long _generation;
+
+    /// <summary>
+    /// The value kept for <paramref name="key"/> if younger than <paramref name="ttl"/>, else <paramref name="load"/>'s, which
+    /// is kept only when <paramref name="keep"/> says so (and <paramref name="ttl"/> is above zero).
+    /// </summary>
+    public async ValueTask<TValue> GetOrLoadAsync<TState>(
+        TKey key, TimeSpan ttl, TState state, Func<TState, Task<TValue>> load, Func<TValue, bool> keep)
+    {
+        if (_entries.TryGetValue(key, out var cached) && clock.GetElapsedTime(cached.LoadedAt) < ttl)
+        {
+            return cached.Value;
+        }
+        var generation = Interlocked.Read(ref _generation);
+        var loadedAt = clock.GetTimestamp();
+        var value = await load(state);
+        if (ttl <= TimeSpan.Zero || !keep(value))
+        {
+            _entries.TryRemove(key, out _);
+            return value;
+        }
+        var entry = new Entry(value, loadedAt);
+        _entries[key] = entry;
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            _entries.TryRemove(KeyValuePair.Create(key, entry));
+        }
+        return value;
+    }
+
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
+}

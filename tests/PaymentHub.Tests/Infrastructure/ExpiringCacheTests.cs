@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Time.Testing;
+using PaymentHub.Infrastructure;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>The time-to-live cache behind the catalogue, operator and callback-endpoint caches of the hot paths.</summary>
+public sealed class ExpiringCacheTests
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task A_value_is_reused_until_its_time_to_live_runs_out()
+    {
+        var clock = new FakeTimeProvider();
+        var cache = new ExpiringCache<int, string>(clock);
+        var loads = 0;
+        Task<string> Load(string value)
+        {
+            loads++;
+            return Task.FromResult(value);
+        }
+
+        Assert.Equal("a", await cache.GetOrLoadAsync(1, Ttl, "a", Load, _ => true));
+        clock.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.Equal("a", await cache.GetOrLoadAsync(1, Ttl, "b", Load, _ => true));
+        clock.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal("c", await cache.GetOrLoadAsync(1, Ttl, "c", Load, _ => true));
+        Assert.Equal(2, loads);
+    }
+
+    [Fact]
+    public async Task A_value_keep_refuses_or_a_zero_time_to_live_is_loaded_every_time()
+    {
+        var cache = new ExpiringCache<int, string?>(new FakeTimeProvider());
+        Assert.Null(await cache.GetOrLoadAsync(1, Ttl, (string?)null, Task.FromResult, v => v is not null));
+        Assert.Equal("x", await cache.GetOrLoadAsync(1, Ttl, (string?)"x", Task.FromResult, v => v is not null));
+        Assert.Equal("x", await cache.GetOrLoadAsync(1, Ttl, (string?)"y", Task.FromResult, v => v is not null));
+
+        Assert.Equal("p", await cache.GetOrLoadAsync(2, TimeSpan.Zero, (string?)"p", Task.FromResult, _ => true));
+        Assert.Equal("q", await cache.GetOrLoadAsync(2, TimeSpan.Zero, (string?)"q", Task.FromResult, _ => true));
+    }
+
+    [Fact]
+    public async Task Clear_drops_every_value_and_a_load_it_overlapped_is_not_kept()
+    {
+        var cache = new ExpiringCache<int, string>(new FakeTimeProvider());
+        Assert.Equal("a", await cache.GetOrLoadAsync(1, Ttl, "a", Task.FromResult, _ => true));
+        cache.Clear();
+        // This load began before a change and its Clear, and ended after them: what it read may be the old state.
+        Assert.Equal("old", await cache.GetOrLoadAsync(1, Ttl, cache, c =>
+        {
+            c.Clear();
+            return Task.FromResult("old");
+        }, _ => true));
+        Assert.Equal("new", await cache.GetOrLoadAsync(1, Ttl, "new", Task.FromResult, _ => true));
+        Assert.Equal("new", await cache.GetOrLoadAsync(1, Ttl, "newer", Task.FromResult, _ => true));
+    }
+}
