@@ -168,7 +168,7 @@ public sealed class LedgerService(
 
     // The journal row is selected FROM the wallet's UPDATE, so it (and with it every entry) exists only when the wallet
     // could pay. The UPDATE runs first because the journal reads its result; the entries' foreign-key checks run at the
-    // end of the statement, when the wallet row is already this transaction's (the lock order explained in PostAsync).
+    // end of the statement, when the wallet row is already this transaction's (the lock order explained in MoveMoneyAsync).
     private const string PostOneWalletSql = """
         WITH wallet AS (
             UPDATE ledger_accounts SET balance = balance + @delta
