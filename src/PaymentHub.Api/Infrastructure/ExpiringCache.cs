@@ -50,4 +50,17 @@ public sealed class ExpiringCache<TKey, TValue>(TimeProvider clock) where TKey :
         Interlocked.Increment(ref _generation);
         _entries.Clear();
     }
+
+    /// <summary>Like <see cref="Clear"/>, for the entries <paramref name="which"/> names (a load under way is not kept either).</summary>
+    public void Remove(Func<TKey, TValue, bool> which)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var (key, entry) in _entries)
+        {
+            if (which(key, entry.Value))
+            {
+                _entries.TryRemove(KeyValuePair.Create(key, entry));
+            }
+        }
+    }
 }

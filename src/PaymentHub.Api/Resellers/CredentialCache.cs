@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PaymentHub.Data;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Resellers;
 
@@ -21,46 +21,20 @@ public sealed class CredentialCacheOptions
 /// <summary>
 /// Keeps each unrevoked key's record in memory for <see cref="CredentialCacheOptions.CredentialCacheSeconds"/>, so the
 /// hot path does not query it on every call. A change made through the admin API drops the entry on the instance that
-/// made it at once; other instances see it when their entry ages out. Unknown and revoked keys are not kept.
+/// made it at once (and a read that was under way then is not kept); other instances see it when their entry ages out.
+/// Unknown and revoked keys are not kept.
 /// </summary>
 public sealed class CredentialCache(TimeProvider clock, IOptionsMonitor<CredentialCacheOptions> options)
 {
-    private sealed record Entry(CachedCredential Credential, long LoadedAt);
+    private readonly ExpiringCache<string, CachedCredential?> _entries = new(clock);
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    public ValueTask<CachedCredential?> GetAsync(string apiKey, PaymentHubDbContext db, CancellationToken ct) =>
+        _entries.GetOrLoadAsync(apiKey, TimeSpan.FromSeconds(Math.Max(0, options.CurrentValue.CredentialCacheSeconds)),
+            (apiKey, db, ct), static s => LoadAsync(s.apiKey, s.db, s.ct), static credential => credential is not null);
 
-    public async Task<CachedCredential?> GetAsync(string apiKey, PaymentHubDbContext db, CancellationToken ct)
-    {
-        var ttl = TimeSpan.FromSeconds(Math.Max(0, options.CurrentValue.CredentialCacheSeconds));
-        if (_entries.TryGetValue(apiKey, out var entry) && clock.GetElapsedTime(entry.LoadedAt) < ttl)
-        {
-            return entry.Credential;
-        }
-        var loadedAt = clock.GetTimestamp();
-        var credential = await LoadAsync(apiKey, db, ct);
-        if (credential is null || ttl == TimeSpan.Zero)
-        {
-            _entries.TryRemove(apiKey, out _);
-        }
-        else
-        {
-            _entries[apiKey] = new Entry(credential, loadedAt);
-        }
-        return credential;
-    }
+    public void Invalidate(string apiKey) => _entries.Remove((key, _) => key == apiKey);
 
-    public void Invalidate(string apiKey) => _entries.TryRemove(apiKey, out _);
-
-    public void InvalidateReseller(int resellerId)
-    {
-        foreach (var (apiKey, entry) in _entries)
-        {
-            if (entry.Credential.ResellerId == resellerId)
-            {
-                _entries.TryRemove(apiKey, out _);
-            }
-        }
-    }
+    public void InvalidateReseller(int resellerId) => _entries.Remove((_, credential) => credential?.ResellerId == resellerId);
 
     private static async Task<CachedCredential?> LoadAsync(string apiKey, PaymentHubDbContext db, CancellationToken ct)
     {

@@ -55,4 +55,27 @@ public sealed class ExpiringCacheTests
         Assert.Equal("new", await cache.GetOrLoadAsync(1, Ttl, "new", Task.FromResult, _ => true));
         Assert.Equal("new", await cache.GetOrLoadAsync(1, Ttl, "newer", Task.FromResult, _ => true));
     }
+
+    [Fact]
+    public async Task Remove_drops_only_the_entries_it_names_and_a_load_it_overlapped_is_not_kept()
+    {
+        var cache = new ExpiringCache<string, int>(new FakeTimeProvider());
+        foreach (var (key, value) in new[] { ("a", 1), ("b", 2), ("c", 3) })
+        {
+            await cache.GetOrLoadAsync(key, Ttl, value, Task.FromResult, _ => true);
+        }
+        cache.Remove((key, value) => key == "a" || value == 3);
+        Assert.Equal(10, await cache.GetOrLoadAsync("a", Ttl, 10, Task.FromResult, _ => true));
+        Assert.Equal(2, await cache.GetOrLoadAsync("b", Ttl, 20, Task.FromResult, _ => true));
+        Assert.Equal(30, await cache.GetOrLoadAsync("c", Ttl, 30, Task.FromResult, _ => true));
+
+        // A revocation (say) that lands while a key's record is being read: the record read is not kept.
+        cache.Remove((key, _) => key == "d");
+        Assert.Equal(40, await cache.GetOrLoadAsync("d", Ttl, cache, c =>
+        {
+            c.Remove((key, _) => key == "d");
+            return Task.FromResult(40);
+        }, _ => true));
+        Assert.Equal(41, await cache.GetOrLoadAsync("d", Ttl, 41, Task.FromResult, _ => true));
+    }
 }

@@ -39,12 +39,13 @@ public sealed class PostgresServer
     {
         var template = $"migrated_template_{Guid.NewGuid():N}"[..30];
         var connectionString = await CreateAsync(template, template: null, exactName: true);
-        await using (var db = DatabaseSetup.Create(DatabaseProvider.Postgres, connectionString))
+        // Unpooled: CREATE DATABASE … TEMPLATE refuses a template anyone is still connected to. (Clearing the pool afterwards
+        // missed: DatabaseSetup adds Max Auto Prepare to the connection string, which makes it another pool.)
+        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        await using (var db = DatabaseSetup.Create(DatabaseProvider.Postgres, unpooled))
         {
             await db.Database.MigrateAsync();
         }
-        // CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
-        NpgsqlConnection.ClearPool(new NpgsqlConnection(connectionString));
         return template;
     }
 
