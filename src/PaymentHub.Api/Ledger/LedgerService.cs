@@ -112,58 +112,56 @@ public sealed class LedgerService(
     /// <summary>
     /// On PostgreSQL the journal and its entries are written at once, in one statement, instead of at the caller's save (a
     /// round trip for the journal's id, then one INSERT per entry): still in the caller's transaction, so they commit or
-    /// roll back with the state they pay for. The journal comes back tracked as saved (without its entries), so that the
-    /// caller's rows can refer to it. A second journal of one (kind, reference) is reported as the save would have
-    /// reported it, a <see cref="DbUpdateException"/>, which is what the callers that expect it catch.
+    /// roll back with the state they pay for.
     /// </summary>
     private async Task<LedgerJournal> InsertJournalAsync(
-        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
-    {
-        long id;
-        try
-        {
-            id = (long)(await ExecuteScalarAsync(JournalInsertSql, ct, ("at", now), ("kind", kind.ToString()), ("reference", reference),
-                ("description", (object?)description ?? DBNull.Value), ("accounts", lines.Select(p => p.AccountId).ToArray()),
-                ("amounts", lines.Select(p => p.Amount).ToArray())))!;
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new DbUpdateException($"A {kind} journal for {reference} already exists.", ex);
-        }
-        var journal = new LedgerJournal { Id = id, Kind = kind, Reference = reference, Description = description, CreatedAt = now };
-        db.LedgerJournals.Attach(journal);
-        return journal;
-    }
+        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct) =>
+        (await WriteJournalAsync(JournalInsertSql, null, kind, reference, description, now, lines, ct))!.Value.Journal;
 
     /// <summary>
     /// One wallet's conditional UPDATE, the journal and its entries in one statement (one round trip instead of two): the
-    /// wallet's new balance and the journal, tracked as saved like <see cref="InsertJournalAsync"/>'s. Nothing is written
-    /// when the wallet cannot pay (<see cref="InsufficientFundsException"/>).
+    /// journal and the wallet's new balance. Nothing is written when the wallet cannot pay (<see cref="InsufficientFundsException"/>).
     /// </summary>
     private async Task<(LedgerJournal Journal, decimal Balance)> PostOneWalletAsync(
-        WalletPosting wallet, JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
+        WalletPosting wallet, JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct) =>
+        await WriteJournalAsync(PostOneWalletSql, wallet, kind, reference, description, now, lines, ct) is { } written
+            ? (written.Journal, written.Balance!.Value)
+            : throw new InsufficientFundsException(wallet.WalletAccountId);
+
+    /// <summary>
+    /// Runs a statement that writes a journal and its entries (<see cref="JournalInsertSql"/>, or <see cref="PostOneWalletSql"/>
+    /// with the <paramref name="wallet"/> it updates) and answers its one row: the journal, tracked as saved (without its
+    /// entries) so that the caller's rows can refer to it, and the wallet's new balance if there is one; null when the
+    /// statement wrote nothing. A second journal of one (kind, reference) is reported as the caller's save would have
+    /// reported it, a <see cref="DbUpdateException"/>, which is what the callers that expect it catch.
+    /// </summary>
+    private async Task<(LedgerJournal Journal, decimal? Balance)?> WriteJournalAsync(string sql, WalletPosting? wallet,
+        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
     {
-        await using var command = Command(PostOneWalletSql, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount), ("at", now),
-            ("kind", kind.ToString()), ("reference", reference), ("description", (object?)description ?? DBNull.Value),
-            ("accounts", lines.Select(p => p.AccountId).ToArray()), ("amounts", lines.Select(p => p.Amount).ToArray()));
+        (string, object)[] journal =
+        [
+            ("at", now), ("kind", kind.ToString()), ("reference", reference), ("description", (object?)description ?? DBNull.Value),
+            ("accounts", lines.Select(p => p.AccountId).ToArray()), ("amounts", lines.Select(p => p.Amount).ToArray()),
+        ];
+        await using var command = Command(sql, wallet is null ? journal : [.. journal, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount)]);
         long id;
-        decimal balance;
+        decimal? balance;
         try
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct))
             {
-                throw new InsufficientFundsException(wallet.WalletAccountId);
+                return null;
             }
-            (balance, id) = (reader.GetDecimal(0), reader.GetInt64(1));
+            (balance, id) = (reader.IsDBNull(0) ? null : reader.GetDecimal(0), reader.GetInt64(1));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             throw new DbUpdateException($"A {kind} journal for {reference} already exists.", ex);
         }
-        var journal = new LedgerJournal { Id = id, Kind = kind, Reference = reference, Description = description, CreatedAt = now };
-        db.LedgerJournals.Attach(journal);
-        return (journal, balance);
+        var written = new LedgerJournal { Id = id, Kind = kind, Reference = reference, Description = description, CreatedAt = now };
+        db.LedgerJournals.Attach(written);
+        return (written, balance);
     }
 
     // The journal row is selected FROM the wallet's UPDATE, so it (and with it every entry) exists only when the wallet
@@ -191,7 +189,7 @@ public sealed class LedgerService(
         entries AS (
             INSERT INTO ledger_entries (account_id, amount, created_at, journal_id)
             SELECT line.account_id, line.amount, @at, journal.id FROM journal, unnest(@accounts, @amounts) AS line(account_id, amount))
-        SELECT id FROM journal
+        SELECT NULL::numeric AS balance, id FROM journal
         """;
 
     /// <summary>The non-zero postings, checked: at least two, at most two decimal places, summing to zero.</summary>

@@ -33,7 +33,7 @@ public static partial class RechargeApi
 
     public static async Task<IResult> HandleAsync(
         HttpContext http, [FromQuery] string? action, ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db,
-        ActiveOperatorCache operators, IEnumerable<IRechargeConnector> connectors, ILoggerFactory loggers, RechargePlacement placement,
+        ActiveOperatorCache activeOperators, IEnumerable<IRechargeConnector> connectors, ILoggerFactory loggers, RechargePlacement placement,
         RechargeSending sending, CancellationToken ct)
     {
         if (action == "status_check")
@@ -43,7 +43,7 @@ public static partial class RechargeApi
         // The operator lookup and the placement's transaction share one pooled connection; it goes back to the pool
         // before the upstream call, which may take seconds, and sending takes one for the outcome.
         await db.Database.OpenConnectionAsync(ct);
-        var (request, error) = await ReadRequestAsync(form, db, operators, ct);
+        var (request, error) = await ReadRequestAsync(form, db, activeOperators, ct);
         if (request is null)
         {
             return error!;
