@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using FluentValidation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -23,7 +22,6 @@ using PaymentHub.Recharge;
 using PaymentHub.Resellers;
 using PaymentHub.Wallet;
 using PaymentHub.Webhooks;
-using Microsoft.AspNetCore.RateLimiting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -98,17 +96,7 @@ builder.Services.AddAuthorizationBuilder()
         .AddAuthenticationSchemes(AdminKeyAuthenticationHandler.SchemeName)
         .RequireAuthenticatedUser());
 
-builder.Services.AddRateLimiter(_ => { });
-builder.Services.AddOptions<RateLimiterOptions>().Configure<IConfiguration>((options, configuration) =>
-{
-    var permitsPerMinute = configuration.GetValue("RateLimits:ResellerRequestsPerMinute", 6000);
-    options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-    options.OnRejected = async (context, ct) =>
-        await ResellerResults.WriteErrorAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, ResellerAuthenticator.TooManyRequests);
-    options.AddPolicy("reseller", http => RateLimitPartition.GetFixedWindowLimiter(
-        http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-        _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-});
+builder.Services.AddSingleton<AddressRateLimiter>();
 
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddSwaggerGen(options =>
@@ -138,7 +126,7 @@ app.UseSecurityHeaders();
 // Outermost but for the headers, so that the line it writes carries the status the client got, after the error handling below set it.
 app.UsePaymentHubRequestLogging();
 app.UsePaymentHubErrorHandling();
-app.UseRateLimiter();
+app.UseAddressRateLimit();
 app.UseRequestCharsetGuard();
 app.UseAdminAuthThrottle();
 app.UseAuthentication();
@@ -157,7 +145,7 @@ app.MapPaymentHubMetrics();
 
 var resellerApi = app.MapGroup("/api")
     .WithTags("Reseller API (nurr-compatible)")
-    .RequireRateLimiting("reseller")
+    .RequireAddressRateLimit()
     .RequireResellerAuthentication()
     .DisableAntiforgery()
     .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ResellerForm.MaxBodyBytes));

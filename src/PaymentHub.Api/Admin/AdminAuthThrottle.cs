@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Admin;
 
@@ -20,7 +21,7 @@ public sealed partial class AdminAuthThrottle(IConfiguration configuration, Time
 
     public void RecordFailure(IPAddress? address)
     {
-        var key = Key(address);
+        var key = ClientAddresses.Key(address);
         var now = clock.GetUtcNow();
         if (_failures.Count >= MaxTrackedAddresses)
         {
@@ -44,17 +45,13 @@ public sealed partial class AdminAuthThrottle(IConfiguration configuration, Time
     public bool IsBlocked(IPAddress? address, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
-        if (!_failures.TryGetValue(Key(address), out var window) || window.Count < _limit)
+        if (!_failures.TryGetValue(ClientAddresses.Key(address), out var window) || window.Count < _limit)
         {
             return false;
         }
         retryAfter = window.Start + _window - clock.GetUtcNow();
         return retryAfter > TimeSpan.Zero;
     }
-
-    /// <summary>IPv4 clients reaching a dual-stack socket arrive as ::ffff:a.b.c.d; one address, one counter.</summary>
-    private static string Key(IPAddress? address) =>
-        address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Admin API: {Address} failed to authenticate {Count} times; refused for up to {Seconds} s")]
     private static partial void LogThrottled(ILogger logger, string address, int count, int seconds);

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using PaymentHub.Funding.Gateways;
 using PaymentHub.Infrastructure;
+using PaymentHub.Resellers;
 
 namespace PaymentHub.Funding;
 
@@ -16,7 +17,7 @@ public static partial class PaymentPages
     public static RouteGroupBuilder MapPaymentPages(this IEndpointRouteBuilder app)
     {
         // Public and unauthenticated: rate-limited per client IP like the reseller API, since a known order id makes us call the gateway.
-        var group = app.MapGroup("/payments").WithTags("Payment gateway callbacks").DisableAntiforgery().RequireRateLimiting("reseller");
+        var group = app.MapGroup("/payments").WithTags("Payment gateway callbacks").DisableAntiforgery().RequireAddressRateLimit();
         group.MapGet("/shurjopay/return", ShurjoPayReturnAsync);
         group.MapGet("/shurjopay/cancel", ShurjoPayCancelAsync);
         group.MapMethods("/shurjopay/ipn", [HttpMethods.Get, HttpMethods.Post], ShurjoPayIpnAsync);

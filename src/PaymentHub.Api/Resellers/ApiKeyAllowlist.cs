@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Resellers;
 
@@ -35,8 +36,8 @@ public sealed partial class ApiKeyAllowlist
         {
             return false;
         }
-        var normalised = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        return _networks.Any(n => n.Contains(normalised));
+        var canonical = ClientAddresses.Canonical(address);
+        return _networks.Any(n => n.Contains(canonical));
     }
 
     /// <summary>Reads the stored form (null or "" is the empty list); entries were validated when written.</summary>

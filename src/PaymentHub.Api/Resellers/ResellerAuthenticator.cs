@@ -66,7 +66,7 @@ public sealed class ResellerAuthenticator(
     private async Task AuditRefusedAddressAsync(HttpContext http, CachedCredential credential)
     {
         var address = http.Connection.RemoteIpAddress;
-        var shown = (address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address)?.ToString() ?? "unknown";
+        var shown = ClientAddresses.Key(address);
         db.AuditLog.Add(new AuditLogEntry
         {
             Actor = $"reseller:{credential.ResellerId}",
