@@ -63,6 +63,7 @@ builder.Services.AddSingleton<CredentialCache>();
 builder.Services.Configure<CatalogCacheOptions>(builder.Configuration.GetSection(CatalogCacheOptions.Section));
 builder.Services.AddSingleton<ActiveServiceCache>();
 builder.Services.AddSingleton<ActiveOperatorCache>();
+builder.Services.AddSingleton<ActiveOfferCache>();
 builder.Services.AddSingleton<ApiKeyRateLimiter>();
 builder.Services.AddScoped<BillOrderSettlement>();
 builder.Services.AddScoped<BillOrderPlacement>();

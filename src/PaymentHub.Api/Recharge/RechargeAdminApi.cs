@@ -189,7 +189,7 @@ public static class RechargeAdminApi
     }
 
     public static async Task<Results<Created<CashbackOfferReply>, ProblemHttpResult>> CreateOfferAsync(
-        CashbackOfferRequest request, PaymentHubDbContext db, TimeProvider clock, CancellationToken ct)
+        CashbackOfferRequest request, PaymentHubDbContext db, ActiveOfferCache activeOffers, TimeProvider clock, CancellationToken ct)
     {
         if (await UnknownOperatorAsync(request, db, ct) is { } unknown)
         {
@@ -199,6 +199,7 @@ public static class RechargeAdminApi
         Apply(offer, request);
         db.CashbackOffers.Add(offer);
         await db.SaveChangesAsync(ct);
+        activeOffers.Clear();
         return TypedResults.Created($"/admin/v1/cashback-offers/{offer.Id}", CashbackOfferReply.From(offer));
     }
 
@@ -206,7 +207,7 @@ public static class RechargeAdminApi
         TypedResults.Ok((await db.CashbackOffers.AsNoTracking().OrderBy(o => o.Id).ToListAsync(ct)).Select(CashbackOfferReply.From).ToList());
 
     public static async Task<Results<Ok<CashbackOfferReply>, ProblemHttpResult>> UpdateOfferAsync(
-        int id, CashbackOfferRequest request, PaymentHubDbContext db, CancellationToken ct)
+        int id, CashbackOfferRequest request, PaymentHubDbContext db, ActiveOfferCache activeOffers, CancellationToken ct)
     {
         var offer = await db.CashbackOffers.FirstOrDefaultAsync(o => o.Id == id, ct);
         if (offer is null)
@@ -219,6 +220,7 @@ public static class RechargeAdminApi
         }
         Apply(offer, request);
         await db.SaveChangesAsync(ct);
+        activeOffers.Clear();
         return TypedResults.Ok(CashbackOfferReply.From(offer));
     }
 
@@ -236,10 +238,16 @@ public static class RechargeAdminApi
                 detail: $"operator_code must be one of {string.Join(", ", codes)}, or null for every operator.");
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeactivateOfferAsync(int id, PaymentHubDbContext db, CancellationToken ct) =>
-        await db.CashbackOffers.Where(o => o.Id == id).ExecuteUpdateAsync(s => s.SetProperty(o => o.IsActive, false), ct) == 1
-            ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: 404, title: "Offer not found");
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeactivateOfferAsync(
+        int id, PaymentHubDbContext db, ActiveOfferCache activeOffers, CancellationToken ct)
+    {
+        if (await db.CashbackOffers.Where(o => o.Id == id).ExecuteUpdateAsync(s => s.SetProperty(o => o.IsActive, false), ct) != 1)
+        {
+            return TypedResults.Problem(statusCode: 404, title: "Offer not found");
+        }
+        activeOffers.Clear();
+        return TypedResults.NoContent();
+    }
 
     public static async Task<Results<Ok<List<RechargeAdminReply>>, ProblemHttpResult>> ListRechargesAsync(
         PaymentHubDbContext db, CancellationToken ct, string? status = null, [FromQuery(Name = "reseller_id")] int? resellerId = null, bool? flagged = null, string? phone = null, int limit = 100)

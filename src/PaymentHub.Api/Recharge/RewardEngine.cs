@@ -7,7 +7,7 @@ using PaymentHub.Ledger;
 namespace PaymentHub.Recharge;
 
 /// <summary>Points, levels and cashback for a successful recharge; runs once per recharge, inside the settlement's transaction.</summary>
-public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, HouseAccounts house, TimeProvider clock)
+public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, HouseAccounts house, ActiveOfferCache activeOffers, TimeProvider clock)
 {
     /// <param name="pointsPercent">The programme's <see cref="RewardSettings.PointsPercent"/> (0 without settings), read with the order.</param>
     public async Task<JsonObject> GrantAsync(RechargeOrder order, long walletAccountId, decimal pointsPercent, CancellationToken ct)
@@ -77,27 +77,31 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
 
     private sealed record OfferUse(CashbackOffer Offer, int UsedToday);
 
-    // Compiled once per model: every successful recharge runs it.
-    private static readonly CompiledPerModel<Func<PaymentHubDbContext, DateTime, DateTime, decimal, string, int, IAsyncEnumerable<OfferUse>>> OffersQuery =
-        new(() => EF.CompileAsyncQuery((PaymentHubDbContext db, DateTime now, DateTime dayStart, decimal amount, string operatorCode, int resellerId) =>
+    // Compiled once per model: a recharge that an offer may apply to reads those offers again, with the reseller's grants today.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, int[], DateTime, int, IAsyncEnumerable<OfferUse>>> OffersQuery =
+        new(() => EF.CompileAsyncQuery((PaymentHubDbContext db, int[] offerIds, DateTime dayStart, int resellerId) =>
             db.CashbackOffers.AsNoTracking()
-                .Where(o => o.IsActive && o.ValidFrom <= now && o.ValidUntil >= now && o.MinAmount <= amount
-                            && (o.OperatorCode == null || o.OperatorCode == operatorCode))
+                .Where(o => offerIds.Contains(o.Id))
                 .Select(o => new OfferUse(o,
                     db.CashbackGrants.Count(g => g.OfferId == o.Id && g.ResellerId == resellerId && g.GrantedAt >= dayStart)))));
 
     private async Task<JsonObject> CashbackAsync(RechargeOrder order, long walletAccountId, DateTime now, CancellationToken ct)
     {
-        var dayStart = now.Date;
-        var offers = await OffersQuery.For(db)(db, now, dayStart, order.Amount, order.OperatorCode, order.ResellerId).ToListAsync(ct);
-        var best = offers.Where(o => o.UsedToday < o.Offer.MaxPerResellerPerDay)
+        var candidates = (await activeOffers.GetAsync(db, ct)).Where(o => o.AppliesTo(now, order.Amount, order.OperatorCode)).Select(o => o.Id).ToArray();
+        if (candidates.Length == 0)
+        {
+            return NoEligibleOffer();
+        }
+        // Read again, as they stand now, before one pays: the list above may be seconds old.
+        var offers = await OffersQuery.For(db)(db, candidates, now.Date, order.ResellerId).ToListAsync(ct);
+        var best = offers.Where(o => o.Offer.AppliesTo(now, order.Amount, order.OperatorCode) && o.UsedToday < o.Offer.MaxPerResellerPerDay)
             .Select(o => (o.Offer, Amount: o.Offer.CashbackFor(order.Amount)))
             .Where(o => o.Amount > 0m)
             .OrderByDescending(o => o.Amount).ThenBy(o => o.Offer.Id)
             .FirstOrDefault();
         if (best.Offer is null)
         {
-            return new JsonObject { ["ok"] = true, ["message"] = "No eligible active offer found" };
+            return NoEligibleOffer();
         }
 
         var journal = await ledger.PostAsync(JournalKind.Cashback, order.OrderNumber, $"Cashback: {best.Offer.Name}",
@@ -119,4 +123,6 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
             ["amount"] = Money.Format(best.Amount),
         };
     }
+
+    private static JsonObject NoEligibleOffer() => new() { ["ok"] = true, ["message"] = "No eligible active offer found" };
 }

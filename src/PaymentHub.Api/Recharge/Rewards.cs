@@ -49,6 +49,10 @@ public sealed class CashbackOffer
     public bool IsActive { get; set; }
     public DateTime CreatedAt { get; set; }
 
+    /// <summary>Whether a recharge of <paramref name="amount"/> to <paramref name="operatorCode"/> at <paramref name="now"/> qualifies (the daily cap aside).</summary>
+    public bool AppliesTo(DateTime now, decimal amount, string operatorCode) =>
+        IsActive && ValidFrom <= now && ValidUntil >= now && MinAmount <= amount && (OperatorCode == null || OperatorCode == operatorCode);
+
     public decimal CashbackFor(decimal amount)
     {
         var cashback = Type == CashbackType.Percent ? decimal.Round(amount * Value / 100m, 2, MidpointRounding.ToZero) : Value;

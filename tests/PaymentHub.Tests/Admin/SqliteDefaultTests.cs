@@ -35,24 +35,10 @@ public sealed class SqliteDefaultTests : IAsyncLifetime
     [Fact]
     public async Task Demo_catalogue_matches_the_seed_examples_and_a_bill_completes()
     {
-        using var admin = _app.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", "sqlite-admin-key-0123456789");
-        var reseller = await (await admin.PostAsJsonAsync("/admin/v1/resellers", new { name = "SQLite Shop" })).Content.ReadFromJsonAsync<JsonNode>();
-        var id = reseller!["id"]!.GetValue<int>();
-        var key = await (await admin.PostAsJsonAsync($"/admin/v1/resellers/{id}/api-keys", new { })).Content.ReadFromJsonAsync<JsonNode>();
-        await admin.PostAsJsonAsync($"/admin/v1/resellers/{id}/wallet/credits", new { amount = 1000m });
-
+        using var admin = Admin();
+        var (id, key) = await NewShopAsync(admin);
         using var client = _app.CreateClient();
-        async Task<JsonNode> Post(string action, params (string, string)[] fields)
-        {
-            var form = new Dictionary<string, string> { ["api_key"] = key!["api_key"]!.GetValue<string>(), ["api_secret"] = key["api_secret"]!.GetValue<string>() };
-            foreach (var (k, v) in fields)
-            {
-                form[k] = v;
-            }
-            var response = await client.PostAsync($"/api/bill-payment.php?action={action}", new FormUrlEncodedContent(form));
-            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        }
+        Task<JsonNode> Post(string action, params (string, string)[] fields) => PostFormAsync(client, key, $"/api/bill-payment.php?action={action}", fields);
 
         var services = await Post("service_check", ("provider_id", "1"));
         Assert.Equal("DESCO", services["provider"]!["name"]!.GetValue<string>());
@@ -104,5 +90,65 @@ public sealed class SqliteDefaultTests : IAsyncLifetime
 
         var check = await admin.GetFromJsonAsync<JsonNode>("/admin/v1/ledger/check");
         Assert.True(check!["ok"]!.GetValue<bool>(), check.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_recharge_earns_a_cashback_offer_within_its_daily_cap_and_not_after_the_offer_is_deactivated()
+    {
+        using var admin = Admin();
+        var (_, key) = await NewShopAsync(admin);
+        Assert.True((await admin.PatchAsJsonAsync("/admin/v1/operators/GP", new { connector = "sandbox" })).IsSuccessStatusCode);
+        var offer = await (await admin.PostAsJsonAsync("/admin/v1/cashback-offers", new
+        {
+            name = "SQLite GP", operator_code = "GP", min_amount = 50m, type = "fixed", value = 5m,
+            valid_from = DateTime.UtcNow.AddHours(-1), valid_until = DateTime.UtcNow.AddDays(1), max_per_reseller_per_day = 1,
+        })).Content.ReadFromJsonAsync<JsonNode>();
+        using var client = _app.CreateClient();
+        async Task<JsonNode> CashbackAsync(string amount)
+        {
+            var reply = await PostFormAsync(client, key, "/api/mobile-recharge.php", ("phone", "01712345678"), ("amount", amount), ("operator", "GP"));
+            Assert.True(reply["status"]?.GetValue<string>() == "Success", reply.ToJsonString());
+            return reply["reward"]!["cashback"]!;
+        }
+
+        Assert.Equal("No eligible active offer found", (await CashbackAsync("40"))["message"]!.GetValue<string>());
+        Assert.Equal("5.00", (await CashbackAsync("60"))["amount"]!.GetValue<string>());
+        Assert.Equal("No eligible active offer found", (await CashbackAsync("60"))["message"]!.GetValue<string>());
+        await admin.PutAsJsonAsync($"/admin/v1/cashback-offers/{offer!["id"]}", new
+        {
+            name = "SQLite GP", operator_code = "GP", min_amount = 50m, type = "fixed", value = 5m,
+            valid_from = DateTime.UtcNow.AddHours(-1), valid_until = DateTime.UtcNow.AddDays(1), max_per_reseller_per_day = 3,
+        });
+        Assert.Equal("5.00", (await CashbackAsync("60"))["amount"]!.GetValue<string>());
+        Assert.Equal(204, (int)(await admin.DeleteAsync($"/admin/v1/cashback-offers/{offer["id"]}")).StatusCode);
+        Assert.Equal("No eligible active offer found", (await CashbackAsync("60"))["message"]!.GetValue<string>());
+    }
+
+    private HttpClient Admin()
+    {
+        var admin = _app.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", "sqlite-admin-key-0123456789");
+        return admin;
+    }
+
+    /// <summary>A new reseller with 1,000 in its wallet: its id and API key.</summary>
+    private static async Task<(int Id, JsonNode Key)> NewShopAsync(HttpClient admin)
+    {
+        var reseller = await (await admin.PostAsJsonAsync("/admin/v1/resellers", new { name = $"SQLite Shop {Guid.NewGuid():N}" })).Content.ReadFromJsonAsync<JsonNode>();
+        var id = reseller!["id"]!.GetValue<int>();
+        var key = await (await admin.PostAsJsonAsync($"/admin/v1/resellers/{id}/api-keys", new { })).Content.ReadFromJsonAsync<JsonNode>();
+        await admin.PostAsJsonAsync($"/admin/v1/resellers/{id}/wallet/credits", new { amount = 1000m });
+        return (id, key!);
+    }
+
+    private static async Task<JsonNode> PostFormAsync(HttpClient client, JsonNode key, string path, params (string, string)[] fields)
+    {
+        var form = new Dictionary<string, string> { ["api_key"] = key["api_key"]!.GetValue<string>(), ["api_secret"] = key["api_secret"]!.GetValue<string>() };
+        foreach (var (k, v) in fields)
+        {
+            form[k] = v;
+        }
+        var response = await client.PostAsync(path, new FormUrlEncodedContent(form));
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 }
