@@ -58,7 +58,7 @@ public sealed partial class RechargeSettlement(
         }
 
         // The order as this UPDATE left it, with what the reward and the callback need, in one read.
-        var settled = await SucceededQuery.For(db)(db, orderId, ct);
+        var settled = await SettledQuery.For(db)(db, orderId, ct);
         var order = settled.Order;
         if (await RewardsAsync(order, settled, grantRewards, ct) is not { } reward)
         {
@@ -72,19 +72,20 @@ public sealed partial class RechargeSettlement(
         return (await CommitSettledAsync(tx, order, settled.ResellerName, settled.HasEndpoints, WebhookEvents.RechargeSucceeded, ct), false);
     }
 
-    private sealed record Succeeded(RechargeOrder Order, long WalletAccountId, string ResellerName, decimal PointsPercent, bool HasEndpoints);
+    /// <summary>A settled order with what its reward (success) and its reseller's callback (either outcome) need.</summary>
+    private sealed record Settled(RechargeOrder Order, long WalletAccountId, string ResellerName, decimal PointsPercent, bool HasEndpoints);
 
-    // Compiled once per model: every successful recharge runs it.
-    private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, CancellationToken, Task<Succeeded>>> SucceededQuery = new(() =>
+    // Compiled once per model: every settlement runs it, right after its claim.
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, CancellationToken, Task<Settled>>> SettledQuery = new(() =>
         EF.CompileAsyncQuery((PaymentHubDbContext db, long orderId, CancellationToken ct) =>
             db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
-                .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Succeeded(o, r.WalletAccountId, r.Name,
+                .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Settled(o, r.WalletAccountId, r.Name,
                     db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
                     db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled)))
                 .Single()));
 
     /// <summary>The reward block: granted, or (without <paramref name="grant"/>) the note that it could not be; null when granting failed.</summary>
-    private async Task<JsonObject?> RewardsAsync(RechargeOrder order, Succeeded settled, bool grant, CancellationToken ct)
+    private async Task<JsonObject?> RewardsAsync(RechargeOrder order, Settled settled, bool grant, CancellationToken ct)
     {
         if (!grant)
         {
@@ -120,14 +121,7 @@ public sealed partial class RechargeSettlement(
             await tx.RollbackAsync(ct);
             return null;
         }
-        var settled = await db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
-            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new
-            {
-                Order = o,
-                ResellerName = r.Name,
-                HasEndpoints = db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled),
-            })
-            .SingleAsync(ct);
+        var settled = await SettledQuery.For(db)(db, orderId, ct);
         var order = settled.Order;
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
         await db.SaveChangesAsync(ct);
