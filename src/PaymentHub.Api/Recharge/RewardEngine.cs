@@ -14,6 +14,9 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var points = decimal.Round(order.Amount * pointsPercent / 100m, 2, MidpointRounding.ToZero);
+        // Points first: their upsert locks the reseller's reward account until the settlement commits, which queues this
+        // reseller's grants, so the cashback below counts today's grants after the one before it committed and an offer's
+        // daily cap holds under concurrency (RewardsTests).
         var level = await AddPointsAsync(order.ResellerId, points, ct);
 
         var pointsBlock = new JsonObject

@@ -98,6 +98,27 @@ public sealed class RewardsTests(GatewayFixture fixture) : GatewayTest(fixture, 
     }
 
     [Fact]
+    public async Task Concurrent_recharges_of_one_reseller_never_take_an_offer_past_its_daily_cap()
+    {
+        // BL from 500 only, so that no other test of this class meets the offer. The settlements of one reseller queue
+        // on its reward account's row lock, and each counts the day's grants after the one before it committed.
+        var now = DateTime.UtcNow;
+        await App.AdminPostAsync("/admin/v1/cashback-offers", new
+        {
+            name = "BL big recharges", operator_code = "BL", min_amount = 500m, type = "fixed", value = 3m,
+            valid_from = now.AddHours(-1), valid_until = now.AddDays(1), max_per_reseller_per_day = 2,
+        }, 201);
+        var shop = await App.CreateResellerAsync(10_000m);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Recharge(shop, $"01912{i:D3}678", "500", "BL")));
+        Assert.All(replies, reply => Assert.Equal("Success", reply["status"]!.GetValue<string>()));
+        Assert.Equal(2, replies.Count(reply => reply["reward"]!["cashback"]!["message"]!.GetValue<string>() == "Cashback credited"));
+        Assert.Equal(2, await App.WithDbAsync(db => db.CashbackGrants.CountAsync(g => g.ResellerId == shop.Id)));
+        // 16 debits of 500 less the 1% commission, and two cashbacks of 3.
+        Assert.Equal(10_000m - 16 * 495m + 6m, await shop.BalanceAsync());
+    }
+
+    [Fact]
     public async Task A_failing_reward_step_never_fails_the_recharge()
     {
         var shop = await App.CreateResellerAsync(100m);
