@@ -67,16 +67,8 @@ public sealed class RewardsTests(GatewayFixture fixture) : GatewayTest(fixture, 
     public async Task Cashback_is_credited_once_per_eligible_recharge_within_its_rules()
     {
         var now = DateTime.UtcNow;
-        await App.AdminPostAsync("/admin/v1/cashback-offers", new
-        {
-            name = "GP weekend", operator_code = "GP", min_amount = 50m, type = "fixed", value = 5m,
-            valid_from = now.AddHours(-1), valid_until = now.AddDays(1), max_per_reseller_per_day = 1,
-        }, 201);
-        await App.AdminPostAsync("/admin/v1/cashback-offers", new
-        {
-            name = "Expired", operator_code = (string?)null, min_amount = 0m, type = "fixed", value = 50m,
-            valid_from = now.AddDays(-10), valid_until = now.AddDays(-1), max_per_reseller_per_day = 10,
-        }, 201);
+        await CreateFixedOfferAsync("GP weekend", "GP", 50m, 5m, now.AddHours(-1), now.AddDays(1), maxPerDay: 1);
+        await CreateFixedOfferAsync("Expired", null, 0m, 50m, now.AddDays(-10), now.AddDays(-1), maxPerDay: 10);
         var shop = await App.CreateResellerAsync(1_000m);
 
         var tooSmall = (await Recharge(shop, "01712345678", "40", "GP"))["reward"]!["cashback"]!;
@@ -103,11 +95,7 @@ public sealed class RewardsTests(GatewayFixture fixture) : GatewayTest(fixture, 
         // BL from 500 only, so that no other test of this class meets the offer. The settlements of one reseller queue
         // on its reward account's row lock, and each counts the day's grants after the one before it committed.
         var now = DateTime.UtcNow;
-        await App.AdminPostAsync("/admin/v1/cashback-offers", new
-        {
-            name = "BL big recharges", operator_code = "BL", min_amount = 500m, type = "fixed", value = 3m,
-            valid_from = now.AddHours(-1), valid_until = now.AddDays(1), max_per_reseller_per_day = 2,
-        }, 201);
+        await CreateFixedOfferAsync("BL big recharges", "BL", 500m, 3m, now.AddHours(-1), now.AddDays(1), maxPerDay: 2);
         var shop = await App.CreateResellerAsync(10_000m);
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Recharge(shop, $"01912{i:D3}678", "500", "BL")));
@@ -140,6 +128,14 @@ public sealed class RewardsTests(GatewayFixture fixture) : GatewayTest(fixture, 
     }
 
     private Task<int> ExecuteAsync(string sql) => Sql.ExecuteAsync(App, sql);
+
+    private Task CreateFixedOfferAsync(
+        string name, string? operatorCode, decimal minAmount, decimal value, DateTime validFrom, DateTime validUntil, int maxPerDay) =>
+        App.AdminPostAsync("/admin/v1/cashback-offers", new
+        {
+            name, operator_code = operatorCode, min_amount = minAmount, type = "fixed", value,
+            valid_from = validFrom, valid_until = validUntil, max_per_reseller_per_day = maxPerDay,
+        }, 201);
 
     [Fact]
     public async Task Offers_are_validated()
