@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Data.Common;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,8 +22,12 @@ public sealed class ClientHangUpTests
     public async Task Submits_and_recharges_cut_off_at_any_moment_leave_whole_orders_or_none_and_no_error_line()
     {
         // Every COMMIT takes 30 ms, as a durable one waits for its disk: a hang-up lands in one often.
-        await using var app = await PaymentHubApp.StartAsync("client_hang_up", kestrel: true,
-            services: services => services.ConfigureDbContext<PaymentHubDbContext>(options => options.AddInterceptors(new SlowCommits())));
+        var requests = new RequestCounts();
+        await using var app = await PaymentHubApp.StartAsync("client_hang_up", kestrel: true, services: services =>
+        {
+            services.ConfigureDbContext<PaymentHubDbContext>(options => options.AddInterceptors(new SlowCommits()));
+            services.AddSingleton<IStartupFilter>(new CountRequests(requests));
+        });
         using (var admin = app.Admin())
         {
             var routed = await admin.PatchAsync("/admin/v1/operators/GP", JsonContent.Create(new { connector = "sandbox" }));
@@ -59,12 +65,14 @@ public sealed class ClientHangUpTests
         Assert.True(hungUp > 0, $"no request was cut off ({answered} answered): the test checked nothing");
 
         // The gateway finishes (or drops) what it had in hand: wait until the orders stop changing.
-        await WaitUntilSettledAsync(app, shop.Id);
+        await WaitUntilSettledAsync(app, shop.Id, requests);
+        Assert.True(requests.Started >= answered, $"the request counter saw {requests.Started} requests, fewer than the {answered} answered");
         var billDebits = await app.WithDbAsync(db => db.BillOrders.Where(o => o.ResellerId == shop.Id).SumAsync(o => o.DebitAmount));
         var rechargeDebits = await app.WithDbAsync(db => db.RechargeOrders
             .Where(o => o.ResellerId == shop.Id && o.Status != RechargeStatus.Failed).SumAsync(o => o.DebitAmount));
-        Assert.Equal(funding - billDebits - rechargeDebits, await shop.BalanceAsync());
+        // The ledger first: a debit without its order would show there, and tell a defect from a late request.
         await app.AssertLedgerOkAsync();
+        Assert.Equal(funding - billDebits - rechargeDebits, await shop.BalanceAsync());
 
         var errors = app.ReadLogSince(logStart).Split('\n')
             .Where(line => line.Contains("\"Level\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"Level\":\"Fatal\"", StringComparison.Ordinal))
@@ -82,7 +90,39 @@ public sealed class ClientHangUpTests
         }
     }
 
-    private static async Task WaitUntilSettledAsync(PaymentHubApp app, int resellerId)
+    private sealed class RequestCounts
+    {
+        public int Started;
+        public int Finished;
+
+        public bool NoneInFlight => Volatile.Read(ref Started) == Volatile.Read(ref Finished);
+    }
+
+    /// <summary>
+    /// Counts the requests inside the gateway's pipeline: one whose client hung up goes on to its end (a placement is never
+    /// cut short), and on a loaded machine it may stall for longer than the orders' counts take to look settled.
+    /// </summary>
+    private sealed class CountRequests(RequestCounts counts) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, rest) =>
+            {
+                Interlocked.Increment(ref counts.Started);
+                try
+                {
+                    await rest(context);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref counts.Finished);
+                }
+            });
+            next(app);
+        };
+    }
+
+    private static async Task WaitUntilSettledAsync(PaymentHubApp app, int resellerId, RequestCounts requests)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         var last = "";
@@ -91,13 +131,13 @@ public sealed class ClientHangUpTests
             var now = await app.WithDbAsync(async db =>
                 $"{await db.BillOrders.CountAsync(o => o.ResellerId == resellerId)}/{await db.RechargeOrders.CountAsync(o => o.ResellerId == resellerId)}/" +
                 $"{await db.RechargeOrders.CountAsync(o => o.ResellerId == resellerId && o.Status == RechargeStatus.Processing)}");
-            if (now == last)
+            if (now == last && requests.NoneInFlight)
             {
                 return;
             }
             last = now;
             await Task.Delay(500);
         }
-        Assert.Fail($"The orders were still changing after 15 s ({last}).");
+        Assert.Fail($"The orders were still changing, or requests still in the gateway, after 15 s ({last}; {requests.Started} requests started, {requests.Finished} finished).");
     }
 }
