@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using PaymentHub.Infrastructure;
@@ -12,32 +11,16 @@ namespace PaymentHub.Admin;
 /// </summary>
 public sealed partial class AdminAuthThrottle(IConfiguration configuration, TimeProvider clock, ILogger<AdminAuthThrottle> logger)
 {
-    private const int MaxTrackedAddresses = 10_000;
     private readonly int _limit = Math.Max(1, configuration.GetValue("RateLimits:AdminAuthFailuresPerWindow", 10));
-    private readonly TimeSpan _window = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("RateLimits:AdminAuthWindowSeconds", 60.0)));
-    private readonly ConcurrentDictionary<string, Window> _failures = new(StringComparer.Ordinal);
-
-    private sealed record Window(DateTimeOffset Start, int Count);
+    private readonly AddressWindows _failures =
+        new(TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("RateLimits:AdminAuthWindowSeconds", 60.0))), clock);
 
     public void RecordFailure(IPAddress? address)
     {
-        var key = ClientAddresses.Key(address);
-        var now = clock.GetUtcNow();
-        if (_failures.Count >= MaxTrackedAddresses)
+        var (_, count) = _failures.TryAdd(address);
+        if (count == _limit)
         {
-            foreach (var (stale, window) in _failures)
-            {
-                if (now - window.Start >= _window)
-                {
-                    _failures.TryRemove(stale, out _);
-                }
-            }
-        }
-        var updated = _failures.AddOrUpdate(key, _ => new Window(now, 1),
-            (_, current) => now - current.Start >= _window ? new Window(now, 1) : current with { Count = current.Count + 1 });
-        if (updated.Count == _limit)
-        {
-            LogThrottled(logger, key, _limit, (int)_window.TotalSeconds);
+            LogThrottled(logger, ClientAddresses.Key(address), _limit, (int)_failures.Length.TotalSeconds);
         }
     }
 
@@ -45,11 +28,11 @@ public sealed partial class AdminAuthThrottle(IConfiguration configuration, Time
     public bool IsBlocked(IPAddress? address, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
-        if (!_failures.TryGetValue(ClientAddresses.Key(address), out var window) || window.Count < _limit)
+        if (_failures.Current(address) is not { } window || window.Count < _limit)
         {
             return false;
         }
-        retryAfter = window.Start + _window - clock.GetUtcNow();
+        retryAfter = window.EndsAt - clock.GetUtcNow();
         return retryAfter > TimeSpan.Zero;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using PaymentHub.Infrastructure;
 
@@ -13,77 +12,18 @@ namespace PaymentHub.Resellers;
 /// <remarks>
 /// Counted at each request from <see cref="TimeProvider"/>, with no timer. ASP.NET Core's partitioned limiter, used here
 /// before, runs a housekeeping timer every 100 ms for as long as the process lives, and its wake-ups were about half of
-/// an idle gateway's CPU (bench/README.md, "Idle CPU"). Windows that have ended are dropped once per window instead.
+/// an idle gateway's CPU (bench/README.md, "Idle CPU"). <see cref="AddressWindows"/> drops ended windows once per window instead.
 /// </remarks>
 public sealed class AddressRateLimiter(IConfiguration configuration, TimeProvider clock)
 {
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
     private readonly int _limit = Math.Max(1, configuration.GetValue("RateLimits:ResellerRequestsPerMinute", 6000));
-    private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
-    private long _sweptAtTicks;
+    private readonly AddressWindows _windows = new(TimeSpan.FromMinutes(1), clock);
 
     /// <summary>How many addresses are tracked now: those seen within the last window or two.</summary>
-    internal int TrackedAddresses => _counters.Count;
+    internal int TrackedAddresses => _windows.TrackedAddresses;
 
     /// <summary>Counts the request; false when the address has used up its window.</summary>
-    public bool TryAcquire(IPAddress? address)
-    {
-        var now = clock.GetUtcNow();
-        DropEndedWindows(now);
-        var counter = _counters.GetOrAdd(ClientAddresses.Key(address), static _ => new Counter());
-        lock (counter)
-        {
-            return counter.TryCount(now, _limit);
-        }
-    }
-
-    /// <summary>
-    /// At most once per window, so that many addresses cost one pass a minute, not one per request. A request that
-    /// still holds a counter removed here counts in a window that has ended anyway.
-    /// </summary>
-    private void DropEndedWindows(DateTimeOffset now)
-    {
-        var sweptAt = Interlocked.Read(ref _sweptAtTicks);
-        if (now.UtcTicks - sweptAt < Window.Ticks || Interlocked.CompareExchange(ref _sweptAtTicks, now.UtcTicks, sweptAt) != sweptAt)
-        {
-            return;
-        }
-        foreach (var (address, counter) in _counters)
-        {
-            bool ended;
-            lock (counter)
-            {
-                ended = counter.HasEnded(now);
-            }
-            if (ended)
-            {
-                _counters.TryRemove(address, out _);
-            }
-        }
-    }
-
-    private sealed class Counter
-    {
-        private DateTimeOffset? _windowStart;
-        private int _count;
-
-        public bool HasEnded(DateTimeOffset now) => _windowStart is not { } start || now - start >= Window;
-
-        public bool TryCount(DateTimeOffset now, int limit)
-        {
-            if (HasEnded(now))
-            {
-                _windowStart = now;
-                _count = 0;
-            }
-            if (_count >= limit)
-            {
-                return false;
-            }
-            _count++;
-            return true;
-        }
-    }
+    public bool TryAcquire(IPAddress? address) => _windows.TryAdd(address, _limit).Counted;
 }
 
 public static class AddressRateLimit
