@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
 using PaymentHub.Data;
 using PaymentHub.Fulfilment;
@@ -11,9 +10,10 @@ using PaymentHub.Webhooks;
 namespace PaymentHub.Recharge;
 
 /// <summary>
-/// Moves a Processing recharge to Success (then rewards, once) or Failed (then the refund, once). The status change
-/// is a conditional UPDATE, so the request thread, the reconciler and an operator can race without double effects. The
-/// reseller's callback event (recharge.succeeded / recharge.failed) is written to the outbox in the same transaction.
+/// Moves a Processing recharge to Success (then rewards, once) or Failed (then the refund, once). A settlement first
+/// locks the order and checks that it is still open to it (<see cref="LockSettleableAsync"/>), so the request thread, the
+/// reconciler and an operator can race without double effects. The reseller's callback event (recharge.succeeded /
+/// recharge.failed) is written to the outbox in the same transaction.
 /// </summary>
 public sealed partial class RechargeSettlement(
     PaymentHubDbContext db, LedgerService ledger, RewardEngine rewards, WebhookOutbox outbox, TimeProvider clock, ILogger<RechargeSettlement> logger)
@@ -46,43 +46,49 @@ public sealed partial class RechargeSettlement(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s =>
-        {
-            Close(s, now);
-            s.SetProperty(o => o.Status, RechargeStatus.Success).SetProperty(o => o.OperatorTransactionId, operatorTransactionId);
-        }, ct);
-        if (updated == 0)
+        if (await LockSettleableAsync(orderId, leaseOwner, now, ct) is not { } settled)
         {
             await tx.RollbackAsync(ct);
             return (null, false);
         }
-
-        // The order as this UPDATE left it, with what the reward and the callback need, in one read.
-        var settled = await SettledQuery.For(db)(db, orderId, ct);
         var order = settled.Order;
         if (await RewardsAsync(order, settled, grantRewards, ct) is not { } reward)
         {
             await tx.RollbackAsync(ct);
             return (null, true);
         }
+        // One UPDATE writes the outcome and the reward, with the callback event in the same batch, at the commit.
+        TrackLocked(order);
+        Close(order, now);
+        order.Status = RechargeStatus.Success;
+        order.OperatorTransactionId = operatorTransactionId;
         order.RewardResult = reward.ToJsonString();
-        await db.RechargeOrders.Where(o => o.Id == orderId)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.RewardResult, order.RewardResult), ct);
-        // The row read above plus the reward just written is the order as status_check reports it now.
         return (await CommitSettledAsync(tx, order, settled.ResellerName, settled.HasEndpoints, WebhookEvents.RechargeSucceeded, ct), false);
     }
 
     /// <summary>A settled order with what its reward (success) and its reseller's callback (either outcome) need.</summary>
     private sealed record Settled(RechargeOrder Order, long WalletAccountId, string ResellerName, decimal PointsPercent, bool HasEndpoints);
 
-    // Compiled once per model: every settlement runs it, right after its claim.
-    private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, CancellationToken, Task<Settled>>> SettledQuery = new(() =>
-        EF.CompileAsyncQuery((PaymentHubDbContext db, long orderId, CancellationToken ct) =>
-            db.RechargeOrders.AsNoTracking().Where(o => o.Id == orderId)
-                .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Settled(o, r.WalletAccountId, r.Name,
-                    db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
-                    db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled)))
-                .Single()));
+    /// <summary>
+    /// The order, locked for this settlement, with what the reward and the callback need; null when it is not open to this
+    /// caller: already final, or held by a lease that is not <paramref name="leaseOwner"/>. The lock comes before the
+    /// decision: PostgreSQL's FOR UPDATE waits for a concurrent settler's commit and returns the row as that left it, and
+    /// SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time. Holding the row, the settlement then
+    /// writes its outcome with one UPDATE, instead of a conditional UPDATE to claim it and another for what follows.
+    /// </summary>
+    private Task<Settled?> LockSettleableAsync(long orderId, string? leaseOwner, DateTime now, CancellationToken ct)
+    {
+        var row = db.Database.IsNpgsql()
+            ? db.RechargeOrders.FromSql($"SELECT * FROM recharge_orders WHERE id = {orderId} FOR UPDATE")
+            : db.RechargeOrders.Where(o => o.Id == orderId);
+        var open = row.Where(o => o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage));
+        open = leaseOwner is null ? open.Where(Leases.Free<RechargeOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+        return open.AsNoTracking()
+            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Settled(o, r.WalletAccountId, r.Name,
+                db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
+                db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled)))
+            .SingleOrDefaultAsync(ct);
+    }
 
     /// <summary>The reward block: granted, or (without <paramref name="grant"/>) the note that it could not be; null when granting failed.</summary>
     private async Task<JsonObject?> RewardsAsync(RechargeOrder order, Settled settled, bool grant, CancellationToken ct)
@@ -111,21 +117,19 @@ public sealed partial class RechargeSettlement(
         var now = clock.GetUtcNow().UtcDateTime;
         var text = reason.Length <= 500 ? reason : reason[..500];
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var updated = await Claimable(orderId, leaseOwner, now).ExecuteUpdateAsync(s =>
-        {
-            Close(s, now);
-            s.SetProperty(o => o.Status, RechargeStatus.Failed).SetProperty(o => o.FailureReason, text);
-        }, ct);
-        if (updated == 0)
+        if (await LockSettleableAsync(orderId, leaseOwner, now, ct) is not { } settled)
         {
             await tx.RollbackAsync(ct);
             return null;
         }
-        var settled = await SettledQuery.For(db)(db, orderId, ct);
         var order = settled.Order;
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
+        // The refund journal's id comes from its INSERT; the order's UPDATE that names it goes with the commit.
         await db.SaveChangesAsync(ct);
-        await db.RechargeOrders.Where(o => o.Id == orderId).ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
+        TrackLocked(order);
+        Close(order, now);
+        order.Status = RechargeStatus.Failed;
+        order.FailureReason = text;
         order.RefundJournalId = refund.Id;
         return await CommitSettledAsync(tx, order, settled.ResellerName, settled.HasEndpoints, WebhookEvents.RechargeFailed, ct);
     }
@@ -151,20 +155,28 @@ public sealed partial class RechargeSettlement(
     /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>
     private static readonly IReadOnlyList<RechargeStage> ToDone = RechargeStages.Machine.MovingTo(RechargeStage.Done);
 
-    /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
-    private static void Close(UpdateSettersBuilder<RechargeOrder> s, DateTime now) => s
-        .SetProperty(o => o.Stage, RechargeStage.Done)
-        .SetProperty(o => o.CompletedAt, now)
-        .SetProperty(o => o.UpdatedAt, now)
-        .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
-        .SetProperty(o => o.LeaseOwner, (string?)null)
-        .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
-
-    /// <summary>The reconciler settles only under its own lease; the request thread and an operator only what no lease holds (<see cref="Leases.Free{T}"/>).</summary>
-    private IQueryable<RechargeOrder> Claimable(long orderId, string? leaseOwner, DateTime now)
+    /// <summary>
+    /// Makes the locked row the context's one copy of the order, so that the commit writes exactly what the settlement
+    /// changes on it. A copy the placement left tracked in this request's context is stale by now, and is let go.
+    /// </summary>
+    private void TrackLocked(RechargeOrder order)
     {
-        var open = db.RechargeOrders.Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage));
-        return leaseOwner is null ? open.Where(Leases.Free<RechargeOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+        if (db.RechargeOrders.Local.FindEntry(order.Id) is { } stale)
+        {
+            stale.State = EntityState.Detached;
+        }
+        db.Attach(order);
+    }
+
+    /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
+    private static void Close(RechargeOrder order, DateTime now)
+    {
+        order.Stage = RechargeStages.Machine.Move(order.Stage, RechargeStage.Done);
+        order.CompletedAt = now;
+        order.UpdatedAt = now;
+        order.NextAttemptAt = null;
+        order.LeaseOwner = null;
+        order.LeaseExpiresAt = null;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rewards for recharge {OrderNumber} failed")]
