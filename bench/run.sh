@@ -13,7 +13,9 @@ STEP=20; CONNECTIONS=8,32,128
 [[ "${1:-}" == "--short" ]] && STEP=8
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/paymenthub-bench.XXXXXX); chmod 755 "$WORK"
-PORT=$((20000 + RANDOM % 20000)); GW_PORT=$((40000 + RANDOM % 20000)); UP_PORT=$((GW_PORT + 1))
+# Below Linux's ephemeral range (32768-60999 by default): a port from it may already be the local end of one of the run's
+# own connections when the slow-upstream fake binds late in the suite (a run failed so with "address already in use").
+PORT=$((20000 + RANDOM % 6000)); GW_PORT=$((26000 + RANDOM % 6000)); UP_PORT=$((GW_PORT + 1))
 ADMIN_KEY="bench-admin-key-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 GW_PID=""
