@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.EntityFrameworkCore.Storage;
 using PaymentHub.Data;
 using PaymentHub.Fulfilment;
 using PaymentHub.Ledger;
@@ -17,10 +17,11 @@ public enum SettlementResult
 }
 
 /// <summary>
-/// Moves a Processing bill order to its final state. The status change is one conditional UPDATE, so of two
-/// racing settlements (worker and operator, or two instances) exactly one wins; a cancellation's refund is posted
-/// in the same transaction, and the ledger's unique (kind, reference) refuses a second refund. The reseller's callback
-/// event (bill.succeeded / bill.cancelled) is written to the outbox in that transaction too.
+/// Moves a Processing bill order to its final state. A settlement first locks the order and checks that it is still open
+/// to it (<see cref="LockSettleableAsync"/>), so of two racing settlements (worker and operator, or two instances) exactly
+/// one settles it; a cancellation's refund is posted in the same transaction, and the ledger's unique (kind, reference)
+/// refuses a second refund. The reseller's callback event (bill.succeeded / bill.cancelled) is written to the outbox in
+/// that transaction too.
 /// </summary>
 public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService ledger, WebhookOutbox outbox, TimeProvider clock)
 {
@@ -29,84 +30,78 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var updated = await Claimable(orderNumber, leaseOwner, now)
-            .ExecuteUpdateAsync(s =>
-            {
-                Close(s, now);
-                s.SetProperty(o => o.Status, BillOrderStatus.Success).SetProperty(o => o.TokenNumber, tokenNumber);
-            }, ct);
-        if (updated == 0)
+        if (await LockSettleableAsync(orderNumber, leaseOwner, now, ct) is not { } order)
         {
             await tx.RollbackAsync(ct);
             return await WhyNotAsync(orderNumber, ct);
         }
-        await RaiseAsync(orderNumber, WebhookEvents.BillSucceeded, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return await CountedAsync(orderNumber, BillOrderStatus.Success, ct);
-    }
-
-    /// <summary>The order's callback event, its data as status_check reports the order now (in this transaction).</summary>
-    private async Task RaiseAsync(string orderNumber, string type, CancellationToken ct)
-    {
-        var order = await db.BillOrders.AsNoTracking().SingleAsync(o => o.OrderNumber == orderNumber, ct);
-        await outbox.EnqueueAsync(db, order.ResellerId, type, orderNumber, BillPaymentApi.ToStatusReply(order), ct);
+        Leases.TrackLocked(db, order);
+        Close(order, now);
+        order.Status = BillOrderStatus.Success;
+        order.TokenNumber = tokenNumber;
+        return await CommitSettledAsync(tx, order, WebhookEvents.BillSucceeded, ct);
     }
 
     public async Task<SettlementResult> CancelAsync(string orderNumber, string cancelNote, string? leaseOwner, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var updated = await Claimable(orderNumber, leaseOwner, now)
-            .ExecuteUpdateAsync(s =>
-            {
-                Close(s, now);
-                s.SetProperty(o => o.Status, BillOrderStatus.Cancelled).SetProperty(o => o.CancelNote, cancelNote);
-            }, ct);
-        if (updated == 0)
+        if (await LockSettleableAsync(orderNumber, leaseOwner, now, ct) is not { } order)
         {
             await tx.RollbackAsync(ct);
             return await WhyNotAsync(orderNumber, ct);
         }
-
-        var debitJournalId = await db.BillOrders.Where(o => o.OrderNumber == orderNumber)
-            .Select(o => o.DebitJournalId).SingleAsync(ct);
-        var refund = await ledger.ReverseAsync(debitJournalId, JournalKind.BillOrderRefund, orderNumber,
+        var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.BillOrderRefund, orderNumber,
             $"Refund: {Truncate(cancelNote, 400)}", ct);
+        // The refund journal's id comes from its INSERT; the order's UPDATE that names it goes with the commit.
         await db.SaveChangesAsync(ct);
-        await db.BillOrders.Where(o => o.OrderNumber == orderNumber)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.RefundJournalId, refund.Id), ct);
-        await RaiseAsync(orderNumber, WebhookEvents.BillCancelled, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return await CountedAsync(orderNumber, BillOrderStatus.Cancelled, ct);
+        Leases.TrackLocked(db, order);
+        Close(order, now);
+        order.Status = BillOrderStatus.Cancelled;
+        order.CancelNote = cancelNote;
+        order.RefundJournalId = refund.Id;
+        return await CommitSettledAsync(tx, order, WebhookEvents.BillCancelled, ct);
     }
 
-    private async Task<SettlementResult> CountedAsync(string orderNumber, BillOrderStatus status, CancellationToken ct)
+    /// <summary>
+    /// Ends a settlement: the order's callback event, its data the settled order as status_check reports it, then one
+    /// write of the order's outcome with that event, and the commit.
+    /// </summary>
+    private async Task<SettlementResult> CommitSettledAsync(IDbContextTransaction tx, BillOrder order, string eventType, CancellationToken ct)
     {
-        var connector = await db.BillOrders.Where(o => o.OrderNumber == orderNumber).Select(o => o.Connector).SingleAsync(ct);
-        PaymentHubMetrics.OrderSettled("bill", connector, status.ToString());
+        await outbox.EnqueueAsync(db, order.ResellerId, eventType, order.OrderNumber, BillPaymentApi.ToStatusReply(order), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        PaymentHubMetrics.OrderSettled("bill", order.Connector, order.Status.ToString());
         return SettlementResult.Settled;
+    }
+
+    /// <summary>
+    /// The order, locked for this settlement; null when it is not open to this caller: already final, or held by a lease
+    /// that is not <paramref name="leaseOwner"/> (the worker settles only under its own lease; an operator only what no
+    /// lease holds, <see cref="Leases.Free{T}"/>). The lock comes before the decision: PostgreSQL's FOR UPDATE waits for a
+    /// concurrent settler's commit and returns the row as that left it, and SQLite's transaction (BEGIN IMMEDIATE) already
+    /// runs one writer at a time.
+    /// </summary>
+    private Task<BillOrder?> LockSettleableAsync(string orderNumber, string? leaseOwner, DateTime now, CancellationToken ct)
+    {
+        var row = db.Database.IsNpgsql()
+            ? db.BillOrders.FromSql($"SELECT * FROM bill_orders WHERE order_number = {orderNumber} FOR UPDATE")
+            : db.BillOrders.Where(o => o.OrderNumber == orderNumber);
+        var open = row.Where(o => o.Status == BillOrderStatus.Processing && ToDone.Contains(o.Stage)).SettleableBy(leaseOwner, now);
+        return open.AsNoTracking().SingleOrDefaultAsync(ct);
     }
 
     /// <summary>The stages an order may be settled from (<see cref="BillStages.Machine"/>): every one but Done.</summary>
     private static readonly IReadOnlyList<BillStage> ToDone = BillStages.Machine.MovingTo(BillStage.Done);
 
     /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
-    private static void Close(UpdateSettersBuilder<BillOrder> s, DateTime now) => s
-        .SetProperty(o => o.Stage, BillStage.Done)
-        .SetProperty(o => o.CompletedAt, now)
-        .SetProperty(o => o.UpdatedAt, now)
-        .SetProperty(o => o.NextAttemptAt, (DateTime?)null)
-        .SetProperty(o => o.LeaseOwner, (string?)null)
-        .SetProperty(o => o.LeaseExpiresAt, (DateTime?)null);
-
-    /// <summary>The worker settles only under its own lease; an operator only what no lease holds (<see cref="Leases.Free{T}"/>).</summary>
-    private IQueryable<BillOrder> Claimable(string orderNumber, string? leaseOwner, DateTime now)
+    private static void Close(BillOrder order, DateTime now)
     {
-        var open = db.BillOrders.Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing
-                                            && ToDone.Contains(o.Stage));
-        return leaseOwner is null ? open.Where(Leases.Free<BillOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+        order.Stage = BillStages.Machine.Move(order.Stage, BillStage.Done);
+        order.CompletedAt = now;
+        order.UpdatedAt = now;
+        Leases.Release(order);
     }
 
     private async Task<SettlementResult> WhyNotAsync(string orderNumber, CancellationToken ct)

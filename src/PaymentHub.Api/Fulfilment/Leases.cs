@@ -12,9 +12,9 @@ public interface ILeasedWork
 {
     long Id { get; }
     /// <summary>When a worker should look at it next; null: no worker will (an operator's, or final).</summary>
-    DateTime? NextAttemptAt { get; }
-    string? LeaseOwner { get; }
-    DateTime? LeaseExpiresAt { get; }
+    DateTime? NextAttemptAt { get; set; }
+    string? LeaseOwner { get; set; }
+    DateTime? LeaseExpiresAt { get; set; }
 }
 
 /// <summary>
@@ -25,6 +25,35 @@ public interface ILeasedWork
 /// </summary>
 public static class Leases
 {
+    /// <summary>
+    /// Makes <paramref name="locked"/>, read without tracking under its row lock for a settlement, the context's one copy
+    /// of that order, so that the commit writes exactly what the settlement changes on it. A copy the context already
+    /// tracks (the request's placement, a worker's read) is stale by now, and is let go.
+    /// </summary>
+    public static void TrackLocked<T>(PaymentHubDbContext db, T locked) where T : class, ILeasedWork
+    {
+        if (db.Set<T>().Local.FindEntry(locked.Id) is { } stale)
+        {
+            stale.State = EntityState.Detached;
+        }
+        db.Attach(locked);
+    }
+
+    /// <summary>
+    /// The rows a settler may settle: a worker (<paramref name="leaseOwner"/>) only under its own lease, the request thread
+    /// and an operator (null) only what no lease holds (<see cref="Free{T}"/>).
+    /// </summary>
+    public static IQueryable<T> SettleableBy<T>(this IQueryable<T> rows, string? leaseOwner, DateTime now) where T : class, ILeasedWork =>
+        leaseOwner is null ? rows.Where(Free<T>(now)) : rows.Where(o => o.LeaseOwner == leaseOwner);
+
+    /// <summary>What every final state shares: nobody holds the work or schedules it any more.</summary>
+    public static void Release(ILeasedWork work)
+    {
+        work.NextAttemptAt = null;
+        work.LeaseOwner = null;
+        work.LeaseExpiresAt = null;
+    }
+
     /// <summary>Rows nobody holds a lease on at <paramref name="now"/>.</summary>
     public static Expression<Func<T, bool>> Free<T>(DateTime now) where T : class, ILeasedWork =>
         o => o.LeaseExpiresAt == null || o.LeaseExpiresAt < now;

@@ -58,7 +58,7 @@ public sealed partial class RechargeSettlement(
             return (null, true);
         }
         // One UPDATE writes the outcome and the reward, with the callback event in the same batch, at the commit.
-        TrackLocked(order);
+        Leases.TrackLocked(db, order);
         Close(order, now);
         order.Status = RechargeStatus.Success;
         order.OperatorTransactionId = operatorTransactionId;
@@ -71,18 +71,19 @@ public sealed partial class RechargeSettlement(
 
     /// <summary>
     /// The order, locked for this settlement, with what the reward and the callback need; null when it is not open to this
-    /// caller: already final, or held by a lease that is not <paramref name="leaseOwner"/>. The lock comes before the
-    /// decision: PostgreSQL's FOR UPDATE waits for a concurrent settler's commit and returns the row as that left it, and
-    /// SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time. Holding the row, the settlement then
-    /// writes its outcome with one UPDATE, instead of a conditional UPDATE to claim it and another for what follows.
+    /// caller: already final, or held by a lease that is not <paramref name="leaseOwner"/> (the reconciler settles only
+    /// under its own lease; the request thread and an operator only what no lease holds, <see cref="Leases.Free{T}"/>).
+    /// The lock comes before the decision: PostgreSQL's FOR UPDATE waits for a concurrent settler's commit and returns the
+    /// row as that left it, and SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time. Holding the row,
+    /// the settlement then writes its outcome with one UPDATE, instead of a conditional UPDATE to claim it and another for
+    /// what follows.
     /// </summary>
     private Task<Settled?> LockSettleableAsync(long orderId, string? leaseOwner, DateTime now, CancellationToken ct)
     {
         var row = db.Database.IsNpgsql()
             ? db.RechargeOrders.FromSql($"SELECT * FROM recharge_orders WHERE id = {orderId} FOR UPDATE")
             : db.RechargeOrders.Where(o => o.Id == orderId);
-        var open = row.Where(o => o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage));
-        open = leaseOwner is null ? open.Where(Leases.Free<RechargeOrder>(now)) : open.Where(o => o.LeaseOwner == leaseOwner);
+        var open = row.Where(o => o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage)).SettleableBy(leaseOwner, now);
         return open.AsNoTracking()
             .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Settled(o, r.WalletAccountId, r.Name,
                 db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
@@ -126,7 +127,7 @@ public sealed partial class RechargeSettlement(
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
         // The refund journal's id comes from its INSERT; the order's UPDATE that names it goes with the commit.
         await db.SaveChangesAsync(ct);
-        TrackLocked(order);
+        Leases.TrackLocked(db, order);
         Close(order, now);
         order.Status = RechargeStatus.Failed;
         order.FailureReason = text;
@@ -155,28 +156,13 @@ public sealed partial class RechargeSettlement(
     /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>
     private static readonly IReadOnlyList<RechargeStage> ToDone = RechargeStages.Machine.MovingTo(RechargeStage.Done);
 
-    /// <summary>
-    /// Makes the locked row the context's one copy of the order, so that the commit writes exactly what the settlement
-    /// changes on it. A copy the placement left tracked in this request's context is stale by now, and is let go.
-    /// </summary>
-    private void TrackLocked(RechargeOrder order)
-    {
-        if (db.RechargeOrders.Local.FindEntry(order.Id) is { } stale)
-        {
-            stale.State = EntityState.Detached;
-        }
-        db.Attach(order);
-    }
-
     /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
     private static void Close(RechargeOrder order, DateTime now)
     {
         order.Stage = RechargeStages.Machine.Move(order.Stage, RechargeStage.Done);
         order.CompletedAt = now;
         order.UpdatedAt = now;
-        order.NextAttemptAt = null;
-        order.LeaseOwner = null;
-        order.LeaseExpiresAt = null;
+        Leases.Release(order);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rewards for recharge {OrderNumber} failed")]
