@@ -77,11 +77,10 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
     }
 
     /// <summary>
-    /// The order, locked for this settlement; null when it is not open to this caller: already final, or held by a lease
-    /// that is not <paramref name="leaseOwner"/> (the worker settles only under its own lease; an operator only what no
-    /// lease holds, <see cref="Leases.Free{T}"/>). The lock comes before the decision: PostgreSQL's FOR UPDATE waits for a
-    /// concurrent settler's commit and returns the row as that left it, and SQLite's transaction (BEGIN IMMEDIATE) already
-    /// runs one writer at a time.
+    /// The order, locked for this settlement; null when it is not open to this caller: already final, or under a lease
+    /// <paramref name="leaseOwner"/> may not settle (<see cref="Leases.SettleableBy{T}"/>). The lock comes before the decision:
+    /// FOR UPDATE waits for a concurrent settler's commit and returns the row as that left it; SQLite's transaction (BEGIN
+    /// IMMEDIATE) already runs one writer at a time.
     /// </summary>
     private Task<BillOrder?> LockSettleableAsync(string orderNumber, string? leaseOwner, DateTime now, CancellationToken ct)
     {

@@ -71,8 +71,7 @@ public sealed partial class RechargeSettlement(
 
     /// <summary>
     /// The order, locked for this settlement, with what the reward and the callback need; null when it is not open to this
-    /// caller: already final, or held by a lease that is not <paramref name="leaseOwner"/> (the reconciler settles only
-    /// under its own lease; the request thread and an operator only what no lease holds, <see cref="Leases.Free{T}"/>).
+    /// caller: already final, or under a lease <paramref name="leaseOwner"/> may not settle (<see cref="Leases.SettleableBy{T}"/>).
     /// The lock comes before the decision: PostgreSQL's FOR UPDATE waits for a concurrent settler's commit and returns the
     /// row as that left it, and SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time. Holding the row,
     /// the settlement then writes its outcome with one UPDATE, instead of a conditional UPDATE to claim it and another for
