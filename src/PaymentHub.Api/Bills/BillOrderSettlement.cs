@@ -54,7 +54,7 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.BillOrderRefund, orderNumber,
             $"Refund: {Truncate(cancelNote, 400)}", ct);
         // The refund journal's id comes from its INSERT; the order's UPDATE that names it goes with the commit.
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesWithoutSavepointAsync(ct);
         Leases.TrackLocked(db, order);
         Close(order, now);
         order.Status = BillOrderStatus.Cancelled;
@@ -70,7 +70,7 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
     private async Task<SettlementResult> CommitSettledAsync(IDbContextTransaction tx, BillOrder order, string eventType, CancellationToken ct)
     {
         await outbox.EnqueueAsync(db, order.ResellerId, eventType, order.OrderNumber, BillPaymentApi.ToStatusReply(order), ct);
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesWithoutSavepointAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("bill", order.Connector, order.Status.ToString());
         return SettlementResult.Settled;

@@ -5,9 +5,11 @@ namespace PaymentHub.Data;
 public static class SavepointFreeSave
 {
     /// <summary>
-    /// Saves without EF's automatic savepoint. For a transaction whose only expected save failure (the idempotency race in
-    /// the bill and recharge placements) rolls the whole transaction back and is never retried inside it: there the
-    /// savepoint's round trips buy nothing.
+    /// Saves without EF's automatic savepoint, for a transaction that is never continued after a failed save: it rolls back
+    /// whole (the placements, whose expected failure is the idempotency race; the settlements and their reward step, which
+    /// start again from a new transaction when they retry at all). There the savepoint's two round trips (SAVEPOINT before
+    /// the save's batch, RELEASE after it) buy nothing. Keep EF's default where a caller catches a failed save and goes on
+    /// in the same transaction.
     /// </summary>
     public static async Task SaveChangesWithoutSavepointAsync(this DbContext db, CancellationToken ct)
     {

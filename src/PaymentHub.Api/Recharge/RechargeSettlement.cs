@@ -125,7 +125,7 @@ public sealed partial class RechargeSettlement(
         var order = settled.Order;
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
         // The refund journal's id comes from its INSERT; the order's UPDATE that names it goes with the commit.
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesWithoutSavepointAsync(ct);
         Leases.TrackLocked(db, order);
         Close(order, now);
         order.Status = RechargeStatus.Failed;
@@ -146,7 +146,7 @@ public sealed partial class RechargeSettlement(
         {
             await outbox.EnqueueAsync(db, order.ResellerId, eventType, order.OrderNumber, RechargeReplies.For(order, resellerName), ct);
         }
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesWithoutSavepointAsync(ct);
         await tx.CommitAsync(ct);
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, order.Status.ToString());
         return order;

@@ -29,7 +29,7 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
         };
 
         var cashbackBlock = await CashbackAsync(order, walletAccountId, now, ct);
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesWithoutSavepointAsync(ct);
         return new JsonObject { ["ok"] = true, ["points"] = pointsBlock, ["cashback"] = cashbackBlock };
     }
 
