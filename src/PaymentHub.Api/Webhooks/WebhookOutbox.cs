@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -125,22 +126,20 @@ public sealed class WebhookOutbox(
 
     private sealed record EnabledEndpoint(long Id, int ResellerId, string Events);
 
-    private static IQueryable<EnabledEndpoint> EnabledEndpoints(
-        PaymentHubDbContext db, System.Linq.Expressions.Expression<Func<WebhookEndpoint, bool>> owner) =>
-        db.Set<WebhookEndpoint>().AsNoTracking()
-            .Where(e => e.Status == WebhookEndpointStatus.Enabled)
-            .Where(owner)
-            .OrderBy(e => e.Id)
-            .Select(e => new EnabledEndpoint(e.Id, e.ResellerId, e.Events));
+    // The one definition of an endpoint that events go to, and of what is read of it, for both queries below (EF inlines
+    // expression-valued fields into the query, compiled or not).
+    private static readonly Expression<Func<WebhookEndpoint, bool>> IsEnabled = e => e.Status == WebhookEndpointStatus.Enabled;
+    private static readonly Expression<Func<WebhookEndpoint, EnabledEndpoint>> AsEnabledEndpoint = e => new EnabledEndpoint(e.Id, e.ResellerId, e.Events);
+
+    private static IQueryable<EnabledEndpoint> EnabledEndpoints(PaymentHubDbContext db, Expression<Func<WebhookEndpoint, bool>> owner) =>
+        db.Set<WebhookEndpoint>().AsNoTracking().Where(IsEnabled).Where(owner).OrderBy(e => e.Id).Select(AsEnabledEndpoint);
 
     // Compiled once per model: every wallet posting (each bill submit and recharge) runs it.
     private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, IAsyncEnumerable<EnabledEndpoint>>> WalletEndpointsQuery = new(() =>
         EF.CompileAsyncQuery((PaymentHubDbContext db, long walletAccountId) =>
-            db.Set<WebhookEndpoint>().AsNoTracking()
-                .Where(e => e.Status == WebhookEndpointStatus.Enabled
-                            && db.Resellers.Any(r => r.Id == e.ResellerId && r.WalletAccountId == walletAccountId))
-                .OrderBy(e => e.Id)
-                .Select(e => new EnabledEndpoint(e.Id, e.ResellerId, e.Events))));
+            db.Set<WebhookEndpoint>().AsNoTracking().Where(IsEnabled)
+                .Where(e => db.Resellers.Any(r => r.Id == e.ResellerId && r.WalletAccountId == walletAccountId))
+                .OrderBy(e => e.Id).Select(AsEnabledEndpoint)));
 
     private static List<EnabledEndpoint> Subscribed(List<EnabledEndpoint> endpoints, string type) =>
         endpoints.Where(e => WebhookEvents.Split(e.Events).Contains(type, StringComparer.Ordinal)).ToList();
