@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Npgsql;
+using PaymentHub.Tests.Infrastructure;
+
+namespace PaymentHub.Tests.Settlement;
+
+/// <summary>
+/// What a settlement sends to PostgreSQL, read from Npgsql's own trace of the commands this class's database received: a
+/// recharge settled on the request thread (success and failure) and a bill order settled by the worker run without a
+/// savepoint, because none of them goes on in its transaction after a failed save (see SavepointFreeSave).
+/// </summary>
+public sealed class SettlementStatementTests(GatewayFixture fixture)
+    : GatewayTest(fixture, "settlement_statements"), IClassFixture<GatewayFixture>, IDisposable
+{
+    private readonly ConcurrentQueue<string> _statements = new();
+    private ActivityListener? _listener;
+
+    protected override async Task SeedAsync()
+    {
+        using var admin = App.Admin();
+        Assert.Equal(200, (int)(await admin.PatchAsync("/admin/v1/operators/GP", JsonContent.Create(new { connector = "sandbox" }))).StatusCode);
+        var database = new NpgsqlConnectionStringBuilder(App.ConnectionString).Database!;
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                // Other test classes run at the same time in this process, each on its own database.
+                var tags = activity.TagObjects.Select(t => t.Value?.ToString() ?? "").ToList();
+                if (tags.Contains(database, StringComparer.Ordinal))
+                {
+                    _statements.Enqueue(string.Join(" | ", tags));
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public void Dispose() => _listener?.Dispose();
+
+    private List<string> Sent()
+    {
+        var sent = new List<string>();
+        while (_statements.TryDequeue(out var statement))
+        {
+            sent.Add(statement);
+        }
+        return sent;
+    }
+
+    [Theory]
+    [InlineData("01712345678", "Success")]
+    [InlineData("01712340000", "Failed")]
+    public async Task A_recharge_settled_on_the_request_thread_takes_no_savepoint(string phone, string outcome)
+    {
+        var shop = await App.CreateResellerAsync(1_000m);
+        Sent();
+        var (status, body) = await shop.PostFormAsync("/api/mobile-recharge.php", [("phone", phone), ("amount", "100"), ("operator", "GP")]);
+        var sent = Sent();
+
+        Assert.Equal(200, status);
+        Assert.Equal(outcome, body["status"]!.GetValue<string>());
+        // The trace is read at all: the settlement's write of the order is in it.
+        Assert.Contains(sent, s => s.Contains("UPDATE recharge_orders", StringComparison.Ordinal));
+        Assert.DoesNotContain(sent, s => s.Contains("SAVEPOINT", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_bill_order_settled_by_the_worker_takes_no_savepoint()
+    {
+        var shop = await App.CreateResellerAsync(1_000m);
+        var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Statement Power");
+        Sent();
+        var (status, body) = await shop.BillAsync("submit", ("provider_id", providerId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("service_id", serviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("amount", "120.50"), ("meter_number", "123456789"));
+        Assert.Equal(200, status);
+        var orderNumber = body["order_number"]!.GetValue<string>();
+        // The sandbox settles the bill about a second later, in the gateway's worker.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await shop.BillAsync("status_check", ("order_number", orderNumber))).Body["status"]!.GetValue<string>() == "Processing")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Order {orderNumber} still Processing.");
+            await Task.Delay(100);
+        }
+        var sent = Sent();
+
+        Assert.Contains(sent, s => s.Contains("UPDATE bill_orders", StringComparison.Ordinal) && s.Contains("token_number", StringComparison.Ordinal));
+        Assert.DoesNotContain(sent, s => s.Contains("SAVEPOINT", StringComparison.OrdinalIgnoreCase));
+    }
+}
