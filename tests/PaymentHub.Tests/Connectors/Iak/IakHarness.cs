@@ -44,9 +44,11 @@ public sealed class IakHarness : IAsyncDisposable
             ["Connectors:Iak:BaseUrl"] = scope.BaseUrl,
             ["Connectors:Iak:Username"] = Username,
             ["Connectors:Iak:ApiKey"] = ApiKey,
-            ["Connectors:Iak:TimeoutSeconds"] = "5",
-            // Long enough that a loaded machine never turns a normal reply into a timeout (and a second, counted, inquiry).
-            ["Connectors:Iak:AttemptTimeoutSeconds"] = "3",
+            ["Connectors:Iak:TimeoutSeconds"] = "10",
+            // Long enough that a loaded machine never turns a normal reply into a timeout (and a second, counted, inquiry):
+            // with 3 s, a full run once counted two inquiries for one order. Only prompt stubs meet it; late ones come with
+            // ShortAttemptTimeout.
+            ["Connectors:Iak:AttemptTimeoutSeconds"] = "5",
             ["Connectors:Iak:MaxRetries"] = "2",
             ["Connectors:Iak:RetryDelaySeconds"] = "0.05",
             ["Connectors:Iak:PendingRetrySeconds"] = "0.2",
