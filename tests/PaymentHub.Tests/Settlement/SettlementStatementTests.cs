@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Npgsql;
 using PaymentHub.Tests.Infrastructure;
 
@@ -68,26 +69,30 @@ public sealed class SettlementStatementTests(GatewayFixture fixture)
         Assert.DoesNotContain(sent, s => s.Contains("SAVEPOINT", StringComparison.OrdinalIgnoreCase));
     }
 
-    [Fact]
-    public async Task A_bill_order_settled_by_the_worker_takes_no_savepoint()
+    [Theory]
+    [InlineData("123456789", "Success", "token_number")]
+    [InlineData("55550000", "Cancelled", "refund_journal_id")]
+    public async Task A_bill_order_settled_by_the_worker_takes_no_savepoint(string meter, string outcome, string settlementColumn)
     {
         var shop = await App.CreateResellerAsync(1_000m);
         var (providerId, serviceId) = await App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Statement Power");
         Sent();
         var (status, body) = await shop.BillAsync("submit", ("provider_id", providerId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("service_id", serviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("amount", "120.50"), ("meter_number", "123456789"));
+            ("service_id", serviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("amount", "120.50"), ("meter_number", meter));
         Assert.Equal(200, status);
         var orderNumber = body["order_number"]!.GetValue<string>();
-        // The sandbox settles the bill about a second later, in the gateway's worker.
+        // The sandbox settles the bill about a second later (a customer number ending in 0000 is cancelled), in the gateway's worker.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await shop.BillAsync("status_check", ("order_number", orderNumber))).Body["status"]!.GetValue<string>() == "Processing")
+        JsonNode final;
+        while ((final = (await shop.BillAsync("status_check", ("order_number", orderNumber))).Body)["status"]!.GetValue<string>() == "Processing")
         {
             Assert.True(DateTime.UtcNow < deadline, $"Order {orderNumber} still Processing.");
             await Task.Delay(100);
         }
         var sent = Sent();
 
-        Assert.Contains(sent, s => s.Contains("UPDATE bill_orders", StringComparison.Ordinal) && s.Contains("token_number", StringComparison.Ordinal));
+        Assert.Equal(outcome, final["status"]!.GetValue<string>());
+        Assert.Contains(sent, s => s.Contains("UPDATE bill_orders", StringComparison.Ordinal) && s.Contains(settlementColumn, StringComparison.Ordinal));
         Assert.DoesNotContain(sent, s => s.Contains("SAVEPOINT", StringComparison.OrdinalIgnoreCase));
     }
 }
