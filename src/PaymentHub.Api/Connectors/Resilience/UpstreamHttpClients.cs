@@ -16,7 +16,8 @@ public static class UpstreamHttpClients
     {
         services.AddOptions<UpstreamResilienceOptions>(upstream).BindConfiguration(section);
         services.AddSingleton(new UpstreamName(upstream));
-        services.AddKeyedSingleton(upstream, (sp, _) => new UpstreamResilience(Options(sp, upstream), sp.GetRequiredService<TimeProvider>()));
+        services.AddKeyedSingleton(upstream, (sp, _) => new UpstreamResilience(Options(sp, upstream), sp.GetRequiredService<TimeProvider>(),
+            upstream, sp.GetRequiredService<ILogger<UpstreamResilience>>()));
         services.AddSingleton(sp =>
             ActivatorUtilities.CreateInstance<TClient>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(upstream)));
         return services.AddHttpClient(upstream, (sp, client) => client.Timeout = TimeSpan.FromSeconds(Options(sp, upstream).TimeoutSeconds + 5))

@@ -26,7 +26,7 @@ public sealed class UpstreamResilienceOptions
 /// The two pipelines of one upstream, sharing one circuit breaker: a singleton per upstream, so the breaker's state
 /// survives the HTTP handler rotation of IHttpClientFactory.
 /// </summary>
-public sealed class UpstreamResilience
+public sealed partial class UpstreamResilience
 {
     /// <summary>Set to true on a request that may be sent twice without harm. Anything else is never resent once it may have left.</summary>
     public static readonly HttpRequestOptionsKey<bool> SafeToRepeat = new("PaymentHub.SafeToRepeat");
@@ -39,8 +39,22 @@ public sealed class UpstreamResilience
     /// <summary>The shared breaker's state (for the readiness check and the metrics).</summary>
     public CircuitState BreakerState => _breakerState.CircuitState;
 
-    public UpstreamResilience(UpstreamResilienceOptions options, TimeProvider clock)
+    /// <param name="upstream">The upstream's name in the retry log line.</param>
+    /// <param name="logger">Where each retry is told (a Warning), or null for none.</param>
+    public UpstreamResilience(UpstreamResilienceOptions options, TimeProvider clock, string upstream = "upstream", ILogger? logger = null)
     {
+        // Every retry is logged: an operator sees an upstream that needs a second attempt, and a test that counts calls can
+        // tell a retry from a second request. Neither the request nor the reply is in the line, only what went wrong.
+        Func<OnRetryArguments<HttpResponseMessage>, ValueTask> onRetry = args =>
+        {
+            if (logger is not null)
+            {
+                LogRetry(logger, upstream, args.AttemptNumber + 1,
+                    args.Outcome.Exception?.GetType().Name ?? $"HTTP {(int)args.Outcome.Result!.StatusCode}",
+                    (long)args.RetryDelay.TotalMilliseconds);
+            }
+            return default;
+        };
         var breaker = new CircuitBreakerStrategyOptions<HttpResponseMessage>
         {
             FailureRatio = options.BreakerFailureRatio,
@@ -69,6 +83,7 @@ public sealed class UpstreamResilience
                 .Handle<HttpRequestException>()
                 .Handle<TimeoutRejectedException>()
                 .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests),
+            OnRetry = onRetry,
         }, options.MaxRetries > 0);
 
         // A request that is not safe to repeat (a payment) is retried only when it provably never left: the
@@ -80,8 +95,12 @@ public sealed class UpstreamResilience
             UseJitter = true,
             Delay = TimeSpan.FromSeconds(options.RetryDelaySeconds),
             ShouldHandle = new PredicateBuilder<HttpResponseMessage>().Handle<HttpRequestException>(IsConnectionRefused),
+            OnRetry = onRetry,
         }, options.MaxRetries > 0);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Upstream}: attempt {Attempt} failed ({Failure}); retrying in {DelayMs} ms")]
+    private static partial void LogRetry(ILogger logger, string upstream, int attempt, string failure, long delayMs);
 
     public static bool IsConnectionRefused(HttpRequestException ex) =>
         ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };

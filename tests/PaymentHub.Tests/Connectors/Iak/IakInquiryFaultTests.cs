@@ -23,6 +23,9 @@ public sealed class IakInquiryFaultTests
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal(IakHarness.Funding - IakHarness.BillTotal, await t.Shop.BalanceAsync());
         await t.AssertCallsAsync(inquiries: 2, payments: 1, statusChecks: 0);
+        // A timeout, an HTTP 5xx, a reset and a connection closed without a reply are retried by IAK's pipeline, which says
+        // so in the log; a malformed reply that came with HTTP 200 is the connector's to ask again.
+        Assert.Equal(fault != "malformed", t.App.ReadLog().Contains("attempt 1 failed", StringComparison.Ordinal));
     }
 
     /// <summary>
