@@ -23,6 +23,9 @@ public static class UpstreamHttpClients
         return services.AddHttpClient(upstream, (sp, client) => client.Timeout = TimeSpan.FromSeconds(Options(sp, upstream).TimeoutSeconds + 5))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // No logging handlers of the factory: their scope ("HTTP POST <address>") would ride on every line logged
+            // inside the call (the retry warning), and an address is not for the log. The clients log what they need.
+            .RemoveAllLoggers()
             .AddHttpMessageHandler(sp => new UpstreamResilienceHandler(sp.GetRequiredKeyedService<UpstreamResilience>(upstream)));
     }
 
