@@ -10,21 +10,6 @@ namespace PaymentHub.Tests.Bills;
 
 public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixture, "bills_fulfilment"), IClassFixture<GatewayFixture>
 {
-
-    private static async Task<System.Text.Json.Nodes.JsonNode> WaitForFinalAsync(TestReseller shop, string orderNumber)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var body = (await shop.BillAsync("status_check", ("order_number", orderNumber))).Body;
-            if (body["status"]!.GetValue<string>() != "Processing" || DateTime.UtcNow > deadline)
-            {
-                return body;
-            }
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>What the journal of this kind and reference moved on the reseller's wallet (0 when there is none).</summary>
     private Task<decimal> WalletMovementAsync(TestReseller shop, JournalKind kind, string reference) =>
         App.WithDbAsync(async db =>
@@ -47,7 +32,7 @@ public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixtur
         // The submit's own reply: a status_check sent after it raced the sandbox's one second on a loaded machine.
         Assert.Equal("Processing", submitted.Body["status"]!.GetValue<string>());
 
-        var final = await WaitForFinalAsync(shop, orderNumber);
+        var final = await shop.WaitForFinalBillAsync(orderNumber);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Matches(@"^\d{4}-\d{4}-\d{4}-\d{4}-\d{4}$", final["token_number"]!.GetValue<string>());
         var completed = await App.WithDbAsync(db => db.BillOrders.Where(o => o.OrderNumber == orderNumber)
@@ -67,7 +52,7 @@ public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixtur
         // The debit as the ledger recorded it (the wallet's balance may already be refunded: the worker is woken by the submit).
         Assert.Equal(-254m, await WalletMovementAsync(shop, JournalKind.BillOrderDebit, orderNumber));
 
-        var final = await WaitForFinalAsync(shop, orderNumber);
+        var final = await shop.WaitForFinalBillAsync(orderNumber);
         Assert.Equal("Cancelled", final["status"]!.GetValue<string>());
         Assert.Equal("Invalid customer information", final["cancel_note"]!.GetValue<string>());
         Assert.Equal(1_000m, await shop.BalanceAsync());

@@ -238,4 +238,22 @@ public sealed record TestReseller(PaymentHubApp App, int Id, string ApiKey, stri
     }
 
     public Task<decimal> BalanceAsync() => App.BalanceAsync(Id);
+
+    /// <summary>
+    /// The bill order's status_check reply once it is no longer Processing (settled by the gateway's worker, in real time),
+    /// or the last reply when <paramref name="seconds"/> have passed.
+    /// </summary>
+    public async Task<JsonNode> WaitForFinalBillAsync(string orderNumber, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var body = (await BillAsync("status_check", ("order_number", orderNumber))).Body;
+            if (body["status"]!.GetValue<string>() != "Processing" || DateTime.UtcNow > deadline)
+            {
+                return body;
+            }
+            await Task.Delay(100);
+        }
+    }
 }

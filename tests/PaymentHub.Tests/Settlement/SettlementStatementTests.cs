@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Npgsql;
 using PaymentHub.Tests.Infrastructure;
 
@@ -82,13 +81,7 @@ public sealed class SettlementStatementTests(GatewayFixture fixture)
         Assert.Equal(200, status);
         var orderNumber = body["order_number"]!.GetValue<string>();
         // The sandbox settles the bill about a second later (a customer number ending in 0000 is cancelled), in the gateway's worker.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        JsonNode final;
-        while ((final = (await shop.BillAsync("status_check", ("order_number", orderNumber))).Body)["status"]!.GetValue<string>() == "Processing")
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Order {orderNumber} still Processing.");
-            await Task.Delay(100);
-        }
+        var final = await shop.WaitForFinalBillAsync(orderNumber, seconds: 30);
         var sent = Sent();
 
         Assert.Equal(outcome, final["status"]!.GetValue<string>());

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -45,14 +46,12 @@ public sealed partial class UpstreamResilience
     {
         // Every retry is logged: an operator sees an upstream that needs a second attempt, and a test that counts calls can
         // tell a retry from a second request. Neither the request nor the reply is in the line, only what went wrong.
+        var retryLog = logger ?? NullLogger.Instance;
         Func<OnRetryArguments<HttpResponseMessage>, ValueTask> onRetry = args =>
         {
-            if (logger is not null)
-            {
-                LogRetry(logger, upstream, args.AttemptNumber + 1,
-                    args.Outcome.Exception?.GetType().Name ?? $"HTTP {(int)args.Outcome.Result!.StatusCode}",
-                    (long)args.RetryDelay.TotalMilliseconds);
-            }
+            LogRetry(retryLog, upstream, args.AttemptNumber + 1,
+                args.Outcome.Exception?.GetType().Name ?? $"HTTP {(int)args.Outcome.Result!.StatusCode}",
+                (long)args.RetryDelay.TotalMilliseconds);
             return default;
         };
         var breaker = new CircuitBreakerStrategyOptions<HttpResponseMessage>

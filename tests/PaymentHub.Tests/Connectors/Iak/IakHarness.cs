@@ -72,19 +72,7 @@ public sealed class IakHarness : IAsyncDisposable
         return body["order_number"]!.GetValue<string>();
     }
 
-    public async Task<JsonNode> WaitForFinalAsync(string orderNumber, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var body = (await Shop.BillAsync("status_check", ("order_number", orderNumber))).Body;
-            if (body["status"]!.GetValue<string>() != "Processing" || DateTime.UtcNow > deadline)
-            {
-                return body;
-            }
-            await Task.Delay(100);
-        }
-    }
+    public Task<JsonNode> WaitForFinalAsync(string orderNumber, int seconds = 20) => Shop.WaitForFinalBillAsync(orderNumber, seconds);
 
     /// <summary>How many refund journals the order has (the ledger refuses a second one; this shows there is exactly one).</summary>
     public Task<int> RefundJournalsAsync(string orderNumber) =>
