@@ -18,6 +18,11 @@ public sealed class NurrChain : IAsyncDisposable
     public required int UpstreamProvider { get; init; }
     public required int UpstreamService { get; init; }
 
+    /// <remarks>
+    /// The downstream keeps the default Recharge:ResolveAfterSeconds (60 s). A recharge whose forward comes back unknown is
+    /// due for its status query 2 s later whatever that setting says; a short one would only let the reconciler take over a
+    /// recharge whose first forward is still on its way (slow on a loaded machine), and the reseller would see Processing.
+    /// </remarks>
     public static async Task<NurrChain> StartAsync(string name, IDictionary<string, string?>? downstreamSettings = null)
     {
         var upstream = await PaymentHubApp.StartAsync(name + "_upstream");
@@ -31,7 +36,6 @@ public sealed class NurrChain : IAsyncDisposable
             ["Connectors:Nurr:BaseUrl"] = "http://upstream.test/",
             ["Connectors:Nurr:ApiKey"] = hubAccount.ApiKey,
             ["Connectors:Nurr:ApiSecret"] = hubAccount.ApiSecret,
-            ["Recharge:ResolveAfterSeconds"] = "2",
         };
         foreach (var (key, value) in downstreamSettings ?? new Dictionary<string, string?>())
         {
