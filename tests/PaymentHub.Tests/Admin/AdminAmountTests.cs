@@ -6,7 +6,7 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Admin;
 
 /// <summary>Admin JSON takes an amount as a number or as a string in the reseller API's grammar; replies are always numbers.</summary>
-public sealed class AdminAmountTests() : GatewayTest("admin_amounts")
+public sealed class AdminAmountTests(GatewayFixture fixture) : GatewayTest(fixture, "admin_amounts"), IClassFixture<GatewayFixture>
 {
     private async Task<(int Status, JsonNode Body, string? MediaType)> PostJsonAsync(string path, string json)
     {
@@ -36,7 +36,8 @@ public sealed class AdminAmountTests() : GatewayTest("admin_amounts")
         Assert.Equal("200.50", stringReply["balance"]!.ToJsonString());
         Assert.Equal(201.00m, await shop.BalanceAsync());
         var credits = await App.WithDbAsync(db => db.LedgerJournals
-            .CountAsync(j => j.Kind == PaymentHub.Ledger.JournalKind.OperatorCredit));
+            .CountAsync(j => j.Kind == PaymentHub.Ledger.JournalKind.OperatorCredit && db.LedgerEntries.Any(e => e.JournalId == j.Id
+                && db.LedgerAccounts.Any(a => a.Id == e.AccountId && a.ResellerId == shop.Id))));
         Assert.Equal(3, credits);
         await App.AssertLedgerOkAsync();
     }

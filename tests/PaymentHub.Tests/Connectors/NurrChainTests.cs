@@ -6,23 +6,26 @@ namespace PaymentHub.Tests.Connectors;
 
 /// <summary>Two PaymentHub instances chained through the nurr connector (<see cref="NurrChain"/>).</summary>
 [RunsLong(40)]
-public sealed class NurrChainTests : IAsyncLifetime
+public sealed class NurrChainTests(NurrChainTests.Chain chain) : IClassFixture<NurrChainTests.Chain>
 {
-    private NurrChain _chain = null!;
-    private PaymentHubApp _upstream = null!;
-    private PaymentHubApp _downstream = null!;
-    private TestReseller _hubAccount = null!;
-    private int _upstreamProvider;
-    private int _upstreamService;
-
-    public async Task InitializeAsync()
+    /// <summary>
+    /// One chain for the class. Each test makes its own shops and services and measures the hub account by difference; the
+    /// one that drains the hub account refills it before it ends.
+    /// </summary>
+    public sealed class Chain : IAsyncLifetime
     {
-        _chain = await NurrChain.StartAsync("nurr");
-        (_upstream, _downstream, _hubAccount) = (_chain.Upstream, _chain.Downstream, _chain.HubAccount);
-        (_upstreamProvider, _upstreamService) = (_chain.UpstreamProvider, _chain.UpstreamService);
+        public NurrChain Hubs { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Hubs = await NurrChain.StartAsync("nurr");
+
+        public async Task DisposeAsync() => await Hubs.DisposeAsync();
     }
 
-    public async Task DisposeAsync() => await _chain.DisposeAsync();
+    private readonly PaymentHubApp _upstream = chain.Hubs.Upstream;
+    private readonly PaymentHubApp _downstream = chain.Hubs.Downstream;
+    private readonly TestReseller _hubAccount = chain.Hubs.HubAccount;
+    private readonly int _upstreamProvider = chain.Hubs.UpstreamProvider;
+    private readonly int _upstreamService = chain.Hubs.UpstreamService;
 
     [Fact]
     public async Task A_recharge_is_forwarded_and_both_ledgers_move()

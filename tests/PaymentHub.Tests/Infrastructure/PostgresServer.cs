@@ -93,8 +93,10 @@ public sealed class PostgresServer
 
         await RunAsync(initdb, ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], asRoot);
         var port = LoopbackPorts.Free();
+        // No autovacuum: a run leaves hundreds of small databases behind, and the launcher would start a worker in one of them
+        // every fraction of a second (each a new backend reading the catalogue) for tables no test keeps long enough to need it.
         var serverOptions = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-                            "-c full_page_writes=off -c max_connections=1000 -c shared_buffers=128MB";
+                            "-c full_page_writes=off -c max_connections=1000 -c shared_buffers=128MB -c autovacuum=off";
         await RunAsync(pgCtl, ["-D", dataDir, "-l", Path.Combine(root, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], asRoot);
 
         var stop = $"{ExitWatchdog.Quote(pgCtl)} -D {ExitWatchdog.Quote(dataDir)} -m immediate -w stop; rm -rf {ExitWatchdog.Quote(root)}";

@@ -10,10 +10,35 @@ namespace PaymentHub.Tests.Resellers;
 /// Key expiry, the two-active-keys rule and per-key rate limits, on a gateway whose clock the test moves (FakeTimeProvider),
 /// so that refills, windows and expiry are reached without waiting.
 /// </summary>
-public sealed class ApiKeyPolicyTests : IAsyncLifetime
+public sealed class ApiKeyPolicyTests(ApiKeyPolicyTests.Gateway gateway) : IClassFixture<ApiKeyPolicyTests.Gateway>
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private PaymentHubApp _app = null!;
+    /// <summary>
+    /// One gateway and clock for the class. Each test makes its own resellers and keys and sets times relative to the clock's
+    /// now, which only moves forward; limits and windows are per key.
+    /// </summary>
+    public sealed class Gateway : IAsyncLifetime
+    {
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+        public PaymentHubApp App { get; private set; } = null!;
+
+        public async Task InitializeAsync() =>
+            App = await PaymentHubApp.StartAsync("api_key_policy", Settings(), services => services.AddSingleton<TimeProvider>(Clock));
+
+        public async Task DisposeAsync()
+        {
+            try
+            {
+                await App.AssertLedgerOkAsync();
+            }
+            finally
+            {
+                await App.DisposeAsync();
+            }
+        }
+    }
+
+    private readonly FakeTimeProvider _clock = gateway.Clock;
+    private readonly PaymentHubApp _app = gateway.App;
 
     public static Dictionary<string, string?> Settings() => new()
     {
@@ -22,15 +47,6 @@ public sealed class ApiKeyPolicyTests : IAsyncLifetime
         ["RateLimits:PerKey:Burst"] = "1000",
         ["RateLimits:PerKey:RequestsPerMinute"] = "100000",
     };
-
-    public async Task InitializeAsync() =>
-        _app = await PaymentHubApp.StartAsync("api_key_policy", Settings(), services => services.AddSingleton<TimeProvider>(_clock));
-
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
-    }
 
     [Fact]
     public async Task An_expired_key_is_refused_like_a_wrong_secret_and_no_longer_counts_as_active()

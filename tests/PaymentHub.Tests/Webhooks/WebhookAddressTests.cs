@@ -6,18 +6,12 @@ using PaymentHub.Webhooks;
 namespace PaymentHub.Tests.Webhooks;
 
 /// <summary>The SSRF guard, in a non-Development setting (local endpoints not allowed, as in Production).</summary>
-public sealed class WebhookAddressTests : IAsyncLifetime
+public sealed class WebhookAddressTests(WebhookAddressTests.Gateway gateway) : IClassFixture<WebhookAddressTests.Gateway>
 {
-    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = WebhookHarness.NewClock();
-    private PaymentHubApp _app = null!;
+    /// <summary>Only one test sends (and expects one delivery); no other makes an endpoint, and each makes its own reseller.</summary>
+    public sealed class Gateway() : WebhookGateway("webhooks_ssrf", allowLocal: false);
 
-    public async Task InitializeAsync() => _app = await WebhookHarness.StartAsync("webhooks_ssrf", _clock, allowLocal: false);
-
-    public async Task DisposeAsync()
-    {
-        await _app.AssertLedgerOkAsync();
-        await _app.DisposeAsync();
-    }
+    private readonly PaymentHubApp _app = gateway.App;
 
     [Theory]
     [InlineData("10.1.2.3")]

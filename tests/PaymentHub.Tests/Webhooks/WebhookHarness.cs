@@ -102,3 +102,28 @@ public static class WebhookHarness
         return signatures.Any(s => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(s), Encoding.ASCII.GetBytes(expected)));
     }
 }
+
+/// <summary>
+/// One webhook gateway for all the tests of a class (declare a sealed subclass naming its database and use it as the class
+/// fixture). Each test makes its own reseller and endpoints; a class whose tests count the sender's deliveries across the
+/// database, or move the shared clock, keeps a gateway per test instead.
+/// </summary>
+public abstract class WebhookGateway(string name, bool allowLocal = true) : IAsyncLifetime
+{
+    public FakeTimeProvider Clock { get; } = WebhookHarness.NewClock();
+    public PaymentHubApp App { get; private set; } = null!;
+
+    public virtual async Task InitializeAsync() => App = await WebhookHarness.StartAsync(name, Clock, allowLocal);
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await App.AssertLedgerOkAsync();
+        }
+        finally
+        {
+            await App.DisposeAsync();
+        }
+    }
+}
