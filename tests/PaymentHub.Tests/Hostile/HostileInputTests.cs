@@ -19,6 +19,16 @@ public sealed partial class HostileInputTests(HostileFixture fixture) : IClassFi
     [Fact]
     public void The_tables_make_hundreds_of_cases() => Assert.True(HostileCases.All.Count >= 300, $"{HostileCases.All.Count} cases");
 
+    [Fact]
+    public async Task The_snapshot_sees_a_write_that_changes_no_value()
+    {
+        await fixture.ChangedTablesAsync();
+        // A new row version of the shop, nothing else: what a case that wrote anything would leave.
+        Assert.Equal(1, await Sql.ExecuteAsync(fixture.App, $"update resellers set name = name where id = {fixture.Shop.Id}"));
+        Assert.Equal(["resellers"], await fixture.ChangedTablesAsync());
+        Assert.Empty(await fixture.ChangedTablesAsync());
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Hostile_input_is_refused_cleanly_and_changes_nothing(string name)
