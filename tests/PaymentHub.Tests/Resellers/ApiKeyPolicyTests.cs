@@ -16,25 +16,12 @@ public sealed class ApiKeyPolicyTests(ApiKeyPolicyTests.Gateway gateway) : IClas
     /// One gateway and clock for the class. Each test makes its own resellers and keys and sets times relative to the clock's
     /// now, which only moves forward; limits and windows are per key.
     /// </summary>
-    public sealed class Gateway : IAsyncLifetime
+    public sealed class Gateway : AppFixture
     {
         public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-        public PaymentHubApp App { get; private set; } = null!;
 
-        public async Task InitializeAsync() =>
-            App = await PaymentHubApp.StartAsync("api_key_policy", Settings(), services => services.AddSingleton<TimeProvider>(Clock));
-
-        public async Task DisposeAsync()
-        {
-            try
-            {
-                await App.AssertLedgerOkAsync();
-            }
-            finally
-            {
-                await App.DisposeAsync();
-            }
-        }
+        protected override Task<PaymentHubApp> StartAsync() =>
+            PaymentHubApp.StartAsync("api_key_policy", Settings(), services => services.AddSingleton<TimeProvider>(Clock));
     }
 
     private readonly FakeTimeProvider _clock = gateway.Clock;

@@ -104,26 +104,13 @@ public static class WebhookHarness
 }
 
 /// <summary>
-/// One webhook gateway for all the tests of a class (declare a sealed subclass naming its database and use it as the class
-/// fixture). Each test makes its own reseller and endpoints; a class whose tests count the sender's deliveries across the
-/// database, or move the shared clock, keeps a gateway per test instead.
+/// One webhook gateway for all the tests of a class: declare a sealed subclass naming its database and take it as the class
+/// fixture. A class whose tests count the sender's deliveries across the database, or move the shared clock, keeps a
+/// gateway per test instead.
 /// </summary>
-public abstract class WebhookGateway(string name, bool allowLocal = true) : IAsyncLifetime
+public abstract class WebhookGateway(string name, bool allowLocal = true) : AppFixture
 {
     public FakeTimeProvider Clock { get; } = WebhookHarness.NewClock();
-    public PaymentHubApp App { get; private set; } = null!;
 
-    public virtual async Task InitializeAsync() => App = await WebhookHarness.StartAsync(name, Clock, allowLocal);
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await App.AssertLedgerOkAsync();
-        }
-        finally
-        {
-            await App.DisposeAsync();
-        }
-    }
+    protected override Task<PaymentHubApp> StartAsync() => WebhookHarness.StartAsync(name, Clock, allowLocal);
 }
