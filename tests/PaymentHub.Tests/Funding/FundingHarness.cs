@@ -347,7 +347,7 @@ public sealed class FundingHarness : IAsyncDisposable
         {
             try
             {
-                await App.DisposeAsync();
+                await App.DisposeAndRecycleDatabaseAsync();
             }
             finally
             {

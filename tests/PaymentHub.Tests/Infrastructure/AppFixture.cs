@@ -21,7 +21,7 @@ public abstract class AppFixture : IAsyncLifetime
         }
         finally
         {
-            await App.DisposeAsync();
+            await App.DisposeAndRecycleDatabaseAsync();
         }
     }
 }

@@ -10,12 +10,15 @@ public abstract class GatewayTest : IAsyncLifetime
     private readonly GatewayFixture? _fixture;
     private readonly string _database;
     private readonly IDictionary<string, string?>? _settings;
+    private readonly bool _newDatabase;
 
     /// <summary>Every test gets its own gateway and database (slow: prefer the fixture).</summary>
-    protected GatewayTest(string database, IDictionary<string, string?>? settings = null)
+    /// <param name="newDatabase">Never a database an earlier test used (see <see cref="PaymentHubApp.StartAsync"/>).</param>
+    protected GatewayTest(string database, IDictionary<string, string?>? settings = null, bool newDatabase = false)
     {
         _database = database;
         _settings = settings;
+        _newDatabase = newDatabase;
     }
 
     /// <summary>The class's tests share the fixture's gateway and database.</summary>
@@ -27,7 +30,7 @@ public abstract class GatewayTest : IAsyncLifetime
     public async Task InitializeAsync()
     {
         App = _fixture is null
-            ? await PaymentHubApp.StartAsync(_database, _settings)
+            ? await PaymentHubApp.StartAsync(_database, _settings, newDatabase: _newDatabase)
             : await _fixture.GetAsync(_database, _settings);
         await SeedAsync();
     }
@@ -48,7 +51,7 @@ public abstract class GatewayTest : IAsyncLifetime
         }
         finally
         {
-            await App.DisposeAsync();
+            await App.DisposeAndRecycleDatabaseAsync();
         }
     }
 }
@@ -104,7 +107,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
         finally
         {
-            await _app.DisposeAsync();
+            await _app.DisposeAndRecycleDatabaseAsync();
             _starting.Dispose();
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -41,18 +42,22 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// Starts the gateway on a new, already migrated database (or <paramref name="sharedDatabase"/>; or, with
-    /// <paramref name="freshDatabase"/>, an empty one the gateway migrates as on a first start). With <paramref name="kestrel"/> it listens on
+    /// Starts the gateway on an already migrated database no one else uses: new, or one an earlier test gave back through
+    /// <see cref="DisposeAndRecycleDatabaseAsync"/>; with <paramref name="newDatabase"/> always a new one, for a test that reads
+    /// process-wide state in which the database's name appears. Or on <paramref name="sharedDatabase"/>; or, with
+    /// <paramref name="freshDatabase"/>, an empty one the gateway migrates as on a first start. With <paramref name="kestrel"/> it listens on
     /// a free loopback port (see <see cref="ServerAddress"/>) instead of in memory; <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/>
     /// and the helpers here then talk to that port over real HTTP.
     /// </summary>
     public static async Task<PaymentHubApp> StartAsync(
         string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? sharedDatabase = null,
-        bool kestrel = false, bool freshDatabase = false)
+        bool kestrel = false, bool freshDatabase = false, bool newDatabase = false)
     {
         var server = await PostgresServer.GetAsync();
         var connectionString = sharedDatabase
-                               ?? (freshDatabase ? await server.CreateDatabaseAsync(name) : await server.CreateMigratedDatabaseAsync(name));
+                               ?? (freshDatabase ? await server.CreateDatabaseAsync(name)
+                                   : newDatabase ? await server.CreateMigratedDatabaseAsync(name)
+                                   : await server.RentMigratedDatabaseAsync(name));
         var all = TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Postgres",
@@ -73,7 +78,7 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             // that it could not apply it; Kestrel (production, and kestrel: true here) has it.
             ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore.Routing.EndpointRoutingMiddleware"] = "Error",
         }, settings);
-        var app = new PaymentHubApp(connectionString, all, services);
+        var app = new PaymentHubApp(connectionString, all, services) { _ownsDatabase = sharedDatabase is null && !freshDatabase };
         if (kestrel)
         {
             // Port 0: WebApplicationFactory binds http://127.0.0.1:0 and Kestrel picks a free port.
@@ -81,7 +86,26 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             app.UsesKestrel = true;
         }
         app.StartServer();
+        LiveApps.AddOrUpdate(connectionString, 1, (_, count) => count + 1);
+        app._counted = true;
         return app;
+    }
+
+    // How many started, not yet disposed gateways use each database: one is recycled only when its last user is gone.
+    private static readonly ConcurrentDictionary<string, int> LiveApps = new(StringComparer.Ordinal);
+    private bool _ownsDatabase;
+    private bool _counted;
+    private bool _recycleDatabase;
+
+    /// <summary>
+    /// Stops the gateway and, if it made its database and no other gateway still uses it, gives the database to a later
+    /// test (see <see cref="DatabaseRecycler"/>). Only for the very end of a test or class: afterwards, nothing may read
+    /// or write <see cref="ConnectionString"/>, nor start another gateway on it.
+    /// </summary>
+    public ValueTask DisposeAndRecycleDatabaseAsync()
+    {
+        _recycleDatabase = true;
+        return DisposeAsync();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -103,9 +127,16 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         await base.DisposeAsync();
         // The host is stopped and its log closed: nothing reads the log any more, and a run starts hundreds of gateways.
         File.Delete(LogFile);
-        // Close this database's idle pooled connections now rather than when the pool prunes them.
+        var lastUser = _counted && LiveApps.AddOrUpdate(ConnectionString, 0, (_, count) => count - 1) == 0;
+        _counted = false;
         if (_settings.TryGetValue("Database:Provider", out var provider) && provider == "Postgres")
         {
+            // A recycled database keeps its idle pooled connections for the next gateway.
+            if (_recycleDatabase && _ownsDatabase && lastUser && await (await PostgresServer.GetAsync()).RecycleAsync(ConnectionString))
+            {
+                return;
+            }
+            // Close this database's idle pooled connections now rather than when the pool prunes them.
             await using var connection = new NpgsqlConnection(ConnectionString);
             NpgsqlConnection.ClearPool(connection);
         }

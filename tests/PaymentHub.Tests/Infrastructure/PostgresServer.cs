@@ -33,7 +33,25 @@ public sealed class PostgresServer
     /// </summary>
     public async Task<string> CreateMigratedDatabaseAsync(string prefix) => await CreateAsync(prefix, await _migratedTemplate.Value);
 
+    /// <summary>
+    /// Like <see cref="CreateMigratedDatabaseAsync"/>, but a database an earlier test gave back through <see cref="RecycleAsync"/>
+    /// (emptied to the template's rows) when there is one. Its name then keeps the earlier test's prefix.
+    /// </summary>
+    public async Task<string> RentMigratedDatabaseAsync(string prefix)
+    {
+        await _migratedTemplate.Value;
+        return _recycler!.TryTake(out var recycled) ? recycled : await CreateMigratedDatabaseAsync(prefix);
+    }
+
+    /// <summary>Hands a database no one uses any more to the next <see cref="RentMigratedDatabaseAsync"/>; false if it cannot be reused.</summary>
+    public async Task<bool> RecycleAsync(string connectionString)
+    {
+        await _migratedTemplate.Value;
+        return await _recycler!.TryRecycleAsync(connectionString);
+    }
+
     private readonly Lazy<Task<string>> _migratedTemplate;
+    private DatabaseRecycler? _recycler;
 
     private async Task<string> MigrateTemplateAsync()
     {
@@ -45,6 +63,11 @@ public sealed class PostgresServer
         await using (var db = DatabaseSetup.Create(DatabaseProvider.Postgres, unpooled))
         {
             await db.Database.MigrateAsync();
+        }
+        await using (var connection = new NpgsqlConnection(unpooled))
+        {
+            await connection.OpenAsync();
+            _recycler = await DatabaseRecycler.ReadTemplateAsync(connection);
         }
         return template;
     }

@@ -18,7 +18,8 @@ namespace PaymentHub.Tests.Observability;
 public sealed class MetricsRunAlone;
 
 [Collection(nameof(MetricsRunAlone))]
-public sealed partial class MetricsTests() : GatewayTest("metrics")
+// A new database: a recycled one's name may label another pool of this process (a test's own connections) in the scrape.
+public sealed partial class MetricsTests() : GatewayTest("metrics", newDatabase: true)
 {
     [Fact]
     public async Task A_scrape_after_a_bill_and_a_ledger_check_shows_them()

@@ -118,7 +118,7 @@ public sealed class IakHarness : IAsyncDisposable
         {
             try
             {
-                await App.DisposeAsync();
+                await App.DisposeAndRecycleDatabaseAsync();
             }
             finally
             {

@@ -328,7 +328,7 @@ public sealed class NurrHarness : IAsyncDisposable
         {
             try
             {
-                await App.DisposeAsync();
+                await App.DisposeAndRecycleDatabaseAsync();
             }
             finally
             {
