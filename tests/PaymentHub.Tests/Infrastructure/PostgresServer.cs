@@ -19,7 +19,7 @@ public sealed class PostgresServer
     private PostgresServer(string adminConnectionString)
     {
         _adminConnectionString = adminConnectionString;
-        _migratedTemplate = new Lazy<Task<string>>(MigrateTemplateAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+        _migratedTemplate = new Lazy<Task<MigratedTemplate>>(MigrateTemplateAsync, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
@@ -31,29 +31,24 @@ public sealed class PostgresServer
     /// A database with every migration applied, copied from a template migrated once per run: a gateway starting on it finds
     /// nothing to migrate, which saves each test the second or more that applying all migrations costs.
     /// </summary>
-    public async Task<string> CreateMigratedDatabaseAsync(string prefix) => await CreateAsync(prefix, await _migratedTemplate.Value);
+    public async Task<string> CreateMigratedDatabaseAsync(string prefix) => await CreateAsync(prefix, (await _migratedTemplate.Value).Name);
 
     /// <summary>
     /// Like <see cref="CreateMigratedDatabaseAsync"/>, but a database an earlier test gave back through <see cref="RecycleAsync"/>
     /// (emptied to the template's rows) when there is one. Its name then keeps the earlier test's prefix.
     /// </summary>
-    public async Task<string> RentMigratedDatabaseAsync(string prefix)
-    {
-        await _migratedTemplate.Value;
-        return _recycler!.TryTake(out var recycled) ? recycled : await CreateMigratedDatabaseAsync(prefix);
-    }
+    public async Task<string> RentMigratedDatabaseAsync(string prefix) =>
+        (await _migratedTemplate.Value).Recycler.TryTake(out var recycled) ? recycled : await CreateMigratedDatabaseAsync(prefix);
 
     /// <summary>Hands a database no one uses any more to the next <see cref="RentMigratedDatabaseAsync"/>; false if it cannot be reused.</summary>
-    public async Task<bool> RecycleAsync(string connectionString)
-    {
-        await _migratedTemplate.Value;
-        return await _recycler!.TryRecycleAsync(connectionString);
-    }
+    public async Task<bool> RecycleAsync(string connectionString) =>
+        await (await _migratedTemplate.Value).Recycler.TryRecycleAsync(connectionString);
 
-    private readonly Lazy<Task<string>> _migratedTemplate;
-    private DatabaseRecycler? _recycler;
+    private sealed record MigratedTemplate(string Name, DatabaseRecycler Recycler);
 
-    private async Task<string> MigrateTemplateAsync()
+    private readonly Lazy<Task<MigratedTemplate>> _migratedTemplate;
+
+    private async Task<MigratedTemplate> MigrateTemplateAsync()
     {
         var template = $"migrated_template_{Guid.NewGuid():N}"[..30];
         var connectionString = await CreateAsync(template, template: null, exactName: true);
@@ -64,12 +59,9 @@ public sealed class PostgresServer
         {
             await db.Database.MigrateAsync();
         }
-        await using (var connection = new NpgsqlConnection(unpooled))
-        {
-            await connection.OpenAsync();
-            _recycler = await DatabaseRecycler.ReadTemplateAsync(connection);
-        }
-        return template;
+        await using var connection = new NpgsqlConnection(unpooled);
+        await connection.OpenAsync();
+        return new MigratedTemplate(template, await DatabaseRecycler.ReadTemplateAsync(connection));
     }
 
     private async Task<string> CreateAsync(string prefix, string? template, bool exactName = false)
