@@ -11,7 +11,7 @@ namespace PaymentHub.Tests.Infrastructure;
 /// that have already done that work.
 /// <para>
 /// Only a database whose schema is still the template's is recycled (a test that renamed a table and did not put it back
-/// leaves its database behind), and only when the reset gets its locks at once (nothing still holds the database).
+/// leaves its database behind), and only when the reset gets its locks within 2 s (nothing still holds the database).
 /// </para>
 /// </summary>
 internal sealed class DatabaseRecycler
@@ -52,7 +52,7 @@ internal sealed class DatabaseRecycler
 
     private readonly ConcurrentQueue<string> _ready = new();
     private readonly string _fingerprint;
-    private readonly string[] _tables;
+    private readonly string[] _tables; // quoted identifiers, as format('%I') gives them
     private readonly (string Table, byte[] Rows)[] _seedRows;
 
     private DatabaseRecycler(string fingerprint, string[] tables, (string, byte[])[] seedRows)
@@ -68,7 +68,7 @@ internal sealed class DatabaseRecycler
         var fingerprint = (string)(await Scalar(template, SchemaFingerprintSql))!;
         var tables = new List<string>();
         await using (var command = new NpgsqlCommand(
-                         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '__ef_migrations_history' ORDER BY 1", template))
+                         "SELECT format('%I', tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> '__ef_migrations_history' ORDER BY 1", template))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
@@ -80,12 +80,12 @@ internal sealed class DatabaseRecycler
         var seedRows = new List<(string, byte[])>();
         foreach (var table in tables)
         {
-            if ((long)(await Scalar(template, $"SELECT count(*) FROM {Quote(table)}"))! == 0)
+            if ((long)(await Scalar(template, $"SELECT count(*) FROM {table}"))! == 0)
             {
                 continue;
             }
             using var rows = new MemoryStream();
-            await using (var copy = await template.BeginRawBinaryCopyAsync($"COPY {Quote(table)} TO STDOUT (FORMAT BINARY)"))
+            await using (var copy = await template.BeginRawBinaryCopyAsync($"COPY {table} TO STDOUT (FORMAT BINARY)"))
             {
                 await copy.CopyToAsync(rows);
             }
@@ -116,10 +116,10 @@ internal sealed class DatabaseRecycler
             }
             // RESTART IDENTITY puts every sequence back at its start, where the template's are: its rows were seeded with their
             // own ids (the recycler's tests compare the sequences too, and fail if a migration ever seeds through one).
-            await Execute(connection, $"TRUNCATE {string.Join(", ", _tables.Select(Quote))} RESTART IDENTITY");
+            await Execute(connection, $"TRUNCATE {string.Join(", ", _tables)} RESTART IDENTITY");
             foreach (var (table, rows) in _seedRows)
             {
-                await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {Quote(table)} FROM STDIN (FORMAT BINARY)");
+                await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {table} FROM STDIN (FORMAT BINARY)");
                 await copy.WriteAsync(rows);
             }
             await transaction.CommitAsync();
@@ -133,8 +133,6 @@ internal sealed class DatabaseRecycler
         _ready.Enqueue(connectionString);
         return true;
     }
-
-    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task Execute(NpgsqlConnection connection, string sql)
     {

@@ -45,7 +45,7 @@ public sealed class DatabaseRecyclerTests
     {
         var (_, recycler) = await NewRecyclerAsync();
         var changed = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recycle_changed");
-        await ExecuteAsync(changed, change);
+        await Sql.ExecuteAsync(changed, change);
 
         Assert.False(await recycler.TryRecycleAsync(changed));
         Assert.False(recycler.TryTake(out _));
@@ -67,7 +67,7 @@ public sealed class DatabaseRecyclerTests
         Assert.False(await recycler.TryRecycleAsync(held));
         Assert.False(recycler.TryTake(out _));
         await transaction.CommitAsync();
-        Assert.Equal(1L, await ScalarAsync(held, "SELECT count(*) FROM app_settings WHERE name = 'held'"));
+        Assert.Equal(1L, await Sql.ScalarAsync(held, "SELECT count(*) FROM app_settings WHERE name = 'held'"));
     }
 
     private static async Task<(string Template, DatabaseRecycler Recycler)> NewRecyclerAsync()
@@ -104,21 +104,5 @@ public sealed class DatabaseRecyclerTests
             "SELECT string_agg(sequencename || '=' || coalesce(last_value::text, 'unused'), ', ' ORDER BY sequencename) FROM pg_sequences", connection);
         contents.Add((string)(await sequences.ExecuteScalarAsync())!);
         return string.Join('\n', contents);
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
     }
 }

@@ -128,6 +128,10 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         // The host is stopped and its log closed: nothing reads the log any more, and a run starts hundreds of gateways.
         File.Delete(LogFile);
         var lastUser = _counted && LiveApps.AddOrUpdate(ConnectionString, 0, (_, count) => count - 1) == 0;
+        if (lastUser)
+        {
+            LiveApps.TryRemove(new KeyValuePair<string, int>(ConnectionString, 0));
+        }
         _counted = false;
         if (_settings.TryGetValue("Database:Provider", out var provider) && provider == "Postgres")
         {
