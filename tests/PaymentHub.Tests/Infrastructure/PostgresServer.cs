@@ -74,10 +74,9 @@ public sealed class PostgresServer
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"{from}", connection);
             await command.ExecuteNonQueryAsync();
         }
-        // Each test database has its own pool. PaymentHubApp clears its pool when disposed, and idle connections close after
-        // 30 s: long enough that a class's tests reuse their backends (each new one reads the catalogue afresh, a few tens of
-        // milliseconds of server CPU), short enough that a run's hundreds of databases stay far below max_connections (a full
-        // run peaked at 335 client backends).
+        // Each test database has its own pool. Idle connections close after 30 s: long enough that a class's tests reuse their
+        // backends (each new one reads the catalogue afresh, a few tens of milliseconds of server CPU), short enough that a
+        // run's hundreds of databases stay far below max_connections (a full run peaked at 335 client backends).
         return new NpgsqlConnectionStringBuilder(_adminConnectionString)
         {
             Database = name,
