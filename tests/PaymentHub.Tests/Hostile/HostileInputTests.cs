@@ -20,7 +20,7 @@ public sealed partial class HostileInputTests(HostileFixture fixture) : IClassFi
     public void The_tables_make_hundreds_of_cases() => Assert.True(HostileCases.All.Count >= 300, $"{HostileCases.All.Count} cases");
 
     [Fact]
-    public async Task The_snapshot_sees_a_write_that_changes_no_value()
+    public async Task The_write_notes_see_a_write_that_changes_no_value()
     {
         await fixture.ChangedTablesAsync();
         // A new row version of the shop, nothing else: what a case that wrote anything would leave.

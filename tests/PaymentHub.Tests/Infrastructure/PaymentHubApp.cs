@@ -140,10 +140,10 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
             {
                 return;
             }
-            // Closes the idle connections the tests opened on this database themselves (Sql, snapshots) now rather than when
-            // their pool prunes them. The gateway's own connections are not in that pool: EF's Npgsql provider keeps them in
-            // a data source of its own, and they stayed open after clearing the pool of the string the gateway is given
-            // (checked on 2026-12-04); they close after their 30 s idle lifetime.
+            // Closes the idle connections the tests opened on this database themselves (Sql, the hostile write notes) now
+            // rather than when their pool prunes them. The gateway's own connections are not in that pool: EF's Npgsql
+            // provider keeps them in a data source of its own, and they stayed open after clearing the pool of the string the
+            // gateway is given (checked on 2026-12-04); they close after their 30 s idle lifetime.
             await using var connection = new NpgsqlConnection(ConnectionString);
             NpgsqlConnection.ClearPool(connection);
         }
