@@ -8,7 +8,7 @@ namespace PaymentHub.Catalog;
 /// A whole list of reference data that a hot path consults on every request, kept in memory for
 /// <see cref="CatalogCacheOptions.CacheSeconds"/> like the bill catalogue (see <see cref="ExpiringCache{TKey, TValue}"/>): a change
 /// through the admin API calls <see cref="Clear"/> and counts at once on that instance; other instances see it when the
-/// list ages out. The items handed out are shared between requests: read them, never change them.
+/// list ages out. The items handed out are shared between concurrent requests, so they are immutable records, never entities.
 /// </summary>
 public abstract class CachedList<T>(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options)
 {

@@ -11,10 +11,10 @@ namespace PaymentHub.Recharge;
 /// recharge no offer applies to (most of them) reads nothing. It only says where to look: an offer found here is read
 /// again, with its grants, before it pays (<see cref="RewardEngine"/>), so a deactivation counts at once on every instance.
 /// </summary>
-public sealed class ActiveOfferCache(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options) : CachedList<CashbackOffer>(clock, options)
+public sealed class ActiveOfferCache(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options) : CachedList<ActiveOffer>(clock, options)
 {
-    protected override Task<List<CashbackOffer>> LoadAsync(PaymentHubDbContext db, CancellationToken ct) =>
-        ActiveOffersQuery.For(db)(db).ToListAsync(ct).AsTask();
+    protected override async Task<List<ActiveOffer>> LoadAsync(PaymentHubDbContext db, CancellationToken ct) =>
+        (await ActiveOffersQuery.For(db)(db).ToListAsync(ct)).ConvertAll(o => o.ToActive());
 
     // Compiled once per model: the query runs whenever the list is read again.
     private static readonly CompiledPerModel<Func<PaymentHubDbContext, IAsyncEnumerable<CashbackOffer>>> ActiveOffersQuery = new(() =>

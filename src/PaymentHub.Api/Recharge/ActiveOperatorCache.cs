@@ -7,12 +7,12 @@ namespace PaymentHub.Recharge;
 
 /// <summary>
 /// The active operators, in their order, as every recharge checks its operator against them (a <see cref="CachedList{T}"/>:
-/// <c>PATCH /admin/v1/operators</c> clears it).
+/// <c>PATCH /admin/v1/operators</c> clears it). Immutable copies, not the entities: the list is shared between requests.
 /// </summary>
-public sealed class ActiveOperatorCache(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options) : CachedList<MobileOperator>(clock, options)
+public sealed class ActiveOperatorCache(TimeProvider clock, IOptionsMonitor<CatalogCacheOptions> options) : CachedList<ActiveOperator>(clock, options)
 {
-    protected override Task<List<MobileOperator>> LoadAsync(PaymentHubDbContext db, CancellationToken ct) =>
-        ActiveOperatorsQuery.For(db)(db).ToListAsync(ct).AsTask();
+    protected override async Task<List<ActiveOperator>> LoadAsync(PaymentHubDbContext db, CancellationToken ct) =>
+        (await ActiveOperatorsQuery.For(db)(db).ToListAsync(ct)).ConvertAll(o => o.ToActive());
 
     // Compiled once per model: the query runs whenever the list is read again.
     private static readonly CompiledPerModel<Func<PaymentHubDbContext, IAsyncEnumerable<MobileOperator>>> ActiveOperatorsQuery = new(() =>

@@ -32,21 +32,14 @@ public sealed class MobileOperator
     public IReadOnlyList<string> PrefixList =>
         Prefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public (decimal Min, decimal Max) Limits(string accountType) =>
-        accountType == AccountTypes.Postpaid ? (PostpaidMin, PostpaidMax) : (PrepaidMin, PrepaidMax);
+    /// <summary>The account type's limits and commission, as a recharge of that type is checked and priced.</summary>
+    public OperatorTerms Terms(string accountType) => accountType == AccountTypes.Postpaid
+        ? new(PostpaidMin, PostpaidMax, PostpaidCommissionType, PostpaidCommission)
+        : new(PrepaidMin, PrepaidMax, PrepaidCommissionType, PrepaidCommission);
 
-    /// <summary>
-    /// The reseller's rebate on a recharge of <paramref name="amount"/>, or null when these settings would give all of it
-    /// (or more) away: a recharge is never free, whatever is stored.
-    /// </summary>
-    public decimal? CommissionFor(string accountType, decimal amount)
-    {
-        var (type, value) = Commission(accountType);
-        var commission = type == CommissionType.Percent
-            ? decimal.Round(amount * value / 100m, 2, MidpointRounding.ToZero)
-            : value;
-        return commission < amount ? commission : null;
-    }
+    /// <summary>What a recharge needs of this operator, fixed at this moment (for the active-operator cache).</summary>
+    public ActiveOperator ToActive() =>
+        new(Code, Name, PrefixList, Terms(AccountTypes.Prepaid), Terms(AccountTypes.Postpaid), Connector);
 
     /// <summary>
     /// Why these settings could make a recharge free, or null when they cannot: a fixed commission must stay below the
@@ -56,23 +49,44 @@ public sealed class MobileOperator
     {
         foreach (var accountType in new[] { AccountTypes.Prepaid, AccountTypes.Postpaid })
         {
-            var (type, value) = Commission(accountType);
-            var (min, _) = Limits(accountType);
-            if (type == CommissionType.Fixed && value >= min)
+            var terms = Terms(accountType);
+            if (terms.CommissionType == CommissionType.Fixed && terms.Commission >= terms.Min)
             {
-                return $"The {accountType} fixed commission ({Money.Format(value)}) must be below the {accountType} minimum amount ({Money.Format(min)}).";
+                return $"The {accountType} fixed commission ({Money.Format(terms.Commission)}) must be below the {accountType} minimum amount ({Money.Format(terms.Min)}).";
             }
-            if (type == CommissionType.Percent && value >= 100m)
+            if (terms.CommissionType == CommissionType.Percent && terms.Commission >= 100m)
             {
                 return $"The {accountType} percentage commission must be below 100.";
             }
         }
         return null;
     }
+}
 
-    private (CommissionType Type, decimal Value) Commission(string accountType) => accountType == AccountTypes.Postpaid
-        ? (PostpaidCommissionType, PostpaidCommission)
-        : (PrepaidCommissionType, PrepaidCommission);
+/// <summary>One account type's amount limits and the reseller's commission on it.</summary>
+public sealed record OperatorTerms(decimal Min, decimal Max, CommissionType CommissionType, decimal Commission)
+{
+    /// <summary>
+    /// The reseller's rebate on a recharge of <paramref name="amount"/>, or null when these settings would give all of it
+    /// (or more) away: a recharge is never free, whatever is stored.
+    /// </summary>
+    public decimal? CommissionFor(decimal amount)
+    {
+        var commission = CommissionType == CommissionType.Percent
+            ? decimal.Round(amount * Commission / 100m, 2, MidpointRounding.ToZero)
+            : Commission;
+        return commission < amount ? commission : null;
+    }
+}
+
+/// <summary>
+/// An active operator as every recharge checks and prices against it: an immutable copy, because the active-operator cache
+/// hands the same instance to concurrent requests (an entity there could be changed under them).
+/// </summary>
+public sealed record ActiveOperator(
+    string Code, string Name, IReadOnlyList<string> Prefixes, OperatorTerms Prepaid, OperatorTerms Postpaid, string Connector)
+{
+    public OperatorTerms Terms(string accountType) => accountType == AccountTypes.Postpaid ? Postpaid : Prepaid;
 }
 
 public static class AccountTypes

@@ -118,12 +118,12 @@ public static partial class RechargeApi
         }
 
         var phone = NormalisePhone(phoneText);
-        if (phone is null || !mobileOperator.PrefixList.Contains(phone[..3]))
+        if (phone is null || !mobileOperator.Prefixes.Contains(phone[..3]))
         {
             return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Invalid operator number for this recharge."));
         }
 
-        var (min, max) = mobileOperator.Limits(accountType);
+        var (min, max, _, _) = mobileOperator.Terms(accountType);
         if (!Money.TryParsePositive(amountText, out var amount) || amount < min || amount > max)
         {
             return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, new JsonObject
@@ -153,7 +153,7 @@ public static partial class RechargeApi
                 return null;
             }
         }
-        if (mobileOperator.CommissionFor(request.AccountType, request.Amount) is not { } commission)
+        if (mobileOperator.Terms(request.AccountType).CommissionFor(request.Amount) is not { } commission)
         {
             // Stored settings set behind the admin API's back.
             LogFreeRechargeRefused(loggers.CreateLogger(typeof(RechargeApi).FullName!), mobileOperator.Code, request.AccountType,

@@ -9,7 +9,7 @@ using PaymentHub.Resellers;
 namespace PaymentHub.Recharge;
 
 /// <summary>A checked recharge: the normalised number, its active operator, the account type and the amount within limits.</summary>
-public sealed record RechargeRequest(string Phone, MobileOperator Operator, string AccountType, decimal Amount);
+public sealed record RechargeRequest(string Phone, ActiveOperator Operator, string AccountType, decimal Amount);
 
 /// <summary>A recharge with what sends it (null: the operator's manual queue) and the reseller's commission.</summary>
 public sealed record PricedRecharge(RechargeRequest Request, IRechargeConnector? Connector, decimal Commission)

@@ -50,14 +50,27 @@ public sealed class CashbackOffer
     public DateTime CreatedAt { get; set; }
 
     /// <summary>Whether a recharge of <paramref name="amount"/> to <paramref name="operatorCode"/> at <paramref name="now"/> qualifies (the daily cap aside).</summary>
-    public bool AppliesTo(DateTime now, decimal amount, string operatorCode) =>
-        IsActive && ValidFrom <= now && ValidUntil >= now && MinAmount <= amount && (OperatorCode == null || OperatorCode == operatorCode);
+    public bool AppliesTo(DateTime now, decimal amount, string operatorCode) => IsActive && ToActive().AppliesTo(now, amount, operatorCode);
+
+    /// <summary>Which recharges this offer is for, fixed at this moment (for the active-offer cache).</summary>
+    public ActiveOffer ToActive() => new(Id, OperatorCode, MinAmount, ValidFrom, ValidUntil);
 
     public decimal CashbackFor(decimal amount)
     {
         var cashback = Type == CashbackType.Percent ? decimal.Round(amount * Value / 100m, 2, MidpointRounding.ToZero) : Value;
         return MaxCashback is { } cap ? Math.Min(cashback, cap) : cashback;
     }
+}
+
+/// <summary>
+/// Which recharges a switched-on offer is for: an immutable copy, because the active-offer cache hands the same instance to
+/// concurrent requests.
+/// </summary>
+public sealed record ActiveOffer(int Id, string? OperatorCode, decimal MinAmount, DateTime ValidFrom, DateTime ValidUntil)
+{
+    /// <summary>Whether a recharge of <paramref name="amount"/> to <paramref name="operatorCode"/> at <paramref name="now"/> qualifies (the daily cap aside).</summary>
+    public bool AppliesTo(DateTime now, decimal amount, string operatorCode) =>
+        ValidFrom <= now && ValidUntil >= now && MinAmount <= amount && (OperatorCode == null || OperatorCode == operatorCode);
 }
 
 /// <summary>One cashback paid for one recharge; the unique recharge id makes it happen at most once.</summary>
