@@ -124,6 +124,35 @@ public sealed class SqliteDefaultTests : IAsyncLifetime
         Assert.Equal("No eligible active offer found", (await CashbackAsync("60"))["message"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Concurrent_key_creates_on_sqlite_leave_at_most_two_active_keys_and_the_rest_get_the_409_problem()
+    {
+        using var admin = Admin();
+        // One active key already (NewShopAsync): of eight creates at once, exactly one may succeed. SQLite has no row lock;
+        // its write transaction (BEGIN IMMEDIATE) must serialise the count and the insert, and a busy database must not
+        // surface as a 500.
+        var (id, _) = await NewShopAsync(admin);
+        using var start = new SemaphoreSlim(0);
+        var creates = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var client = Admin();
+            await start.WaitAsync();
+            using var response = await client.PostAsJsonAsync($"/admin/v1/resellers/{id}/api-keys", new { });
+            return ((int)response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+        }).ToList();
+        start.Release(creates.Count);
+        var replies = await Task.WhenAll(creates);
+
+        Assert.Equal(1, replies.Count(r => r.Item1 == 201));
+        Assert.All(replies.Where(r => r.Item1 != 201), r =>
+        {
+            Assert.Equal(409, r.Item1);
+            Assert.Equal("Too many active API keys", r.Item2["title"]!.GetValue<string>());
+        });
+        var keys = await admin.GetFromJsonAsync<JsonNode>($"/admin/v1/resellers/{id}/api-keys");
+        Assert.Equal(2, keys!.AsArray().Count(k => k!["active"]!.GetValue<bool>()));
+    }
+
     private HttpClient Admin()
     {
         var admin = _app.CreateClient();
