@@ -18,14 +18,19 @@ public sealed record SandboxTokenClaims(string Reference, decimal Amount, long E
 
 /// <summary>
 /// The capability on the sandbox checkout page's links and forms: <c>reference.amount.expiry.mac</c>, the MAC an
-/// HMAC-SHA256 over the rest under a key drawn at random when the process starts. Nothing is kept per token, so a
-/// restart (or another instance) makes the links already handed out invalid; that is fine for a Development-only tool.
+/// HMAC-SHA256 over the rest. Nothing is kept per token. The key is drawn at random once and kept in the database (see
+/// <see cref="Data.AppSetting"/>), as the webhook and credential keys are, so a link handed out stays good across a
+/// restart and on every instance sharing the database until the top-up expires.
 /// </summary>
 public sealed partial class SandboxTokens
 {
+    public const string KeySetting = "sandbox_token_key";
     private const int MaxLength = 200;
 
-    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private byte[]? _key;
+
+    public void Initialize(byte[] key) =>
+        _key = key.Length >= 32 ? key : throw new InvalidOperationException("The sandbox token key must be at least 32 bytes.");
 
     public string Create(string reference, decimal amount, DateTime expiresAtUtc)
     {
@@ -55,7 +60,8 @@ public sealed partial class SandboxTokens
         return now.ToUnixTimeSeconds() >= expires ? (claims, SandboxTokenProblem.Expired) : (claims, SandboxTokenProblem.None);
     }
 
-    private string Mac(string payload) => Base64Url.EncodeToString(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(payload)));
+    private string Mac(string payload) => Base64Url.EncodeToString(HMACSHA256.HashData(
+        _key ?? throw new InvalidOperationException("SandboxTokens is not initialised."), Encoding.UTF8.GetBytes(payload)));
 
     [GeneratedRegex(@"\A(?<reference>[A-Z0-9]{1,32})\.(?<amount>[0-9]{1,16}\.[0-9]{2})\.(?<expires>[0-9]{1,12})\.(?<mac>[A-Za-z0-9_-]{43})\z",
         RegexOptions.CultureInvariant)]

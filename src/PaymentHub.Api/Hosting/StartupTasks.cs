@@ -50,6 +50,7 @@ public static partial class StartupTasks
         if (SandboxGateway.IsAvailableIn(app.Environment))
         {
             await SandboxGateway.EnsureSettingsAsync(db, clock, ct);
+            services.GetRequiredService<SandboxTokens>().Initialize(await LoadKeyAsync(db, null, SandboxTokens.KeySetting, ct));
         }
 
         var seedDemo = app.Configuration.GetValue<bool?>("Demo:Seed") ?? app.Environment.IsDevelopment();

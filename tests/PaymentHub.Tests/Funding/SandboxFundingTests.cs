@@ -39,8 +39,14 @@ public sealed class SandboxFundingTests
         return (body["topup_id"]!.GetValue<string>(), token);
     }
 
-    private static Task<(int Status, string Body)> PageAsync(FundingHarness t, string token) =>
-        t.BrowserGetAsync("/payments/sandbox/checkout?token=" + Uri.EscapeDataString(token));
+    private static Task<(int Status, string Body)> PageAsync(FundingHarness t, string token) => PageAsync(t.App, token);
+
+    private static async Task<(int Status, string Body)> PageAsync(PaymentHubApp app, string token)
+    {
+        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var response = await client.GetAsync("/payments/sandbox/checkout?token=" + Uri.EscapeDataString(token));
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
 
     /// <summary>A press of one of the page's buttons, as the browser posts the form (redirects not followed).</summary>
     private static async Task<(int Status, string Body, Uri? Location)> PressAsync(PaymentHubApp app, string? token, string action)
@@ -157,6 +163,28 @@ public sealed class SandboxFundingTests
             Assert.Equal(1, await DeliveriesAsync(t, "topup.failed", topUpId));
         }
         Assert.Equal(0m, await t.Shop.BalanceAsync());
+    }
+
+    [Fact]
+    public async Task A_checkout_link_handed_out_by_one_instance_works_on_another_and_credits_once()
+    {
+        // Another app server behind the load balancer, or this one after a restart: the link's key lives in the database.
+        await using var t = await StartAsync("sandbox_instances");
+        var (topUpId, token) = await StartSandboxAsync(t, 120m);
+        await using var second = await t.StartSecondInstanceAsync();
+
+        var (pageStatus, page) = await PageAsync(second, token);
+        Assert.True(pageStatus == 200, page);
+        Assert.Contains("<dd id=\"amount\">BDT 120.00</dd>", page);
+        var (status, result, _) = await PressAsync(second, token, "pay");
+        Assert.True(status == 200, result);
+        Assert.Contains("Payment completed", result);
+
+        var (again, againBody, _) = await PressAsync(t, token, "pay");
+        Assert.True(again == 409, $"{again} {againBody}");
+        Assert.Equal(120m, await t.Shop.BalanceAsync());
+        Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
+        Assert.Equal("Completed", await t.TopUpStatusAsync(topUpId));
     }
 
     [Fact]
