@@ -149,9 +149,12 @@ public sealed class FundingHarness : IAsyncDisposable
     }
 
     /// <summary>A GET as the customer's browser (or the gateway's IPN) would send it; returns the status and the body.</summary>
-    public async Task<(int Status, string Body)> BrowserGetAsync(string pathAndQuery)
+    public Task<(int Status, string Body)> BrowserGetAsync(string pathAndQuery) => BrowserGetAsync(App, pathAndQuery);
+
+    /// <summary>A page of <paramref name="app"/> as a browser asks for it, redirects not followed (e.g. a second instance's).</summary>
+    public static async Task<(int Status, string Body)> BrowserGetAsync(PaymentHubApp app, string pathAndQuery)
     {
-        using var client = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         using var response = await client.GetAsync(pathAndQuery);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -41,12 +41,8 @@ public sealed class SandboxFundingTests
 
     private static Task<(int Status, string Body)> PageAsync(FundingHarness t, string token) => PageAsync(t.App, token);
 
-    private static async Task<(int Status, string Body)> PageAsync(PaymentHubApp app, string token)
-    {
-        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        using var response = await client.GetAsync("/payments/sandbox/checkout?token=" + Uri.EscapeDataString(token));
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
+    private static Task<(int Status, string Body)> PageAsync(PaymentHubApp app, string token) =>
+        FundingHarness.BrowserGetAsync(app, "/payments/sandbox/checkout?token=" + Uri.EscapeDataString(token));
 
     /// <summary>A press of one of the page's buttons, as the browser posts the form (redirects not followed).</summary>
     private static async Task<(int Status, string Body, Uri? Location)> PressAsync(PaymentHubApp app, string? token, string action)
