@@ -32,14 +32,10 @@ public sealed class MobileOperator
     public IReadOnlyList<string> PrefixList =>
         Prefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>The account type's limits and commission, as a recharge of that type is checked and priced.</summary>
-    public OperatorTerms Terms(string accountType) => accountType == AccountTypes.Postpaid
-        ? new(PostpaidMin, PostpaidMax, PostpaidCommissionType, PostpaidCommission)
-        : new(PrepaidMin, PrepaidMax, PrepaidCommissionType, PrepaidCommission);
-
     /// <summary>What a recharge needs of this operator, fixed at this moment (for the active-operator cache).</summary>
-    public ActiveOperator ToActive() =>
-        new(Code, Name, PrefixList, Terms(AccountTypes.Prepaid), Terms(AccountTypes.Postpaid), Connector);
+    public ActiveOperator ToActive() => new(Code, Name, PrefixList,
+        new OperatorTerms(PrepaidMin, PrepaidMax, PrepaidCommissionType, PrepaidCommission),
+        new OperatorTerms(PostpaidMin, PostpaidMax, PostpaidCommissionType, PostpaidCommission), Connector);
 
     /// <summary>
     /// Why these settings could make a recharge free, or null when they cannot: a fixed commission must stay below the
@@ -47,9 +43,10 @@ public sealed class MobileOperator
     /// </summary>
     public string? CommissionProblem()
     {
+        var active = ToActive();
         foreach (var accountType in new[] { AccountTypes.Prepaid, AccountTypes.Postpaid })
         {
-            var terms = Terms(accountType);
+            var terms = active.Terms(accountType);
             if (terms.CommissionType == CommissionType.Fixed && terms.Commission >= terms.Min)
             {
                 return $"The {accountType} fixed commission ({Money.Format(terms.Commission)}) must be below the {accountType} minimum amount ({Money.Format(terms.Min)}).";
@@ -86,6 +83,7 @@ public sealed record OperatorTerms(decimal Min, decimal Max, CommissionType Comm
 public sealed record ActiveOperator(
     string Code, string Name, IReadOnlyList<string> Prefixes, OperatorTerms Prepaid, OperatorTerms Postpaid, string Connector)
 {
+    /// <summary>The account type's limits and commission, as a recharge of that type is checked and priced.</summary>
     public OperatorTerms Terms(string accountType) => accountType == AccountTypes.Postpaid ? Postpaid : Prepaid;
 }
 
