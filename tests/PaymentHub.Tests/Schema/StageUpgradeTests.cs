@@ -72,6 +72,33 @@ public sealed class StageUpgradeTests
     [Theory]
     [InlineData(DatabaseProvider.Postgres)]
     [InlineData(DatabaseProvider.Sqlite)]
+    public async Task Going_back_before_NamedStages_writes_the_old_stage_strings_and_keeps_every_other_column(DatabaseProvider provider)
+    {
+        await using var database = await ScratchDatabase.CreateAsync(provider, "stages_down");
+        var before = await MigrateToBeforeNamedStagesAndSeedAsync(database);
+        await using (var db = database.Context())
+        {
+            await db.Database.MigrateAsync();
+            var migrations = db.Database.GetMigrations().ToList();
+            await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_NamedStages", StringComparison.Ordinal)) - 1]);
+        }
+
+        // A stage that was NULL went up as the name the code read it as, and comes back as that name's old string.
+        var oldBill = BillRows.Where(r => r.Old is not null).ToDictionary(r => r.New, r => r.Old);
+        var oldRecharge = RechargeRows.Where(r => r.Old is not null).DistinctBy(r => r.New).ToDictionary(r => r.New, r => r.Old);
+        Assert.Equal(BillRows.Select(r => oldBill[r.New]), await database.QueryAsync("SELECT stage FROM bill_orders ORDER BY id"));
+        Assert.Equal(RechargeRows.Select(r => oldRecharge[r.New]), await database.QueryAsync("SELECT stage FROM recharge_orders ORDER BY id"));
+        Assert.Equal(Without("stage", before), Without("stage", await database.DumpAsync()));
+        Assert.DoesNotContain(await EnumCheckConstraintTests.CheckConstraintsAsync(database), c => c.Key.Name == "CK_bill_orders_stage");
+        await database.ExecuteAsync("UPDATE bill_orders SET stage = NULL WHERE order_number = 'B-0'");
+        // The other constraints still hold, also on a pooled connection the migration used (SQLite switched them off for the rename).
+        EnumCheckConstraintTests.AssertCheckViolation(await Assert.ThrowsAnyAsync<DbException>(() =>
+            database.ExecuteAsync("UPDATE resellers SET status = '7'")), "CK_resellers_status");
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [InlineData(DatabaseProvider.Sqlite)]
     public async Task A_stage_that_is_no_known_string_stops_the_upgrade_by_name_and_nothing_changes(DatabaseProvider provider)
     {
         await using var database = await ScratchDatabase.CreateAsync(provider, "stages_bad");

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 using PaymentHub.Data;
@@ -148,6 +149,30 @@ public sealed class UpgradeFromBaselineTests
         Assert.Empty(await database.QueryAsync("SELECT name FROM sqlite_master WHERE name LIKE 'ef_temp_%'"));
         AssertCheckRefused(await Assert.ThrowsAnyAsync<DbException>(() =>
             database.ExecuteAsync($"UPDATE resellers SET status = '7' WHERE id = {seeded.ActiveId}")), "CK_resellers_status");
+    }
+
+    [Fact]
+    public async Task Sqlite_check_constraint_guards_run_before_any_table_rebuild_up_and_down()
+    {
+        // The guards sat after a DropCheckConstraint, so they ran while SQLite's rebuild of that table was pending (EF
+        // warned on every first start). With that warning made an error: the whole chain up from an empty database, and
+        // SandboxFundingGateway (drops and re-adds two constraints, guarded both ways) down and up again.
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Sqlite, "rebuild_order");
+        var options = new DbContextOptionsBuilder<PaymentHubDbContext>(DatabaseSetup.BuildOptions(DatabaseProvider.Sqlite, database.ConnectionString))
+            .ConfigureWarnings(warnings => warnings.Throw(SqliteEventId.TableRebuildPendingWarning))
+            .Options;
+        await using var db = new SqlitePaymentHubDbContext(options);
+        var migrator = db.GetService<IMigrator>();
+        var migrations = db.Database.GetMigrations().ToList();
+        var sandbox = migrations.FindIndex(m => m.EndsWith("_SandboxFundingGateway", StringComparison.Ordinal));
+
+        await migrator.MigrateAsync();
+        await migrator.MigrateAsync(migrations[sandbox - 1]);
+        Assert.Equal(migrations[sandbox - 1], (await database.AppliedMigrationsAsync())[^1]);
+        await migrator.MigrateAsync();
+
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Contains("CK_top_ups_gateway", (await EnumCheckConstraintTests.CheckConstraintsAsync(database)).Keys.Select(k => k.Name));
     }
 
     private sealed record Seeded(int ActiveId, int SuspendedId, long JournalId);

@@ -20,7 +20,11 @@ public static class CheckConstraintGuard
 {
     private const int ListedRows = 50;
 
-    /// <summary>Call at the end of <c>Up</c>: the check is placed ahead of the first <see cref="AddCheckConstraintOperation"/>.</summary>
+    /// <summary>
+    /// Call at the end of <c>Up</c> (or <c>Down</c>): the check is placed ahead of the migration's first change to a check
+    /// constraint, a drop or an add. On SQLite a drop already starts a table rebuild, and SQL placed after it would run
+    /// while that rebuild is pending (EF warns that the database may not be in the expected state).
+    /// </summary>
     public static void StopOnViolatingRows(MigrationBuilder migrationBuilder, IModel? targetModel)
     {
         var checks = migrationBuilder.Operations.OfType<AddCheckConstraintOperation>().ToList();
@@ -38,7 +42,7 @@ public static class CheckConstraintGuard
         const string heading = "Migration stopped before adding CHECK constraints: ";
         const string advice = " This migration changed nothing. Correct each row by hand (the right value depends on the row's history), then start again.";
         var sql = postgres ? PostgresStop(violations, heading, advice) : SqliteStop(violations, heading, advice);
-        var first = migrationBuilder.Operations.IndexOf(checks[0]);
+        var first = migrationBuilder.Operations.FindIndex(operation => operation is AddCheckConstraintOperation or DropCheckConstraintOperation);
         migrationBuilder.Operations.Insert(first, new SqlOperation { Sql = sql });
         if (!postgres)
         {

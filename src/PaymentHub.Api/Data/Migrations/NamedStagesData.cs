@@ -38,6 +38,20 @@ public static class NamedStagesData
         migrationBuilder.Sql(Rename("recharge_orders", RechargeStages, toEnumNames: false));
     }
 
+    /// <summary>
+    /// <see cref="Down"/> for SQLite. There, dropping the stage constraints is a table rebuild, which EF runs after every
+    /// other operation of the migration, so the rename back would meet CK_bill_orders_stage and fail on the first order.
+    /// It runs with SQLite's CHECK enforcement off, switched on again in the same command; the rebuild then copies the
+    /// rows into tables without the stage constraints.
+    /// </summary>
+    public static void DownOnSqlite(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.Sql($"""
+            PRAGMA ignore_check_constraints = 1;
+            {Rename("bill_orders", BillStages, toEnumNames: false)}
+            {Rename("recharge_orders", RechargeStages, toEnumNames: false)}
+            PRAGMA ignore_check_constraints = 0;
+            """);
+
     private static string Rename(string table, (string Old, string New)[] names, bool toEnumNames)
     {
         var pairs = names.Select(n => toEnumNames ? (From: n.Old, To: n.New) : (From: n.New, To: n.Old)).ToList();

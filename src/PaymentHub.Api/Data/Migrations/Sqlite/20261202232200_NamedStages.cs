@@ -84,7 +84,7 @@ namespace PaymentHub.Data.Migrations.Sqlite
                 oldType: "TEXT",
                 oldMaxLength: 32);
 
-            NamedStagesData.Down(migrationBuilder);
+            NamedStagesData.DownOnSqlite(migrationBuilder);
         }
     }
 }
