@@ -151,6 +151,30 @@ public sealed class UpgradeFromBaselineTests
             database.ExecuteAsync($"UPDATE resellers SET status = '7' WHERE id = {seeded.ActiveId}")), "CK_resellers_status");
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [InlineData(DatabaseProvider.Sqlite)]
+    public async Task Going_back_to_the_baseline_keeps_every_row_and_the_upgrade_then_runs_again(DatabaseProvider provider)
+    {
+        await using var database = await ScratchDatabase.CreateAsync(provider, "downgrade");
+        await MigrateToBaselineAndSeedAsync(database);
+        var before = await database.DumpAsync();
+
+        await using (var db = database.Context())
+        {
+            var migrator = db.GetService<IMigrator>();
+            await migrator.MigrateAsync();
+            await migrator.MigrateAsync(ScratchDatabase.BaselineMigration);
+            Assert.Equal(ScratchDatabase.BaselineMigration, (await database.AppliedMigrationsAsync())[^1]);
+            Assert.Equal(before, await database.DumpAsync());
+            Assert.Empty(await EnumCheckConstraintTests.CheckConstraintsAsync(database));
+
+            await migrator.MigrateAsync();
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        }
+        Assert.Empty(before.Except(await database.DumpAsync()));
+    }
+
     [Fact]
     public async Task Sqlite_check_constraint_guards_run_before_any_table_rebuild_up_and_down()
     {
