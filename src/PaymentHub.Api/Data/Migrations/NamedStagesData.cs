@@ -32,11 +32,7 @@ public static class NamedStagesData
             """);
     }
 
-    public static void Down(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql(Rename("bill_orders", BillStages, toEnumNames: false));
-        migrationBuilder.Sql(Rename("recharge_orders", RechargeStages, toEnumNames: false));
-    }
+    public static void Down(MigrationBuilder migrationBuilder) => migrationBuilder.Sql(RenameBack());
 
     /// <summary>
     /// <see cref="Down"/> for SQLite. There, dropping the stage constraints is a table rebuild, which EF runs after every
@@ -45,12 +41,10 @@ public static class NamedStagesData
     /// rows into tables without the stage constraints.
     /// </summary>
     public static void DownOnSqlite(MigrationBuilder migrationBuilder) =>
-        migrationBuilder.Sql($"""
-            PRAGMA ignore_check_constraints = 1;
-            {Rename("bill_orders", BillStages, toEnumNames: false)}
-            {Rename("recharge_orders", RechargeStages, toEnumNames: false)}
-            PRAGMA ignore_check_constraints = 0;
-            """);
+        migrationBuilder.Sql($"PRAGMA ignore_check_constraints = 1;\n{RenameBack()}\nPRAGMA ignore_check_constraints = 0;");
+
+    private static string RenameBack() =>
+        Rename("bill_orders", BillStages, toEnumNames: false) + "\n" + Rename("recharge_orders", RechargeStages, toEnumNames: false);
 
     private static string Rename(string table, (string Old, string New)[] names, bool toEnumNames)
     {
