@@ -19,7 +19,8 @@ public sealed class MetricsRunAlone;
 
 [Collection(nameof(MetricsRunAlone))]
 // A new database: a recycled one's name may label another pool of this process (a test's own connections) in the scrape.
-public sealed partial class MetricsTests() : GatewayTest("metrics", newDatabase: true)
+// Metrics at the gateway's default (on), which the harness turns off for every other test.
+public sealed partial class MetricsTests() : GatewayTest("metrics", new Dictionary<string, string?> { ["Metrics:Enabled"] = null }, newDatabase: true)
 {
     [Fact]
     public async Task A_scrape_after_a_bill_and_a_ledger_check_shows_them()

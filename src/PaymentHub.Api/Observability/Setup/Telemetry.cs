@@ -29,14 +29,18 @@ public static class Telemetry
     public static WebApplicationBuilder AddPaymentHubTelemetry(this WebApplicationBuilder builder)
     {
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(ServiceName))
-            .WithMetrics(metrics => metrics
+            .ConfigureResource(resource => resource.AddService(ServiceName));
+        if (MetricsEnabled(builder.Configuration))
+        {
+            otel.WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlInstrumentation()
                 .AddMeter(PaymentHubMetrics.MeterName)
                 // No cached scrape: a scrape shows what happened up to that moment (Prometheus scrapes seldom anyway).
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+            builder.Services.AddHostedService<GaugeRegistration>();
+        }
         // Traces only where they go somewhere: a listener makes every request, upstream call and SQL command record a
         // span (the statement's text included), which costs on the hot paths and is thrown away without an exporter.
         // Log lines carry the request's trace id either way (ASP.NET Core starts that activity for logging).
@@ -48,11 +52,24 @@ public static class Telemetry
                     .AddNpgsql())
                 .UseOtlpExporter();
         }
-        builder.Services.AddHostedService<GaugeRegistration>();
         return builder;
     }
 
-    public static void MapPaymentHubMetrics(this WebApplication app) => app.MapPrometheusScrapingEndpoint("/metrics");
+    public static void MapPaymentHubMetrics(this WebApplication app)
+    {
+        if (MetricsEnabled(app.Configuration))
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
+    }
+
+    /// <summary>
+    /// <c>Metrics:Enabled</c> (default true). Off, nothing listens to the meters: no <c>/metrics</c>, no OTLP metrics, and
+    /// the instruments record nothing. For a deployment that collects no metrics, and for the test host, where every
+    /// in-process gateway's meter provider would listen to every other gateway's instruments as well (a provider listens
+    /// by meter name, process-wide) and allocate its metric-point arrays for each of them.
+    /// </summary>
+    private static bool MetricsEnabled(IConfiguration configuration) => configuration.GetValue("Metrics:Enabled", true);
 
     private static bool IsScrapeOrProbe(PathString path) => path.StartsWithSegments("/metrics") || path.StartsWithSegments("/health");
 
