@@ -70,6 +70,13 @@ public sealed class ScratchDatabase : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>The id of the migration just before the one whose name ends in <paramref name="suffix"/> (such as "_NamedStages").</summary>
+    public static string MigrationBefore(DbContext db, string suffix)
+    {
+        var migrations = db.Database.GetMigrations().ToList();
+        return migrations[migrations.FindIndex(m => m.EndsWith(suffix, StringComparison.Ordinal)) - 1];
+    }
+
     public async Task<List<string>> AppliedMigrationsAsync() =>
         await QueryAsync($"SELECT \"MigrationId\" FROM \"{DatabaseSetup.MigrationsHistoryTable}\" ORDER BY \"MigrationId\"");
 

@@ -79,8 +79,7 @@ public sealed class StageUpgradeTests
         await using (var db = database.Context())
         {
             await db.Database.MigrateAsync();
-            var migrations = db.Database.GetMigrations().ToList();
-            await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_NamedStages", StringComparison.Ordinal)) - 1]);
+            await db.GetService<IMigrator>().MigrateAsync(ScratchDatabase.MigrationBefore(db, "_NamedStages"));
         }
 
         // A stage that was NULL went up as the name the code read it as, and comes back as that name's old string.
@@ -132,9 +131,7 @@ public sealed class StageUpgradeTests
     {
         await using (var db = database.Context())
         {
-            var migrations = db.Database.GetMigrations().ToList();
-            var named = migrations.FindIndex(m => m.EndsWith("_NamedStages", StringComparison.Ordinal));
-            await db.GetService<IMigrator>().MigrateAsync(migrations[named - 1]);
+            await db.GetService<IMigrator>().MigrateAsync(ScratchDatabase.MigrationBefore(db, "_NamedStages"));
 
             var house = new HouseAccounts();
             await house.EnsureCreatedAsync(db, TimeProvider.System, CancellationToken.None);

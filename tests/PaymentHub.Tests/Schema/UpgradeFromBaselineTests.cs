@@ -187,12 +187,11 @@ public sealed class UpgradeFromBaselineTests
             .Options;
         await using var db = new SqlitePaymentHubDbContext(options);
         var migrator = db.GetService<IMigrator>();
-        var migrations = db.Database.GetMigrations().ToList();
-        var sandbox = migrations.FindIndex(m => m.EndsWith("_SandboxFundingGateway", StringComparison.Ordinal));
+        var beforeSandbox = ScratchDatabase.MigrationBefore(db, "_SandboxFundingGateway");
 
         await migrator.MigrateAsync();
-        await migrator.MigrateAsync(migrations[sandbox - 1]);
-        Assert.Equal(migrations[sandbox - 1], (await database.AppliedMigrationsAsync())[^1]);
+        await migrator.MigrateAsync(beforeSandbox);
+        Assert.Equal(beforeSandbox, (await database.AppliedMigrationsAsync())[^1]);
         await migrator.MigrateAsync();
 
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
