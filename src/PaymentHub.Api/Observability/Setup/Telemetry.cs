@@ -30,27 +30,37 @@ public static class Telemetry
     {
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName));
+        // One OTLP exporter per signal, not UseOtlpExporter: that one switches every signal on, and built a meter provider
+        // (with an empty export every minute) even with metrics off. Logs are Serilog's and are not sent by OTLP.
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         if (MetricsEnabled(builder.Configuration))
         {
-            otel.WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddNpgsqlInstrumentation()
-                .AddMeter(PaymentHubMetrics.MeterName)
-                // No cached scrape: a scrape shows what happened up to that moment (Prometheus scrapes seldom anyway).
-                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+            otel.WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsqlInstrumentation()
+                    .AddMeter(PaymentHubMetrics.MeterName)
+                    // No cached scrape: a scrape shows what happened up to that moment (Prometheus scrapes seldom anyway).
+                    .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
             builder.Services.AddHostedService<GaugeRegistration>();
         }
         // Traces only where they go somewhere: a listener makes every request, upstream call and SQL command record a
         // span (the statement's text included), which costs on the hot paths and is thrown away without an exporter.
         // Log lines carry the request's trace id either way (ASP.NET Core starts that activity for logging).
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (otlp)
         {
             otel.WithTracing(tracing => tracing
-                    .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsScrapeOrProbe(http.Request.Path))
-                    .AddHttpClientInstrumentation()
-                    .AddNpgsql())
-                .UseOtlpExporter();
+                .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsScrapeOrProbe(http.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddOtlpExporter());
         }
         return builder;
     }
