@@ -8,8 +8,8 @@ namespace PaymentHub.Tests.Infrastructure;
 /// A headless Chromium driven by Playwright, for tests that look at a page the way a person would. It launches the machine's
 /// Chromium (Debian's <c>chromium-headless-shell</c> or <c>chromium</c> package, which <c>.ci/run</c> installs) through the
 /// Playwright driver bundled in the NuGet package; Playwright's own browser downloads are never used. A page needs a real
-/// address: start the gateway with
-/// <c>PaymentHubApp.StartAsync(..., kestrel: true)</c> and open <c>new Uri(app.ServerAddress, "/some/page")</c>.
+/// address: start the gateway with <c>PaymentHubApp.StartAsync(..., kestrel: true)</c> and open
+/// <c>new Uri(app.ServerAddress, "/some/page")</c>.
 /// </summary>
 /// <example>
 /// <code>
