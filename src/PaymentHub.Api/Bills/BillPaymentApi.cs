@@ -95,7 +95,7 @@ public static partial class BillPaymentApi
         // The service lookup and the placement's transaction share one pooled connection: renting it twice costs a
         // second pool round (and the reset the pool sends when a connection comes back). Nothing in a submit waits on
         // an upstream, so the connection is held only for database work.
-        await db.Database.OpenConnectionAsync(ct);
+        await using var connection = await db.Database.HoldConnectionAsync(ct);
         var (submission, error) = await ReadSubmissionAsync(form, db, services, ct);
         if (submission is null)
         {

@@ -26,9 +26,8 @@ public static partial class StartupTasks
 
         if (db.Database.IsSqlite())
         {
-            await db.Database.OpenConnectionAsync(ct);
+            await using var connection = await db.Database.HoldConnectionAsync(ct);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-            await db.Database.CloseConnectionAsync();
         }
         // MigrateAsync also diffs the model against the migrations' snapshot on every call, which costs more than a start
         // needs when nothing is pending (SchemaDriftTests keep model and migrations in step); instances that race here

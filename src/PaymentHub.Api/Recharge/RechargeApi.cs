@@ -41,26 +41,31 @@ public static partial class RechargeApi
             return await StatusCheckAsync(form, reseller, db, ct);
         }
         // The operator lookup and the placement's transaction share one pooled connection; it goes back to the pool
-        // before the upstream call, which may take seconds, and sending takes one for the outcome.
-        await db.Database.OpenConnectionAsync(ct);
-        var (request, error) = await ReadRequestAsync(form, db, activeOperators, ct);
-        if (request is null)
+        // at the end of this block, before the upstream call, which may take seconds; sending takes one for the outcome.
+        PricedRecharge priced;
+        string? requestId;
+        (RechargeOrder? Order, IResult? Answer) placed;
+        await using (await db.Database.HoldConnectionAsync(ct))
         {
-            return error!;
+            var (request, error) = await ReadRequestAsync(form, db, activeOperators, ct);
+            if (request is null)
+            {
+                return error!;
+            }
+            (requestId, var keyError) = IdempotencyGate.ReadKey(http.Request, form);
+            if (keyError is not null)
+            {
+                return keyError;
+            }
+            if (Price(request, connectors, loggers) is not { } checkedPrice)
+            {
+                return ResellerResults.Error(StatusCodes.Status500InternalServerError, "Transaction failed.");
+            }
+            priced = checkedPrice;
+            // Placed to the end whatever the client does, like a bill submit (see BillPaymentApi.SubmitAsync).
+            placed = await placement.PlaceAsync(reseller, priced, requestId, CancellationToken.None);
         }
-        var (requestId, keyError) = IdempotencyGate.ReadKey(http.Request, form);
-        if (keyError is not null)
-        {
-            return keyError;
-        }
-        if (Price(request, connectors, loggers) is not { } priced)
-        {
-            return ResellerResults.Error(StatusCodes.Status500InternalServerError, "Transaction failed.");
-        }
-        // Placed to the end whatever the client does, like a bill submit (see BillPaymentApi.SubmitAsync).
-        var (order, answer) = await placement.PlaceAsync(reseller, priced, requestId, CancellationToken.None);
-        await db.Database.CloseConnectionAsync();
-        return order is null ? answer! : await sending.SendAndAnswerAsync(priced.Connector, order, reseller, requestId);
+        return placed.Order is not { } order ? placed.Answer! : await sending.SendAndAnswerAsync(priced.Connector, order, reseller, requestId);
     }
 
     public static async Task<IResult> StatusCheckAsync(ResellerForm form, AuthenticatedReseller reseller, PaymentHubDbContext db, CancellationToken ct)

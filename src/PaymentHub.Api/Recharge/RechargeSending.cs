@@ -23,9 +23,13 @@ public sealed partial class RechargeSending(
         // the reseller is told about the order whatever fails, never "Transaction failed", which would invite a second
         // recharge under a new request_id.
         JsonObject reply;
+        // Recording the outcome, reading the order back and keeping the answer share one pooled connection, taken once
+        // the upstream has answered and given back when this method returns.
+        await using var connection = new HeldConnection(db.Database);
         try
         {
-            var settled = connector is null ? null : await SendAsync(connector, order, CancellationToken.None);
+            var settled = connector is null ? null : await SendAsync(connector, order, connection, CancellationToken.None);
+            await connection.OpenAsync(CancellationToken.None);
             // Settled here: the order as its settlement left it. Otherwise (manual, unknown, or settled by someone
             // else first) it is read as it stands now.
             var final = settled ?? await db.RechargeOrders.AsNoTracking().SingleAsync(o => o.Id == order.Id, CancellationToken.None);
@@ -46,7 +50,7 @@ public sealed partial class RechargeSending(
     }
 
     /// <summary>Sends the recharge and records the outcome; the order as settled here, or null when this request did not settle it.</summary>
-    private async Task<RechargeOrder?> SendAsync(IRechargeConnector connector, RechargeOrder order, CancellationToken ct)
+    private async Task<RechargeOrder?> SendAsync(IRechargeConnector connector, RechargeOrder order, HeldConnection connection, CancellationToken ct)
     {
         var work = new RechargeWork(order.OrderNumber, order.Phone, order.OperatorCode, order.AccountType, order.Amount, order.CreatedAt);
         RechargeOutcome outcome;
@@ -60,8 +64,7 @@ public sealed partial class RechargeSending(
             outcome = new RechargeOutcome.Unknown($"{ex.GetType().Name} while sending the recharge.");
         }
 
-        // Recording the outcome, reading the order back and keeping the answer share one pooled connection.
-        await db.Database.OpenConnectionAsync(ct);
+        await connection.OpenAsync(ct);
         switch (outcome)
         {
             case RechargeOutcome.Succeeded success:

@@ -47,11 +47,12 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
     /// process-wide state in which the database's name appears. Or on <paramref name="sharedDatabase"/>; or, with
     /// <paramref name="freshDatabase"/>, an empty one the gateway migrates as on a first start. With <paramref name="kestrel"/> it listens on
     /// a free loopback port (see <see cref="ServerAddress"/>) instead of in memory; <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/>
-    /// and the helpers here then talk to that port over real HTTP.
+    /// and the helpers here then talk to that port over real HTTP. <paramref name="connectionOptions"/> (e.g. "Maximum Pool Size=3")
+    /// are added to the gateway's connection string only.
     /// </summary>
     public static async Task<PaymentHubApp> StartAsync(
         string name, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? sharedDatabase = null,
-        bool kestrel = false, bool freshDatabase = false, bool newDatabase = false)
+        bool kestrel = false, bool freshDatabase = false, bool newDatabase = false, string? connectionOptions = null)
     {
         var server = await PostgresServer.GetAsync();
         var connectionString = sharedDatabase
@@ -61,7 +62,7 @@ public sealed class PaymentHubApp : WebApplicationFactory<Program>
         var all = TestSettings.Merge(new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:PaymentHub"] = connectionString,
+            ["ConnectionStrings:PaymentHub"] = connectionOptions is null ? connectionString : $"{connectionString};{connectionOptions}",
             ["Admin:BootstrapKey"] = AdminKey,
             ["Demo:Seed"] = "false",
             ["Fulfilment:PollIntervalMs"] = "100",

@@ -60,7 +60,9 @@ public sealed class NurrHarness : IAsyncDisposable
     }
 
     /// <param name="baseUrl">Where the gateway looks for the upstream; the WireMock scope unless given (e.g. a closed port).</param>
-    public static async Task<NurrHarness> StartAsync(string name, IDictionary<string, string?>? settings = null, string? baseUrl = null)
+    /// <param name="connectionOptions">Added to the gateway's connection string (see <see cref="PaymentHubApp.StartAsync"/>).</param>
+    public static async Task<NurrHarness> StartAsync(
+        string name, IDictionary<string, string?>? settings = null, string? baseUrl = null, string? connectionOptions = null)
     {
         var scope = await WireMockScope.StartAsync(name.Replace('_', '-'));
         var attempts = new AttemptCounter();
@@ -85,7 +87,7 @@ public sealed class NurrHarness : IAsyncDisposable
             {
                 services.AddHttpClient(NurrClient.HttpClientName).AddHttpMessageHandler(() => new CountingHandler(attempts));
                 services.AddSingleton<TimeProvider>(clock);
-            });
+            }, connectionOptions: connectionOptions);
         using (var admin = app.Admin())
         {
             using var patched = await admin.PatchAsync("/admin/v1/operators/GP", JsonContent.Create(new { connector = "nurr" }));
