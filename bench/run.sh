@@ -38,9 +38,9 @@ if [[ -z "${PG_URL:-}" ]]; then
     -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" start >/dev/null
   PG_PID=$(head -1 "$WORK/data/postmaster.pid")
   "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres paymenthub
-  # No pool size: the gateway runs with Npgsql's default (100), as deployed. With 200, the 256-connection step opened
-  # 200 server backends, each paying start-up and statement preparation: 42 req/s and 24 ms of PostgreSQL CPU per request,
-  # against 224 req/s and 3.5 ms with the default (bench/README.md).
+  # No pool size: the gateway runs with its own default (DatabaseSetup.DefaultMaxPoolSize, 16), as deployed. With 200, the
+  # 256-connection step opened 200 server backends, each paying start-up and statement preparation: 42 req/s and 24 ms of
+  # PostgreSQL CPU per request, against 224 req/s and 3.5 ms with Npgsql's 100 (bench/README.md).
   CONN="Host=127.0.0.1;Port=$PORT;Username=postgres;Database=paymenthub"
   PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d paymenthub -q -v ON_ERROR_STOP=1)
   PGBENCH=("$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres)
@@ -65,14 +65,20 @@ echo "   gateway pid $GW_PID, postmaster pid $PG_PID; CPU over the 10 s right af
 IDLE0=$(awk '{print $14+$15}' "/proc/$GW_PID/stat"); sleep 10; IDLE1=$(awk '{print $14+$15}' "/proc/$GW_PID/stat")
 echo "   gateway idle CPU $(( (IDLE1 - IDLE0) * 10 / 10 )) ticks in 10 s = $(awk "BEGIN{printf \"%.1f\", ($IDLE1-$IDLE0)/10}") % of one core"
 
-echo "== pgbench ceiling (bench/pgbench/submit.sql), $STEP s per step"
+echo "== pgbench ceiling (bench/pgbench/submit.sql), $STEP s per step: wallets, clients, tps, then its own latency p50/p95/p99 ms"
 "${PSQL[@]}" -f bench/pgbench/setup.sql
 : >"$WORK/ceiling.txt"
 for wallets in 1000 1; do
   for clients in ${CONNECTIONS//,/ }; do
-    tps=$("${PGBENCH[@]}" -n -M prepared -c "$clients" -j 2 -T "$STEP" -D wallets="$wallets" -f bench/pgbench/submit.sql paymenthub 2>&1 \
-      | awk '/^tps = /{print $3}' | head -1)
-    echo "$wallets $clients ${tps:-0}" | tee -a "$WORK/ceiling.txt"
+    # -l logs every transaction's latency (third field, microseconds): the database's own tail, beside the gateway's.
+    tps=$("${PGBENCH[@]}" -n -M prepared -c "$clients" -j 2 -T "$STEP" -D wallets="$wallets" -l --log-prefix="$WORK/latency" \
+      -f bench/pgbench/submit.sql paymenthub 2>&1 | awk '/^tps = /{print $3}' | head -1)
+    echo "$wallets $clients ${tps:-0}" >>"$WORK/ceiling.txt"
+    latency=$(cat "$WORK"/latency.* 2>/dev/null | awk '{print $3 / 1000}' | sort -n \
+      | awk 'function q(p,  i) {i = int(NR * p) + 1; return v[i > NR ? NR : i]}
+             {v[NR] = $1} END {if (NR) printf "p50 %.1f  p95 %.1f  p99 %.1f", q(0.50), q(0.95), q(0.99)}')
+    rm -f "$WORK"/latency.*
+    echo "$wallets $clients ${tps:-0}   ${latency:-no latency log}"
   done
 done
 

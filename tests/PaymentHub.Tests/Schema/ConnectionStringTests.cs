@@ -23,4 +23,15 @@ public sealed class ConnectionStringTests
         Assert.False(new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;No Reset On Close=false")).NoResetOnClose);
         Assert.False(new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres("Host=db;NoResetOnClose=false")).NoResetOnClose);
     }
+
+    [Theory]
+    [InlineData("Host=db;Database=hub", DatabaseSetup.DefaultMaxPoolSize)]
+    [InlineData("Host=db;Maximum Pool Size=40", 40)]
+    [InlineData("Host=db;maximum pool size=40", 40)]
+    [InlineData("Host=db;MaxPoolSize=120", 120)]
+    [InlineData("Host=db;Maximum Pool Size=100", 100)]
+    public void Postgres_connection_strings_get_a_small_pool_unless_they_set_one(string connectionString, int expected)
+    {
+        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres(connectionString)).MaxPoolSize);
+    }
 }
