@@ -26,7 +26,9 @@ public sealed class HeldConnection(DatabaseFacade database) : IAsyncDisposable
         {
             return;
         }
+#pragma warning disable RS0030 // The one place that opens a context's connection, and the one that closes it again.
         await database.OpenConnectionAsync(ct);
+#pragma warning restore RS0030
         _open = true;
     }
 
