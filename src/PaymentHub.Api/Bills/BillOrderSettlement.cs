@@ -78,16 +78,16 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
 
     /// <summary>
     /// The order, locked for this settlement; null when it is not open to this caller: already final, or under a lease
-    /// <paramref name="leaseOwner"/> may not settle (<see cref="Leases.SettleableBy{T}"/>). The lock comes before the decision:
-    /// FOR UPDATE waits for a concurrent settler's commit and returns the row as that left it; SQLite's transaction (BEGIN
-    /// IMMEDIATE) already runs one writer at a time.
+    /// <paramref name="leaseOwner"/> may not settle (<see cref="Leases.SettleableBy{T}"/>). The lock comes with the decision:
+    /// FOR UPDATE (<see cref="RowLocks"/>) waits for a concurrent settler's commit and tests the conditions again on the row
+    /// as that left it, so an order settled meanwhile is not returned; SQLite's transaction (BEGIN IMMEDIATE) already runs
+    /// one writer at a time.
     /// </summary>
     private Task<BillOrder?> LockSettleableAsync(string orderNumber, string? leaseOwner, DateTime now, CancellationToken ct)
     {
-        var row = db.Database.IsNpgsql()
-            ? db.BillOrders.FromSql($"SELECT * FROM bill_orders WHERE order_number = {orderNumber} FOR UPDATE")
-            : db.BillOrders.Where(o => o.OrderNumber == orderNumber);
-        var open = row.Where(o => o.Status == BillOrderStatus.Processing && ToDone.Contains(o.Stage)).SettleableBy(leaseOwner, now);
+        var open = db.BillOrders.ForUpdate()
+            .Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing && ToDone.Contains(o.Stage))
+            .SettleableBy(leaseOwner, now);
         return open.AsNoTracking().SingleOrDefaultAsync(ct);
     }
 

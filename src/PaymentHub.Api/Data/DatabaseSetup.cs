@@ -94,7 +94,8 @@ public static class DatabaseSetup
         {
             // Named, so that the metrics' pool label is this name and never the connection string.
             options.UseNpgsql(PreparePostgres(connectionString), npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)
-                .ConfigureDataSource(dataSource => dataSource.Name = "paymenthub"));
+                .ConfigureDataSource(dataSource => dataSource.Name = "paymenthub"))
+                .AddInterceptors(RowLocks.Interceptor);
         }
         else
         {

@@ -72,17 +72,16 @@ public sealed partial class RechargeSettlement(
     /// <summary>
     /// The order, locked for this settlement, with what the reward and the callback need; null when it is not open to this
     /// caller: already final, or under a lease <paramref name="leaseOwner"/> may not settle (<see cref="Leases.SettleableBy{T}"/>).
-    /// The lock comes before the decision: PostgreSQL's FOR UPDATE waits for a concurrent settler's commit and returns the
-    /// row as that left it, and SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time. Holding the row,
+    /// The lock comes with the decision: PostgreSQL's FOR UPDATE (<see cref="RowLocks"/>) waits for a concurrent settler's
+    /// commit and tests the conditions again on the row as that left it, so an order settled meanwhile is not returned;
+    /// SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time. Holding the row,
     /// the settlement then writes its outcome with one UPDATE, instead of a conditional UPDATE to claim it and another for
     /// what follows.
     /// </summary>
     private Task<Settled?> LockSettleableAsync(long orderId, string? leaseOwner, DateTime now, CancellationToken ct)
     {
-        var row = db.Database.IsNpgsql()
-            ? db.RechargeOrders.FromSql($"SELECT * FROM recharge_orders WHERE id = {orderId} FOR UPDATE")
-            : db.RechargeOrders.Where(o => o.Id == orderId);
-        var open = row.Where(o => o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage)).SettleableBy(leaseOwner, now);
+        var open = db.RechargeOrders.ForUpdate()
+            .Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage)).SettleableBy(leaseOwner, now);
         return open.AsNoTracking()
             .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Settled(o, r.WalletAccountId, r.Name,
                 db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,

@@ -9,7 +9,8 @@ namespace PaymentHub.Tests.Settlement;
 /// <summary>
 /// What a settlement sends to PostgreSQL, read from Npgsql's own trace of the commands this class's database received: a
 /// recharge settled on the request thread (success and failure) and a bill order settled by the worker run without a
-/// savepoint, because none of them goes on in its transaction after a failed save (see SavepointFreeSave).
+/// savepoint, because none of them goes on in its transaction after a failed save (see SavepointFreeSave), and read
+/// their order under a row lock (see RowLocks).
 /// </summary>
 public sealed class SettlementStatementTests(GatewayFixture fixture)
     : GatewayTest(fixture, "settlement_statements"), IClassFixture<GatewayFixture>, IDisposable
@@ -65,6 +66,8 @@ public sealed class SettlementStatementTests(GatewayFixture fixture)
         Assert.Equal(outcome, body["status"]!.GetValue<string>());
         // The trace is read at all: the settlement's write of the order is in it.
         Assert.Contains(sent, s => s.Contains("UPDATE recharge_orders", StringComparison.Ordinal));
+        // The settlement read its order under a row lock (RowLocks), of the order's row only.
+        Assert.Contains(sent, s => s.Contains("FROM recharge_orders AS r", StringComparison.Ordinal) && s.Contains("\nFOR UPDATE OF r", StringComparison.Ordinal));
         Assert.DoesNotContain(sent, s => s.Contains("SAVEPOINT", StringComparison.OrdinalIgnoreCase));
     }
 
@@ -86,6 +89,7 @@ public sealed class SettlementStatementTests(GatewayFixture fixture)
 
         Assert.Equal(outcome, final["status"]!.GetValue<string>());
         Assert.Contains(sent, s => s.Contains("UPDATE bill_orders", StringComparison.Ordinal) && s.Contains(settlementColumn, StringComparison.Ordinal));
+        Assert.Contains(sent, s => s.Contains("FROM bill_orders AS b", StringComparison.Ordinal) && s.Contains("\nFOR UPDATE OF b", StringComparison.Ordinal));
         Assert.DoesNotContain(sent, s => s.Contains("SAVEPOINT", StringComparison.OrdinalIgnoreCase));
     }
 }
