@@ -143,7 +143,7 @@ public sealed class LedgerService(
             ("at", now), ("kind", kind.ToString()), ("reference", reference), ("description", (object?)description ?? DBNull.Value),
             ("accounts", lines.Select(p => p.AccountId).ToArray()), ("amounts", lines.Select(p => p.Amount).ToArray()),
         ];
-        await using var command = Command(sql, wallet is null ? journal : [.. journal, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount)]);
+        await using var command = db.Database.CreateCommand(sql, wallet is null ? journal : [.. journal, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount)]);
         long id;
         decimal? balance;
         try
@@ -268,23 +268,8 @@ public sealed class LedgerService(
     /// <summary>One statement on the caller's transaction, outside EF's query pipeline (the hot path's raw SQL).</summary>
     private async Task<object?> ExecuteScalarAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {
-        await using var command = Command(sql, parameters);
+        await using var command = db.Database.CreateCommand(sql, parameters);
         return await command.ExecuteScalarAsync(ct);
-    }
-
-    private System.Data.Common.DbCommand Command(string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-        return command;
     }
 
     /// <summary>Posts the exact reverse of an earlier journal (a refund). (Kind, Reference) uniqueness makes it happen once.</summary>

@@ -46,22 +46,11 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
         if (db.Database.IsNpgsql())
         {
             // One round trip on the hot path: the upsert, and the level it reached read in the same statement.
-            var reached = await db.RewardLevels.FromSql($"""
-                WITH granted AS (
-                    INSERT INTO reseller_reward_accounts AS a (reseller_id, points, lifetime_points, level_id)
-                    VALUES ({resellerId}, {points}, {points}, (
-                        SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= {points}
-                        ORDER BY l.min_lifetime_points DESC LIMIT 1))
-                    ON CONFLICT (reseller_id) DO UPDATE SET
-                        points = a.points + excluded.points,
-                        lifetime_points = a.lifetime_points + excluded.lifetime_points,
-                        level_id = (
-                            SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= a.lifetime_points + excluded.lifetime_points
-                            ORDER BY l.min_lifetime_points DESC LIMIT 1)
-                    RETURNING a.level_id)
-                SELECT l.id, l.key, l.name, l.min_lifetime_points FROM reward_levels AS l JOIN granted AS g ON l.id = g.level_id
-                """).AsNoTracking().ToListAsync(ct);
-            return reached.SingleOrDefault();
+            await using var command = db.Database.CreateCommand(AddPointsSql, ("reseller", resellerId), ("points", points));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct)
+                ? new RewardLevel { Id = reader.GetInt32(0), Key = reader.GetString(1), Name = reader.GetString(2), MinLifetimePoints = reader.GetDecimal(3) }
+                : null;
         }
         // SQLite keeps decimals as text, and only EF's own translation adds and compares them exactly.
         await db.Database.ExecuteSqlAsync($"""
@@ -77,6 +66,22 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
         return await db.RewardLevels.AsNoTracking()
             .FirstOrDefaultAsync(l => db.ResellerRewardAccounts.Any(a => a.ResellerId == resellerId && a.LevelId == l.Id), ct);
     }
+
+    private const string AddPointsSql = """
+        WITH granted AS (
+            INSERT INTO reseller_reward_accounts AS a (reseller_id, points, lifetime_points, level_id)
+            VALUES (@reseller, @points, @points, (
+                SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= @points
+                ORDER BY l.min_lifetime_points DESC LIMIT 1))
+            ON CONFLICT (reseller_id) DO UPDATE SET
+                points = a.points + excluded.points,
+                lifetime_points = a.lifetime_points + excluded.lifetime_points,
+                level_id = (
+                    SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= a.lifetime_points + excluded.lifetime_points
+                    ORDER BY l.min_lifetime_points DESC LIMIT 1)
+            RETURNING a.level_id)
+        SELECT l.id, l.key, l.name, l.min_lifetime_points FROM reward_levels AS l JOIN granted AS g ON l.id = g.level_id
+        """;
 
     private sealed record OfferUse(CashbackOffer Offer, int UsedToday);
 
