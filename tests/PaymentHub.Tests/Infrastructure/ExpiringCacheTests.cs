@@ -78,4 +78,67 @@ public sealed class ExpiringCacheTests
         }, _ => true));
         Assert.Equal(41, await cache.GetOrLoadAsync("d", Ttl, 41, Task.FromResult, _ => true));
     }
+
+    [Fact]
+    public async Task Misses_of_one_key_while_its_load_is_under_way_wait_for_that_load()
+    {
+        var cache = new ExpiringCache<int, string>(new FakeTimeProvider());
+        var gate = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loads = 0;
+        Task<string> Load(TaskCompletionSource<string> source)
+        {
+            Interlocked.Increment(ref loads);
+            return source.Task;
+        }
+
+        var first = cache.GetOrLoadAsync(1, Ttl, gate, Load, _ => true).AsTask();
+        var others = Enumerable.Range(0, 5).Select(_ => cache.GetOrLoadAsync(1, Ttl, gate, Load, _ => true).AsTask()).ToList();
+        var otherKey = cache.GetOrLoadAsync(2, Ttl, "b", Task.FromResult, _ => true).AsTask();
+        Assert.Equal("b", await otherKey);
+        Assert.False(first.IsCompleted);
+        Assert.All(others, o => Assert.False(o.IsCompleted));
+        gate.SetResult("a");
+
+        Assert.Equal(["a", "a", "a", "a", "a", "a"], await Task.WhenAll([first, .. others]));
+        Assert.Equal(1, loads);
+    }
+
+    [Fact]
+    public async Task When_the_load_they_wait_for_fails_each_waiter_loads_its_own()
+    {
+        var cache = new ExpiringCache<int, string>(new FakeTimeProvider());
+        var gate = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loads = 0;
+        var first = cache.GetOrLoadAsync(1, Ttl, gate, g =>
+        {
+            Interlocked.Increment(ref loads);
+            return g.Task;
+        }, _ => true).AsTask();
+        var waiters = Enumerable.Range(0, 3).Select(i => cache.GetOrLoadAsync(1, Ttl, $"own {i}", v =>
+        {
+            Interlocked.Increment(ref loads);
+            return Task.FromResult(v);
+        }, _ => true).AsTask()).ToList();
+        Assert.Equal(1, loads);
+
+        gate.SetException(new TimeoutException("the first request's query"));
+        await Assert.ThrowsAsync<TimeoutException>(() => first);
+        var values = await Task.WhenAll(waiters);
+        Assert.Equal(["own 0", "own 1", "own 2"], values.Order());
+        Assert.Equal(4, loads);
+    }
+
+    [Fact]
+    public async Task A_miss_after_Clear_does_not_wait_for_a_load_that_began_before_it()
+    {
+        var cache = new ExpiringCache<int, string>(new FakeTimeProvider());
+        var gate = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var before = cache.GetOrLoadAsync(1, Ttl, gate, g => g.Task, _ => true).AsTask();
+        cache.Clear();
+
+        Assert.Equal("after", await cache.GetOrLoadAsync(1, Ttl, "after", Task.FromResult, _ => true));
+        gate.SetResult("before");
+        Assert.Equal("before", await before);
+        Assert.Equal("after", await cache.GetOrLoadAsync(1, Ttl, "later", Task.FromResult, _ => true));
+    }
 }
