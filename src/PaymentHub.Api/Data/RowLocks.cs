@@ -34,17 +34,20 @@ public static partial class RowLocks
     /// <summary>Added to every PostgreSQL context (<see cref="DatabaseSetup"/>).</summary>
     public static IInterceptor Interceptor { get; } = new ForUpdateInterceptor();
 
-    // A handful of queries, each with one text: their rewritten texts are kept, not recomputed per execution.
+    // A handful of tagged queries, each with one text: their rewritten texts are kept, not recomputed per execution.
     private static readonly ConcurrentDictionary<string, string> Rewritten = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// <paramref name="sql"/> with <c>FOR UPDATE OF</c> the alias its tag's table has in the query; throws rather than send
-    /// the query without the lock when the table is not read there exactly once, under an alias.
+    /// <paramref name="sql"/> with <c>FOR UPDATE OF</c> the alias its tag's table has in the query, or unchanged without the
+    /// tag (which may be any of the comment lines EF writes first); throws rather than send the query without the lock
+    /// when the table is not read there exactly once, under an alias.
     /// </summary>
     public static string AddForUpdate(string sql) => Rewritten.GetOrAdd(sql, static sql =>
     {
-        var tagEnd = sql.IndexOf('\n', StringComparison.Ordinal);
-        var table = tagEnd < 0 ? "" : sql[CommentPrefix.Length..tagEnd].Trim();
+        if (TaggedTable(sql) is not { } table)
+        {
+            return sql;
+        }
         var aliases = (Identifier().IsMatch(table) ? FromTable(table).Matches(sql) : null)?.Select(m => m.Groups["alias"].Value).ToList();
         if (aliases is not [var alias])
         {
@@ -53,6 +56,22 @@ public static partial class RowLocks
         }
         return sql.TrimEnd() + "\nFOR UPDATE OF " + alias;
     });
+
+    private static string? TaggedTable(string sql)
+    {
+        foreach (var line in sql.AsSpan().EnumerateLines())
+        {
+            if (!line.StartsWith("--", StringComparison.Ordinal))
+            {
+                return null;
+            }
+            if (line.StartsWith(CommentPrefix, StringComparison.Ordinal))
+            {
+                return line[CommentPrefix.Length..].Trim().ToString();
+            }
+        }
+        return null;
+    }
 
     private static Regex FromTable(string table) =>
         new($@"\b(?:FROM|JOIN)\s+""?{table}""?\s+AS\s+(?<alias>""?[A-Za-z_][A-Za-z0-9_]*""?)", RegexOptions.CultureInvariant);
@@ -76,9 +95,10 @@ public static partial class RowLocks
             return ValueTask.FromResult(result);
         }
 
+        // Only a tagged query (its text begins with EF's comment lines) is looked at further.
         private static void Lock(DbCommand command)
         {
-            if (command.CommandText.StartsWith(CommentPrefix, StringComparison.Ordinal))
+            if (command.CommandText.StartsWith("--", StringComparison.Ordinal))
             {
                 command.CommandText = AddForUpdate(command.CommandText);
             }

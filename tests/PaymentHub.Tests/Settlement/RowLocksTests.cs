@@ -61,6 +61,11 @@ public sealed class RowLocksTests(GatewayFixture fixture) : GatewayTest(fixture,
     // The table's alias, not a subquery's: a scalar subquery in the select list comes before the FROM it locks.
     [InlineData("-- FOR UPDATE OF recharge_orders\n\nSELECT r.id, (SELECT s.x FROM reward_settings AS s LIMIT 1)\nFROM recharge_orders AS r\n",
         "-- FOR UPDATE OF recharge_orders\n\nSELECT r.id, (SELECT s.x FROM reward_settings AS s LIMIT 1)\nFROM recharge_orders AS r\nFOR UPDATE OF r")]
+    // Behind another tag, and a query with tags but not this one, which is left as it is.
+    [InlineData("-- other tag\n-- FOR UPDATE OF bill_orders\n\nSELECT b.id FROM bill_orders AS b",
+        "-- other tag\n-- FOR UPDATE OF bill_orders\n\nSELECT b.id FROM bill_orders AS b\nFOR UPDATE OF b")]
+    [InlineData("-- other tag\n\nSELECT b.id FROM bill_orders AS b -- FOR UPDATE OF bill_orders",
+        "-- other tag\n\nSELECT b.id FROM bill_orders AS b -- FOR UPDATE OF bill_orders")]
     public void The_clause_names_the_alias_the_tagged_table_has(string sql, string expected) =>
         Assert.Equal(expected, RowLocks.AddForUpdate(sql));
 
@@ -70,6 +75,7 @@ public sealed class RowLocksTests(GatewayFixture fixture) : GatewayTest(fixture,
     [InlineData("-- FOR UPDATE OF bill_orders\n\nSELECT b.id FROM bill_orders AS b JOIN bill_orders AS b0 ON b.id = b0.id")]
     [InlineData("-- FOR UPDATE OF bill_orders AS b; DROP TABLE x\n\nSELECT b.id FROM bill_orders AS b")]
     [InlineData("-- FOR UPDATE OF ")]
+    [InlineData("-- FOR UPDATE OF bill_orders")]
     public void A_query_the_clause_cannot_be_placed_in_is_refused(string sql) =>
         Assert.Throws<InvalidOperationException>(() => RowLocks.AddForUpdate(sql));
 }
