@@ -9,6 +9,7 @@ using PaymentHub.Bills;
 using PaymentHub.Catalog;
 using PaymentHub.Idempotency;
 using PaymentHub.Ledger;
+using PaymentHub.Observability;
 using PaymentHub.Resellers;
 
 namespace PaymentHub.Data;
@@ -19,8 +20,10 @@ namespace PaymentHub.Data;
 /// the application asks for this type and <see cref="DatabaseSetup"/> hands it the one configured.
 /// </summary>
 // The options are the non-generic type so that each provider's context can be pooled with options of its own type.
-public abstract class PaymentHubDbContext(DbContextOptions options) : DbContext(options)
+public abstract class PaymentHubDbContext(DbContextOptions options) : DbContext(options), IWalletMovementTally
 {
+    WalletMovementTally IWalletMovementTally.WalletMovements { get; } = new();
+
     public DbSet<LedgerAccount> LedgerAccounts => Set<LedgerAccount>();
     public DbSet<LedgerJournal> LedgerJournals => Set<LedgerJournal>();
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();

@@ -66,7 +66,7 @@ public sealed class LedgerService(
             then(balances![walletAccountId]);
         }
 
-        PaymentHubMetrics.WalletPosted(db.Database.CurrentTransaction.GetDbTransaction(),
+        PaymentHubMetrics.WalletPosted(db,
             -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
             lines.Where(p => p.Amount > 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount));
         return journal;

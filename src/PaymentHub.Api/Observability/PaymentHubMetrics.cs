@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace PaymentHub.Observability;
@@ -76,145 +75,142 @@ public static class PaymentHubMetrics
     }
 
     /// <summary>
-    /// Wallet money moved by a posting in <paramref name="transaction"/>: counted when that transaction commits (by
-    /// <see cref="CommittedWalletMovements"/>), never for a posting that is rolled back.
+    /// Wallet money moved by a posting in <paramref name="db"/>'s current transaction: counted when that transaction
+    /// commits (by <see cref="CommittedWalletMovements"/>), never for a posting that is rolled back.
     /// </summary>
-    public static void WalletPosted(DbTransaction transaction, decimal debited, decimal credited)
-    {
-        var pending = Pending.GetOrCreateValue(transaction);
-        lock (pending)
-        {
-            pending.Debited += debited;
-            pending.Credited += credited;
-        }
-    }
+    public static void WalletPosted(IWalletMovementTally db, decimal debited, decimal credited) => db.WalletMovements.Add(debited, credited);
 
-    internal static void Committed(DbTransaction transaction)
+    internal static void Committed(WalletMovementTally pending)
     {
-        if (Pending.TryGetValue(transaction, out var pending))
+        if (pending.Debited > 0m)
         {
-            Pending.Remove(transaction);
-            lock (pending)
-            {
-                if (pending.Debited > 0m)
-                {
-                    WalletDebited.Add((double)pending.Debited);
-                }
-                if (pending.Credited > 0m)
-                {
-                    WalletCredited.Add((double)pending.Credited);
-                }
-            }
+            WalletDebited.Add((double)pending.Debited);
         }
+        if (pending.Credited > 0m)
+        {
+            WalletCredited.Add((double)pending.Credited);
+        }
+        pending.Clear();
     }
+}
 
-    internal static void Discarded(DbTransaction transaction) => Pending.Remove(transaction);
+/// <summary>A context that carries its current transaction's wallet movements until its commit counts them.</summary>
+public interface IWalletMovementTally
+{
+    WalletMovementTally WalletMovements { get; }
+}
+
+/// <summary>
+/// What the postings of one context's current transaction moved. It lives on the context, which runs one transaction
+/// at a time on one thread, so the hot path takes no lock for it (a process-wide table keyed by transaction did, three
+/// times per transaction).
+/// </summary>
+public sealed class WalletMovementTally
+{
+    private readonly Stack<(decimal Debited, decimal Credited)> _savepoints = new();
+
+    public decimal Debited { get; private set; }
+    public decimal Credited { get; private set; }
+
+    internal void Add(decimal debited, decimal credited) => (Debited, Credited) = (Debited + debited, Credited + credited);
 
     /// <summary>A savepoint remembers what was pending, so that rolling back to it forgets what was posted since.</summary>
-    internal static void SavepointCreated(DbTransaction transaction)
+    internal void SavepointCreated() => _savepoints.Push((Debited, Credited));
+
+    internal void SavepointRolledBack()
     {
-        var pending = Pending.GetOrCreateValue(transaction);
-        lock (pending)
+        if (_savepoints.TryPeek(out var saved))
         {
-            pending.Savepoints.Push((pending.Debited, pending.Credited));
+            (Debited, Credited) = saved;
         }
     }
 
-    internal static void SavepointRolledBack(DbTransaction transaction)
-    {
-        if (Pending.TryGetValue(transaction, out var pending))
-        {
-            lock (pending)
-            {
-                if (pending.Savepoints.TryPeek(out var saved))
-                {
-                    (pending.Debited, pending.Credited) = saved;
-                }
-            }
-        }
-    }
+    internal void SavepointReleased() => _savepoints.TryPop(out _);
 
-    internal static void SavepointReleased(DbTransaction transaction)
+    internal void Clear()
     {
-        if (Pending.TryGetValue(transaction, out var pending))
-        {
-            lock (pending)
-            {
-                pending.Savepoints.TryPop(out _);
-            }
-        }
-    }
-
-    private static readonly ConditionalWeakTable<DbTransaction, PendingMovements> Pending = new();
-
-    private sealed class PendingMovements
-    {
-        public decimal Debited;
-        public decimal Credited;
-        public readonly Stack<(decimal Debited, decimal Credited)> Savepoints = new();
+        (Debited, Credited) = (0m, 0m);
+        _savepoints.Clear();
     }
 }
 
 /// <summary>Counts the wallet movements of a transaction once it has committed (see <see cref="PaymentHubMetrics.WalletPosted"/>).</summary>
 public sealed class CommittedWalletMovements : DbTransactionInterceptor
 {
-    // Npgsql reuses a connection's transaction object: what a transaction left (disposed without an explicit rollback)
-    // must not be counted with the next one.
+    // A new transaction starts from nothing: what one left (disposed without an explicit rollback) is not counted with it.
     public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
-        PaymentHubMetrics.Discarded(result);
+        Tally(eventData)?.Clear();
         return result;
     }
 
     public override ValueTask<DbTransaction> TransactionStartedAsync(
         DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        PaymentHubMetrics.Discarded(result);
+        Tally(eventData)?.Clear();
         return ValueTask.FromResult(result);
     }
 
-    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
-        PaymentHubMetrics.Committed(transaction);
+    public override DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
+    {
+        Tally(eventData)?.Clear();
+        return result;
+    }
+
+    public override ValueTask<DbTransaction> TransactionUsedAsync(
+        DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        Tally(eventData)?.Clear();
+        return ValueTask.FromResult(result);
+    }
+
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData);
 
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        PaymentHubMetrics.Committed(transaction);
+        Committed(eventData);
         return Task.CompletedTask;
     }
 
-    public override void CreatedSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
-        PaymentHubMetrics.SavepointCreated(transaction);
+    public override void CreatedSavepoint(DbTransaction transaction, TransactionEventData eventData) => Tally(eventData)?.SavepointCreated();
 
     public override Task CreatedSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
     {
-        PaymentHubMetrics.SavepointCreated(transaction);
+        Tally(eventData)?.SavepointCreated();
         return Task.CompletedTask;
     }
 
-    public override void RolledBackToSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
-        PaymentHubMetrics.SavepointRolledBack(transaction);
+    public override void RolledBackToSavepoint(DbTransaction transaction, TransactionEventData eventData) => Tally(eventData)?.SavepointRolledBack();
 
     public override Task RolledBackToSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
     {
-        PaymentHubMetrics.SavepointRolledBack(transaction);
+        Tally(eventData)?.SavepointRolledBack();
         return Task.CompletedTask;
     }
 
-    public override void ReleasedSavepoint(DbTransaction transaction, TransactionEventData eventData) =>
-        PaymentHubMetrics.SavepointReleased(transaction);
+    public override void ReleasedSavepoint(DbTransaction transaction, TransactionEventData eventData) => Tally(eventData)?.SavepointReleased();
 
     public override Task ReleasedSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
     {
-        PaymentHubMetrics.SavepointReleased(transaction);
+        Tally(eventData)?.SavepointReleased();
         return Task.CompletedTask;
     }
 
-    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
-        PaymentHubMetrics.Discarded(transaction);
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Tally(eventData)?.Clear();
 
     public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        PaymentHubMetrics.Discarded(transaction);
+        Tally(eventData)?.Clear();
         return Task.CompletedTask;
     }
+
+    private static void Committed(TransactionEndEventData eventData)
+    {
+        if (Tally(eventData) is { } tally)
+        {
+            PaymentHubMetrics.Committed(tally);
+        }
+    }
+
+    private static WalletMovementTally? Tally(DbContextEventData eventData) => (eventData.Context as IWalletMovementTally)?.WalletMovements;
 }
