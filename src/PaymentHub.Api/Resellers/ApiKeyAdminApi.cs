@@ -212,16 +212,11 @@ public static class ApiKeyAdminApi
 
     /// <summary>
     /// Holds the reseller row until the transaction ends, so that two calls cannot both count one active key and both add
-    /// one: PostgreSQL locks the row (FOR UPDATE); SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time.
+    /// one: PostgreSQL locks the row (FOR UPDATE, <see cref="RowLocks"/>); SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time.
     /// False when there is no such reseller.
     /// </summary>
-    private static async Task<bool> LockResellerAsync(PaymentHubDbContext db, int id, CancellationToken ct)
-    {
-        var rows = db.Database.IsNpgsql()
-            ? db.Database.SqlQuery<int>($"SELECT id AS \"Value\" FROM resellers WHERE id = {id} FOR UPDATE")
-            : db.Database.SqlQuery<int>($"SELECT id AS \"Value\" FROM resellers WHERE id = {id}");
-        return (await rows.ToListAsync(ct)).Count == 1;
-    }
+    private static async Task<bool> LockResellerAsync(PaymentHubDbContext db, int id, CancellationToken ct) =>
+        (await db.Resellers.ForUpdate().Where(r => r.Id == id).Select(r => r.Id).ToListAsync(ct)).Count == 1;
 
     /// <summary>The reseller's active keys (not revoked, not expired), <paramref name="exceptKeyId"/> aside.</summary>
     private static Task<int> ActiveKeysAsync(PaymentHubDbContext db, int id, int? exceptKeyId, DateTime now, CancellationToken ct) =>
