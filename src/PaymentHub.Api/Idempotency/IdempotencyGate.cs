@@ -72,7 +72,8 @@ public sealed partial class IdempotencyGate(PaymentHubDbContext db, TimeProvider
             // A transaction-scoped advisory lock tells "the first request is still running" (409) apart from
             // "the first request finished" (replay) without leaving a marker behind if the process dies.
             // A raw command: EF would build the SQL of a SqlQuery with parameters again on every call (see RawCommands).
-            await using var command = db.Database.CreateCommand("SELECT pg_try_advisory_xact_lock(@key)", ("key", AdvisoryLockKey(resellerId, scope, key)));
+            await using var command = db.Database.CreateCommand(
+                "SELECT pg_try_advisory_xact_lock(@key)", ("key", AdvisoryLockKey(resellerId, scope, key)));
             if (await command.ExecuteScalarAsync(ct) is not true)
             {
                 return new IdempotencyDecision(IdempotencyVerdict.InFlight);

@@ -48,9 +48,14 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
             // One round trip on the hot path: the upsert, and the level it reached read in the same statement.
             await using var command = db.Database.CreateCommand(AddPointsSql, ("reseller", resellerId), ("points", points));
             await using var reader = await command.ExecuteReaderAsync(ct);
-            return await reader.ReadAsync(ct)
-                ? new RewardLevel { Id = reader.GetInt32(0), Key = reader.GetString(1), Name = reader.GetString(2), MinLifetimePoints = reader.GetDecimal(3) }
-                : null;
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+            return new RewardLevel
+            {
+                Id = reader.GetInt32(0), Key = reader.GetString(1), Name = reader.GetString(2), MinLifetimePoints = reader.GetDecimal(3),
+            };
         }
         // SQLite keeps decimals as text, and only EF's own translation adds and compares them exactly.
         await db.Database.ExecuteSqlAsync($"""

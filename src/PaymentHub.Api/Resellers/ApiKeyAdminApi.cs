@@ -212,7 +212,8 @@ public static class ApiKeyAdminApi
 
     /// <summary>
     /// Holds the reseller row until the transaction ends, so that two calls cannot both count one active key and both add
-    /// one: PostgreSQL locks the row (FOR UPDATE, <see cref="RowLocks"/>); SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time.
+    /// one: PostgreSQL locks the row (FOR UPDATE, <see cref="RowLocks"/>); SQLite's transaction (BEGIN IMMEDIATE) already
+    /// runs one writer at a time.
     /// False when there is no such reseller.
     /// </summary>
     private static async Task<bool> LockResellerAsync(PaymentHubDbContext db, int id, CancellationToken ct) =>
