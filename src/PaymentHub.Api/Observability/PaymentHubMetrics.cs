@@ -138,31 +138,19 @@ public sealed class WalletMovementTally
 public sealed class CommittedWalletMovements : DbTransactionInterceptor
 {
     // A new transaction starts from nothing: what one left (disposed without an explicit rollback) is not counted with it.
-    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
-    {
-        Tally(eventData)?.Clear();
-        return result;
-    }
+    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result) =>
+        Cleared(eventData, result);
 
     public override ValueTask<DbTransaction> TransactionStartedAsync(
-        DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
-    {
-        Tally(eventData)?.Clear();
-        return ValueTask.FromResult(result);
-    }
+        DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Cleared(eventData, result));
 
-    public override DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
-    {
-        Tally(eventData)?.Clear();
-        return result;
-    }
+    public override DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result) =>
+        Cleared(eventData, result);
 
     public override ValueTask<DbTransaction> TransactionUsedAsync(
-        DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
-    {
-        Tally(eventData)?.Clear();
-        return ValueTask.FromResult(result);
-    }
+        DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Cleared(eventData, result));
 
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData);
 
@@ -210,6 +198,12 @@ public sealed class CommittedWalletMovements : DbTransactionInterceptor
         {
             PaymentHubMetrics.Committed(tally);
         }
+    }
+
+    private static DbTransaction Cleared(DbContextEventData eventData, DbTransaction transaction)
+    {
+        Tally(eventData)?.Clear();
+        return transaction;
     }
 
     private static WalletMovementTally? Tally(DbContextEventData eventData) => (eventData.Context as IWalletMovementTally)?.WalletMovements;
