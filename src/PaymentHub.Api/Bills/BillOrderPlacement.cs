@@ -53,7 +53,7 @@ public sealed class BillOrderPlacement(
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
         }
-        db.BillOrders.Add(NewOrder(reseller, submission, orderNumber, debit, now));
+        await BillOrderWrites.InsertAsync(db, NewOrder(reseller, submission, orderNumber, debit, now), ct);
         if (requestId is not null)
         {
             gate.Record(reseller.Id, BillPaymentApi.IdempotencyScope, requestId, requestHash, StatusCodes.Status200OK, replyJson, orderNumber);

@@ -12,7 +12,8 @@ namespace PaymentHub.Data;
 /// </summary>
 public static class RawCommands
 {
-    public static DbCommand CreateCommand(this DatabaseFacade database, string sql, params (string Name, object Value)[] parameters)
+    /// <summary>A command on the current transaction; a null value is sent as SQL NULL.</summary>
+    public static DbCommand CreateCommand(this DatabaseFacade database, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = database.GetDbConnection().CreateCommand();
         command.Transaction = database.CurrentTransaction?.GetDbTransaction()
@@ -22,7 +23,7 @@ public static class RawCommands
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
-            parameter.Value = value;
+            parameter.Value = value ?? DBNull.Value;
             command.Parameters.Add(parameter);
         }
         return command;

@@ -138,9 +138,9 @@ public sealed class LedgerService(
     private async Task<(LedgerJournal Journal, decimal? Balance)?> WriteJournalAsync(string sql, WalletPosting? wallet,
         JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
     {
-        (string, object)[] journal =
+        (string, object?)[] journal =
         [
-            ("at", now), ("kind", kind.ToString()), ("reference", reference), ("description", (object?)description ?? DBNull.Value),
+            ("at", now), ("kind", kind.ToString()), ("reference", reference), ("description", description),
             ("accounts", lines.Select(p => p.AccountId).ToArray()), ("amounts", lines.Select(p => p.Amount).ToArray()),
         ];
         await using var command = db.Database.CreateCommand(sql, wallet is null ? journal : [.. journal, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount)]);
@@ -266,7 +266,7 @@ public sealed class LedgerService(
         "UPDATE ledger_accounts SET balance = balance + @delta WHERE id = @id AND kind = 'ResellerWallet' AND balance + @delta >= 0 RETURNING balance";
 
     /// <summary>One statement on the caller's transaction, outside EF's query pipeline (the hot path's raw SQL).</summary>
-    private async Task<object?> ExecuteScalarAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    private async Task<object?> ExecuteScalarAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var command = db.Database.CreateCommand(sql, parameters);
         return await command.ExecuteScalarAsync(ct);

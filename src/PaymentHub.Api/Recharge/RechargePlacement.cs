@@ -55,7 +55,7 @@ public sealed class RechargePlacement(
             return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance."));
         }
         var order = NewOrder(reseller, priced, orderNumber, journal, balancesAfter[reseller.WalletAccountId], now);
-        db.RechargeOrders.Add(order);
+        await RechargeOrderWrites.InsertAsync(db, order, ct);
         if (requestId is not null)
         {
             gate.Record(reseller.Id, RechargeApi.IdempotencyScope, requestId, requestHash, null, null, orderNumber);

@@ -57,12 +57,12 @@ public sealed partial class RechargeSettlement(
             await tx.RollbackAsync(ct);
             return (null, true);
         }
-        // One UPDATE writes the outcome and the reward, with the callback event in the same batch, at the commit.
-        Leases.TrackLocked(db, order);
+        // One UPDATE writes the outcome and the reward.
         Close(order, now);
         order.Status = RechargeStatus.Success;
         order.OperatorTransactionId = operatorTransactionId;
         order.RewardResult = reward.ToJsonString();
+        await RechargeOrderWrites.WriteOutcomeAsync(db, order, ct);
         return (await CommitSettledAsync(tx, order, settled.ResellerName, settled.HasEndpoints, WebhookEvents.RechargeSucceeded, ct), false);
     }
 
@@ -123,13 +123,13 @@ public sealed partial class RechargeSettlement(
         }
         var order = settled.Order;
         var refund = await ledger.ReverseAsync(order.DebitJournalId, JournalKind.RechargeRefund, order.OrderNumber, $"Refund: {text}", ct);
-        // The refund journal's id comes from its INSERT; the order's UPDATE that names it goes with the commit.
+        // The refund journal's id comes from its INSERT (on SQLite, at this save); the order's UPDATE names it.
         await db.SaveChangesWithoutSavepointAsync(ct);
-        Leases.TrackLocked(db, order);
         Close(order, now);
         order.Status = RechargeStatus.Failed;
         order.FailureReason = text;
         order.RefundJournalId = refund.Id;
+        await RechargeOrderWrites.WriteOutcomeAsync(db, order, ct);
         return await CommitSettledAsync(tx, order, settled.ResellerName, settled.HasEndpoints, WebhookEvents.RechargeFailed, ct);
     }
 

@@ -125,6 +125,34 @@ public sealed class SqliteDefaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failed_sandbox_recharge_is_refunded_and_status_check_reads_both_outcomes_back_on_sqlite()
+    {
+        using var admin = Admin();
+        var (id, key) = await NewShopAsync(admin);
+        Assert.True((await admin.PatchAsJsonAsync("/admin/v1/operators/GP", new { connector = "sandbox" })).IsSuccessStatusCode);
+        using var client = _app.CreateClient();
+        var funded = (await admin.GetFromJsonAsync<JsonNode>($"/admin/v1/resellers/{id}"))!["balance"]!.GetValue<decimal>();
+
+        var failed = await PostFormAsync(client, key, "/api/mobile-recharge.php", ("phone", "01712340000"), ("amount", "50"), ("operator", "GP"));
+        Assert.True(failed["status"]?.GetValue<string>() == "Failed", failed.ToJsonString());
+        var succeeded = await PostFormAsync(client, key, "/api/mobile-recharge.php", ("phone", "01712345678"), ("amount", "50"), ("operator", "GP"));
+        Assert.True(succeeded["status"]?.GetValue<string>() == "Success", succeeded.ToJsonString());
+        // The refund put the wallet back where it was before the failed recharge.
+        Assert.Equal(funded, decimal.Parse(succeeded["before_balance"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+
+        foreach (var (reply, status) in new[] { (failed, "Failed"), (succeeded, "Success") })
+        {
+            var read = await PostFormAsync(client, key, "/api/mobile-recharge.php?action=status_check",
+                ("order_number", reply["order_number"]!.GetValue<string>()));
+            Assert.True(read["status"]?.GetValue<string>() == status, read.ToJsonString());
+        }
+        var balance = (await admin.GetFromJsonAsync<JsonNode>($"/admin/v1/resellers/{id}"))!["balance"]!.GetValue<decimal>();
+        Assert.Equal(succeeded["after_balance"]!.GetValue<string>(), balance.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+        var check = await admin.GetFromJsonAsync<JsonNode>("/admin/v1/ledger/check");
+        Assert.True(check!["ok"]!.GetValue<bool>(), check.ToJsonString());
+    }
+
+    [Fact]
     public async Task Concurrent_key_creates_on_sqlite_leave_at_most_two_active_keys_and_the_rest_get_the_409_problem()
     {
         using var admin = Admin();
