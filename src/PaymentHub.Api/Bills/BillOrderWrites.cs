@@ -15,7 +15,7 @@ public static class BillOrderWrites
     /// <summary>Inserts a new order (its <see cref="BillOrder.DebitJournal"/> already written) and sets its id; SQLite: adds it for the save.</summary>
     public static async Task InsertAsync(PaymentHubDbContext db, BillOrder order, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql())
+        if (!db.IsPostgres)
         {
             db.BillOrders.Add(order);
             return;

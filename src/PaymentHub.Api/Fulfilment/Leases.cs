@@ -79,7 +79,7 @@ public static class Leases
         var (id, next, leaseOwner, leaseExpires) = (Column(nameof(ILeasedWork.Id)), Column(nameof(ILeasedWork.NextAttemptAt)),
             Column(nameof(ILeasedWork.LeaseOwner)), Column(nameof(ILeasedWork.LeaseExpiresAt)));
         var name = sql.DelimitIdentifier(table.Name, table.Schema);
-        var skipLocked = db.Database.IsNpgsql() ? "FOR UPDATE SKIP LOCKED" : "";
+        var skipLocked = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         // Identifiers come from the model, values are parameters ({3} is now). The lease test is Free<T>, in SQL.
         var statement = $$"""
             UPDATE {{name}} SET {{leaseOwner}} = {0}, {{leaseExpires}} = {1}

@@ -67,7 +67,7 @@ public sealed partial class IdempotencyGate(PaymentHubDbContext db, TimeProvider
 
     public async Task<IdempotencyDecision> EnterAsync(int resellerId, string scope, string key, string requestHash, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql())
+        if (db.IsPostgres)
         {
             // A transaction-scoped advisory lock tells "the first request is still running" (409) apart from
             // "the first request finished" (replay) without leaving a marker behind if the process dies.

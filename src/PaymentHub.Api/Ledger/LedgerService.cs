@@ -76,7 +76,7 @@ public sealed class LedgerService(
     private async Task<LedgerJournal> MoveMoneyAsync(JournalKind kind, string reference, string? description, DateTime now,
         List<Posting> lines, List<WalletPosting> wallets, IDictionary<long, decimal>? balances, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql() && wallets.Count == 1)
+        if (db.IsPostgres && wallets.Count == 1)
         {
             // Every hot-path posting (a submit, a recharge, a refund, a top-up) moves one wallet: on PostgreSQL its UPDATE,
             // the journal and the entries go in one statement, in that order (see PostOneWalletSql).
@@ -93,7 +93,7 @@ public sealed class LedgerService(
         // wallet's submits cost PostgreSQL 3.5 ms of CPU each instead of 1.6 (bench/README.md). Updated first, the row is
         // already this transaction's when its entry is inserted.
         await UpdateWalletsAsync(wallets, balances, ct);
-        if (db.Database.IsNpgsql())
+        if (db.IsPostgres)
         {
             return await InsertJournalAsync(kind, reference, description, now, lines, ct);
         }
@@ -246,7 +246,7 @@ public sealed class LedgerService(
     {
         // One atomic conditional UPDATE: the row lock it takes serialises concurrent debits of one wallet,
         // and the WHERE clause is re-checked after the lock is granted, so a wallet can never go below zero.
-        if (db.Database.IsNpgsql())
+        if (db.IsPostgres)
         {
             // On PostgreSQL one statement also returns the new balance, and skips EF's query pipeline on the hot path.
             return await ExecuteScalarAsync(WalletUpdateSql, ct, ("delta", delta), ("id", accountId)) is decimal balance ? balance : null;

@@ -17,7 +17,7 @@ public static class RechargeOrderWrites
     /// <summary>Inserts a new order (its <see cref="RechargeOrder.DebitJournal"/> already written) and sets its id; SQLite: adds it for the save.</summary>
     public static async Task InsertAsync(PaymentHubDbContext db, RechargeOrder order, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql())
+        if (!db.IsPostgres)
         {
             db.RechargeOrders.Add(order);
             return;
@@ -42,7 +42,7 @@ public static class RechargeOrderWrites
     /// </summary>
     public static async Task WriteOutcomeAsync(PaymentHubDbContext db, RechargeOrder order, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql())
+        if (!db.IsPostgres)
         {
             Leases.TrackLocked(db, order);
             db.Entry(order).State = EntityState.Modified;

@@ -43,7 +43,7 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
     /// </summary>
     private async Task<RewardLevel?> AddPointsAsync(int resellerId, decimal points, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql())
+        if (db.IsPostgres)
         {
             // One round trip on the hot path: the upsert, and the level it reached read in the same statement.
             await using var command = db.Database.CreateCommand(AddPointsSql, ("reseller", resellerId), ("points", points));

@@ -52,7 +52,7 @@ public sealed partial class WebhookSender(
     private async Task<List<long>> ClaimAsync(PaymentHubDbContext db, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var skipLocked = db.Database.IsNpgsql() ? "FOR UPDATE SKIP LOCKED" : "";
+        var skipLocked = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         // {0} owner, {1} lease expiry, {2} now, {3} batch size, {4} the Pending status as stored.
         var statement = $$"""
             UPDATE "webhook_deliveries" SET "lease_owner" = {0}, "lease_expires_at" = {1}

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PaymentHub.Data;
 
@@ -33,5 +34,15 @@ public sealed class ConnectionStringTests
     public void Postgres_connection_strings_get_a_small_pool_unless_they_set_one(string connectionString, int expected)
     {
         Assert.Equal(expected, new NpgsqlConnectionStringBuilder(DatabaseSetup.PreparePostgres(connectionString)).MaxPoolSize);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres, "Host=127.0.0.1;Database=hub", true)]
+    [InlineData(DatabaseProvider.Sqlite, "Data Source=provider-check.db", false)]
+    public void A_context_knows_its_provider_as_EF_does(DatabaseProvider provider, string connectionString, bool postgres)
+    {
+        using var db = DatabaseSetup.Create(provider, connectionString);
+        Assert.Equal(postgres, db.IsPostgres);
+        Assert.Equal(db.Database.IsNpgsql(), db.IsPostgres);
     }
 }
