@@ -49,11 +49,10 @@ public sealed class BillOrderPlacement(
                 return decision.ToResult();
             }
         }
-        if (await DebitAsync(reseller, submission, orderNumber, ct) is not { } debit)
+        if (!await DebitAsync(reseller, submission, NewOrder(reseller, submission, orderNumber, now), ct))
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
         }
-        await BillOrderWrites.InsertAsync(db, NewOrder(reseller, submission, orderNumber, debit, now), ct);
         if (requestId is not null)
         {
             gate.Record(reseller.Id, BillPaymentApi.IdempotencyScope, requestId, requestHash, StatusCodes.Status200OK, replyJson, orderNumber);
@@ -76,28 +75,34 @@ public sealed class BillOrderPlacement(
         return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
     }
 
-    /// <summary>The wallet debit with the fee and commission, or null when the wallet cannot pay it.</summary>
-    private async Task<LedgerJournal?> DebitAsync(AuthenticatedReseller reseller, BillSubmission submission, string orderNumber, CancellationToken ct)
+    /// <summary>
+    /// The wallet debit with the fee and commission, with the <paramref name="order"/> it pays for (in the debit's own
+    /// statement on PostgreSQL, see <see cref="BillOrderWrites"/>); false when the wallet cannot pay it, and then nothing is written.
+    /// </summary>
+    private async Task<bool> DebitAsync(AuthenticatedReseller reseller, BillSubmission submission, BillOrder order, CancellationToken ct)
     {
         var service = submission.Service;
         try
         {
-            return await ledger.PostAsync(JournalKind.BillOrderDebit, orderNumber, $"Bill payment {service.ProviderName} / {service.Name}",
-            [
-                new Posting(reseller.WalletAccountId, -submission.DebitAmount),
-                new Posting(house[LedgerAccountKind.UpstreamPayable], submission.Amount),
-                new Posting(house[LedgerAccountKind.FeeIncome], service.Fee),
-                new Posting(house[LedgerAccountKind.CommissionExpense], -service.Commission),
-            ], ct);
+            var (journal, orderId) = await ledger.PostWithRowAsync(JournalKind.BillOrderDebit, order.OrderNumber,
+                $"Bill payment {service.ProviderName} / {service.Name}",
+                [
+                    new Posting(reseller.WalletAccountId, -submission.DebitAmount),
+                    new Posting(house[LedgerAccountKind.UpstreamPayable], submission.Amount),
+                    new Posting(house[LedgerAccountKind.FeeIncome], service.Fee),
+                    new Posting(house[LedgerAccountKind.CommissionExpense], -service.Commission),
+                ], BillOrderWrites.Insert(order), ct);
+            BillOrderWrites.Placed(db, order, journal, orderId);
+            return true;
         }
         catch (InsufficientFundsException)
         {
-            return null;
+            return false;
         }
     }
 
-    private static BillOrder NewOrder(
-        AuthenticatedReseller reseller, BillSubmission submission, string orderNumber, LedgerJournal debit, DateTime now)
+    /// <summary>The order as placed; its debit journal comes with the debit (<see cref="BillOrderWrites.Placed"/>).</summary>
+    private static BillOrder NewOrder(AuthenticatedReseller reseller, BillSubmission submission, string orderNumber, DateTime now)
     {
         var service = submission.Service;
         return new BillOrder
@@ -116,7 +121,6 @@ public sealed class BillOrderPlacement(
             TotalAmount = submission.TotalAmount,
             DebitAmount = submission.DebitAmount,
             Status = BillOrderStatus.Processing,
-            DebitJournal = debit,
             Connector = service.Connector,
             ConnectorProductCode = service.ConnectorProductCode,
             CustomerNumber = submission.ModuleData.GetValueOrDefault(service.CustomerNumberField ?? "") ?? submission.ModuleData.Values.FirstOrDefault(),

@@ -44,7 +44,18 @@ public sealed class LedgerService(
     /// </summary>
     public async Task<LedgerJournal> PostAsync(
         JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, CancellationToken ct,
-        IDictionary<long, decimal>? balancesAfter = null)
+        IDictionary<long, decimal>? balancesAfter = null) =>
+        (await PostWithRowAsync(kind, reference, description, postings, null, ct, balancesAfter)).Journal;
+
+    /// <summary>
+    /// Posts a journal as <see cref="PostAsync"/> does and, where it can, inserts the row it pays for
+    /// (<paramref name="paidRow"/>) in the same statement: on PostgreSQL, for a journal that moves one wallet (a submit's or
+    /// a recharge's debit). Returns that row's id, or null when it did not insert it (SQLite, several wallets, no row): the
+    /// caller then adds its row for its save, in the same transaction as before.
+    /// </summary>
+    public async Task<(LedgerJournal Journal, long? PaidRowId)> PostWithRowAsync(
+        JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, PaidRow? paidRow,
+        CancellationToken ct, IDictionary<long, decimal>? balancesAfter = null)
     {
         if (db.Database.CurrentTransaction is null)
         {
@@ -60,7 +71,7 @@ public sealed class LedgerService(
         // The listeners read before the first wallet row is locked (see IWalletPostingListener).
         var afterUpdate = await PrepareListenersAsync(wallets, ct);
         var balances = balancesAfter ?? (afterUpdate.Count > 0 ? new Dictionary<long, decimal>() : null);
-        var journal = await MoveMoneyAsync(kind, reference, description, now, lines, wallets, balances, ct);
+        var (journal, paidRowId) = await MoveMoneyAsync(kind, reference, description, now, lines, wallets, balances, paidRow, ct);
         foreach (var (walletAccountId, then) in afterUpdate)
         {
             then(balances![walletAccountId]);
@@ -69,23 +80,23 @@ public sealed class LedgerService(
         PaymentHubMetrics.WalletPosted(db,
             -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
             lines.Where(p => p.Amount > 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount));
-        return journal;
+        return (journal, paidRowId);
     }
 
     /// <summary>Updates the wallets (each one's new balance into <paramref name="balances"/>, when given) and writes or adds the journal.</summary>
-    private async Task<LedgerJournal> MoveMoneyAsync(JournalKind kind, string reference, string? description, DateTime now,
-        List<Posting> lines, List<WalletPosting> wallets, IDictionary<long, decimal>? balances, CancellationToken ct)
+    private async Task<(LedgerJournal Journal, long? PaidRowId)> MoveMoneyAsync(JournalKind kind, string reference, string? description,
+        DateTime now, List<Posting> lines, List<WalletPosting> wallets, IDictionary<long, decimal>? balances, PaidRow? paidRow, CancellationToken ct)
     {
         if (db.IsPostgres && wallets.Count == 1)
         {
             // Every hot-path posting (a submit, a recharge, a refund, a top-up) moves one wallet: on PostgreSQL its UPDATE,
             // the journal and the entries go in one statement, in that order (see PostOneWalletSql).
-            var (written, balance) = await PostOneWalletAsync(wallets[0], kind, reference, description, now, lines, ct);
+            var (written, balance, paidRowId) = await PostOneWalletAsync(wallets[0], kind, reference, description, now, lines, paidRow, ct);
             if (balances is not null)
             {
                 balances[wallets[0].WalletAccountId] = balance;
             }
-            return written;
+            return (written, paidRowId);
         }
         // The wallets are updated before the journal's rows are inserted, not after: on PostgreSQL an entry's foreign key
         // takes a share lock on its account row, and on a wallet another transaction holds for its UPDATE that makes the
@@ -95,7 +106,7 @@ public sealed class LedgerService(
         await UpdateWalletsAsync(wallets, balances, ct);
         if (db.IsPostgres)
         {
-            return await InsertJournalAsync(kind, reference, description, now, lines, ct);
+            return (await InsertJournalAsync(kind, reference, description, now, lines, ct), null);
         }
         var journal = new LedgerJournal
         {
@@ -106,7 +117,7 @@ public sealed class LedgerService(
             Entries = lines.Select(p => new LedgerEntry { AccountId = p.AccountId, Amount = p.Amount, CreatedAt = now }).ToList(),
         };
         db.LedgerJournals.Add(journal);
-        return journal;
+        return (journal, null);
     }
 
     /// <summary>
@@ -116,36 +127,42 @@ public sealed class LedgerService(
     /// </summary>
     private async Task<LedgerJournal> InsertJournalAsync(
         JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct) =>
-        (await WriteJournalAsync(JournalInsertSql, null, kind, reference, description, now, lines, ct))!.Value.Journal;
+        (await WriteJournalAsync(JournalInsertSql, null, null, kind, reference, description, now, lines, ct))!.Value.Journal;
 
     /// <summary>
     /// One wallet's conditional UPDATE, the journal and its entries in one statement (one round trip instead of two): the
-    /// journal and the wallet's new balance. Nothing is written when the wallet cannot pay (<see cref="InsufficientFundsException"/>).
+    /// journal, the wallet's new balance and the id of the <paramref name="paidRow"/> it inserted, if one was given. Nothing is
+    /// written when the wallet cannot pay (<see cref="InsufficientFundsException"/>).
     /// </summary>
-    private async Task<(LedgerJournal Journal, decimal Balance)> PostOneWalletAsync(
-        WalletPosting wallet, JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct) =>
-        await WriteJournalAsync(PostOneWalletSql, wallet, kind, reference, description, now, lines, ct) is { } written
-            ? (written.Journal, written.Balance!.Value)
+    private async Task<(LedgerJournal Journal, decimal Balance, long? PaidRowId)> PostOneWalletAsync(WalletPosting wallet,
+        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, PaidRow? paidRow, CancellationToken ct) =>
+        await WriteJournalAsync(paidRow?.Statement.Sql ?? PostOneWalletSql, wallet, paidRow, kind, reference, description, now, lines, ct) is { } written
+            ? (written.Journal, written.Balance!.Value, written.PaidRowId)
             : throw new InsufficientFundsException(wallet.WalletAccountId);
 
     /// <summary>
     /// Runs a statement that writes a journal and its entries (<see cref="JournalInsertSql"/>, or <see cref="PostOneWalletSql"/>
-    /// with the <paramref name="wallet"/> it updates) and answers its one row: the journal, tracked as saved (without its
-    /// entries) so that the caller's rows can refer to it, and the wallet's new balance if there is one; null when the
-    /// statement wrote nothing. A second journal of one (kind, reference) is reported as the caller's save would have
+    /// with the <paramref name="wallet"/> it updates, and the <paramref name="paidRow"/> it inserts) and answers its one row: the
+    /// journal, tracked as saved (without its entries) so that the caller's rows can refer to it, the wallet's new balance if
+    /// there is one, and the paid row's id; null when the statement wrote nothing. A second journal of one (kind, reference) is reported as the caller's save would have
     /// reported it, a <see cref="DbUpdateException"/>, which is what the callers that expect it catch.
     /// </summary>
-    private async Task<(LedgerJournal Journal, decimal? Balance)?> WriteJournalAsync(string sql, WalletPosting? wallet,
-        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
+    private async Task<(LedgerJournal Journal, decimal? Balance, long? PaidRowId)?> WriteJournalAsync(string sql, WalletPosting? wallet,
+        PaidRow? paidRow, JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
     {
         (string, object?)[] journal =
         [
             ("at", now), ("kind", kind.ToString()), ("reference", reference), ("description", description),
             ("accounts", lines.Select(p => p.AccountId).ToArray()), ("amounts", lines.Select(p => p.Amount).ToArray()),
         ];
-        await using var command = db.Database.CreateCommand(sql, wallet is null ? journal : [.. journal, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount)]);
+        if (wallet is not null)
+        {
+            journal = [.. journal, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount), .. paidRow?.Values ?? []];
+        }
+        await using var command = db.Database.CreateCommand(sql, journal);
         long id;
         decimal? balance;
+        long? paidRowId = null;
         try
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -154,6 +171,13 @@ public sealed class LedgerService(
                 return null;
             }
             (balance, id) = (reader.IsDBNull(0) ? null : reader.GetDecimal(0), reader.GetInt64(1));
+            if (paidRow is not null)
+            {
+                // Its INSERT selects from the journal and the wallet: it writes its row whenever they write theirs.
+                paidRowId = reader.IsDBNull(2)
+                    ? throw new InvalidOperationException($"The {kind} posting for {reference} did not insert the row it pays for.")
+                    : reader.GetInt64(2);
+            }
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -161,13 +185,27 @@ public sealed class LedgerService(
         }
         var written = new LedgerJournal { Id = id, Kind = kind, Reference = reference, Description = description, CreatedAt = now };
         db.LedgerJournals.Attach(written);
-        return (written, balance);
+        return (written, balance, paidRowId);
     }
 
     // The journal row is selected FROM the wallet's UPDATE, so it (and with it every entry) exists only when the wallet
     // could pay. The UPDATE runs first because the journal reads its result; the entries' foreign-key checks run at the
     // end of the statement, when the wallet row is already this transaction's (the lock order explained in MoveMoneyAsync).
-    private const string PostOneWalletSql = """
+    private const string PostOneWalletSql = OneWalletCtes + """
+
+        SELECT wallet.balance, journal.id FROM wallet, journal
+        """;
+
+    /// <summary>The one-wallet statement that also inserts a row the journal pays for (<see cref="PaidRowStatement"/>).</summary>
+    internal static string PostOneWalletPayingSql(string insertSelectSql) => OneWalletCtes + $"""
+        ,
+        paid AS (
+            {insertSelectSql.Trim()}
+            RETURNING id)
+        SELECT wallet.balance, journal.id, (SELECT id FROM paid) FROM wallet, journal
+        """;
+
+    private const string OneWalletCtes = """
         WITH wallet AS (
             UPDATE ledger_accounts SET balance = balance + @delta
             WHERE id = @wallet AND kind = 'ResellerWallet' AND balance + @delta >= 0
@@ -179,7 +217,6 @@ public sealed class LedgerService(
         entries AS (
             INSERT INTO ledger_entries (account_id, amount, created_at, journal_id)
             SELECT line.account_id, line.amount, @at, journal.id FROM journal, unnest(@accounts, @amounts) AS line(account_id, amount))
-        SELECT wallet.balance, journal.id FROM wallet, journal
         """;
 
     private const string JournalInsertSql = """

@@ -49,13 +49,11 @@ public sealed class RechargePlacement(
                 return (null, decision.ToResult());
             }
         }
-        var balancesAfter = new Dictionary<long, decimal>(1);
-        if (await DebitAsync(reseller, priced, orderNumber, balancesAfter, ct) is not { } journal)
+        var order = NewOrder(reseller, priced, orderNumber, now);
+        if (!await DebitAsync(reseller, priced, order, ct))
         {
             return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance."));
         }
-        var order = NewOrder(reseller, priced, orderNumber, journal, balancesAfter[reseller.WalletAccountId], now);
-        await RechargeOrderWrites.InsertAsync(db, order, ct);
         if (requestId is not null)
         {
             gate.Record(reseller.Id, RechargeApi.IdempotencyScope, requestId, requestHash, null, null, orderNumber);
@@ -73,28 +71,34 @@ public sealed class RechargePlacement(
         return (order, null);
     }
 
-    /// <summary>The wallet debit less the commission, or null when the wallet cannot pay it.</summary>
-    private async Task<LedgerJournal?> DebitAsync(
-        AuthenticatedReseller reseller, PricedRecharge priced, string orderNumber, Dictionary<long, decimal> balancesAfter, CancellationToken ct)
+    /// <summary>
+    /// The wallet debit less the commission, with the <paramref name="order"/> it pays for (in the debit's own statement on
+    /// PostgreSQL, see <see cref="RechargeOrderWrites"/>); false when the wallet cannot pay it, and then nothing is written.
+    /// </summary>
+    private async Task<bool> DebitAsync(AuthenticatedReseller reseller, PricedRecharge priced, RechargeOrder order, CancellationToken ct)
     {
         var request = priced.Request;
+        var balancesAfter = new Dictionary<long, decimal>(1);
         try
         {
-            return await ledger.PostAsync(JournalKind.RechargeDebit, orderNumber, $"Recharge {request.Operator.Code} {request.Phone}",
-            [
-                new Posting(reseller.WalletAccountId, -priced.Debit),
-                new Posting(house[LedgerAccountKind.UpstreamPayable], request.Amount),
-                new Posting(house[LedgerAccountKind.CommissionExpense], -priced.Commission),
-            ], ct, balancesAfter);
+            var (journal, orderId) = await ledger.PostWithRowAsync(JournalKind.RechargeDebit, order.OrderNumber,
+                $"Recharge {request.Operator.Code} {request.Phone}",
+                [
+                    new Posting(reseller.WalletAccountId, -priced.Debit),
+                    new Posting(house[LedgerAccountKind.UpstreamPayable], request.Amount),
+                    new Posting(house[LedgerAccountKind.CommissionExpense], -priced.Commission),
+                ], RechargeOrderWrites.Insert(order), ct, balancesAfter);
+            RechargeOrderWrites.Placed(db, order, journal, balancesAfter[reseller.WalletAccountId], orderId);
+            return true;
         }
         catch (InsufficientFundsException)
         {
-            return null;
+            return false;
         }
     }
 
-    private RechargeOrder NewOrder(
-        AuthenticatedReseller reseller, PricedRecharge priced, string orderNumber, LedgerJournal journal, decimal afterBalance, DateTime now)
+    /// <summary>The order as placed; its debit journal and the wallet's balances come with the debit (<see cref="RechargeOrderWrites.Placed"/>).</summary>
+    private RechargeOrder NewOrder(AuthenticatedReseller reseller, PricedRecharge priced, string orderNumber, DateTime now)
     {
         var request = priced.Request;
         var manual = priced.Connector is null;
@@ -109,10 +113,7 @@ public sealed class RechargePlacement(
             Amount = request.Amount,
             Commission = priced.Commission,
             DebitAmount = priced.Debit,
-            BeforeBalance = afterBalance + priced.Debit,
-            AfterBalance = afterBalance,
             Status = RechargeStatus.Processing,
-            DebitJournal = journal,
             Connector = request.Operator.Connector,
             Stage = manual ? RechargeStage.Manual : RechargeStage.Sending,
             // If this request dies before it records the upstream's answer, the reconciler takes over from here,

@@ -78,6 +78,17 @@ public sealed class LedgerServiceTests
         });
     }
 
+    [Fact]
+    public void A_paid_row_names_its_parameters_apart_from_the_ledgers()
+    {
+        // Its INSERT runs inside the posting's statement, whose own parameters are @at, @kind, @reference, @wallet, @delta...
+        var sql = "INSERT INTO bill_orders (order_number, amount, debit_journal_id) SELECT @row_order_number, @amount, journal.id FROM journal";
+        Assert.Contains("not @amount.", Assert.Throws<ArgumentException>(() => new PaidRowStatement(sql)).Message);
+        var statement = new PaidRowStatement(sql.Replace("@amount", "@row_amount"));
+        Assert.Throws<ArgumentException>(() => new PaidRow(statement, ("row_order_number", "B-1"), ("delta", 1.00m)));
+        Assert.Equal(2, new PaidRow(statement, ("row_order_number", "B-1"), ("row_amount", 1.00m)).Values.Count);
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public async Task A_debit_the_wallet_cannot_pay_writes_nothing(DatabaseProvider provider)

@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+
+namespace PaymentHub.Ledger;
+
+/// <summary>
+/// The INSERT of a row that a posting pays for (an order), to be run by the posting's own statement. On PostgreSQL a
+/// journal that moves one wallet is one statement (the wallet's conditional UPDATE, the journal, its entries); with a
+/// paid row it inserts that row too, so the row exists exactly when its money moved, and the placement needs one round
+/// trip to the database instead of two (<see cref="LedgerService.PostWithRowAsync"/>).
+/// <para>
+/// The SQL is an <c>INSERT INTO … (…) SELECT … FROM journal, wallet</c>: it may read <c>journal.id</c> and
+/// <c>wallet.balance</c> (the wallet's balance after the posting), and it names its parameters <c>@row_…</c>, apart from
+/// the ledger's own. Make one per statement, once (a static field): the composed text is what PostgreSQL prepares.
+/// </para>
+/// </summary>
+public sealed partial class PaidRowStatement
+{
+    public const string ParameterPrefix = "row_";
+
+    public PaidRowStatement(string insertSelectSql)
+    {
+        var foreign = Parameter().Matches(insertSelectSql).Select(m => m.Groups["name"].Value)
+            .Where(name => !name.StartsWith(ParameterPrefix, StringComparison.Ordinal)).Distinct().ToList();
+        if (foreign.Count > 0)
+        {
+            throw new ArgumentException(
+                $"A paid row's parameters are named @{ParameterPrefix}…, apart from the ledger's; not {string.Join(", ", foreign.Select(name => "@" + name))}.", nameof(insertSelectSql));
+        }
+        Sql = LedgerService.PostOneWalletPayingSql(insertSelectSql);
+    }
+
+    /// <summary>The posting's statement with this row's INSERT in it.</summary>
+    internal string Sql { get; }
+
+    [GeneratedRegex(@"@(?<name>[A-Za-z_][A-Za-z0-9_]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex Parameter();
+}
+
+/// <summary>A paid row to insert: its statement and this row's values, named as the statement names them (<c>row_…</c>).</summary>
+public sealed record PaidRow
+{
+    public PaidRow(PaidRowStatement statement, params (string Name, object? Value)[] values)
+    {
+        if (values.FirstOrDefault(v => !v.Name.StartsWith(PaidRowStatement.ParameterPrefix, StringComparison.Ordinal)) is { Name: { } foreign })
+        {
+            throw new ArgumentException($"A paid row's values are named {PaidRowStatement.ParameterPrefix}…, not {foreign}.", nameof(values));
+        }
+        Statement = statement;
+        Values = values;
+    }
+
+    public PaidRowStatement Statement { get; }
+    public IReadOnlyList<(string Name, object? Value)> Values { get; }
+}
