@@ -90,7 +90,7 @@ public sealed class LedgerService(
         if (db.IsPostgres && wallets.Count == 1)
         {
             // Every hot-path posting (a submit, a recharge, a refund, a top-up) moves one wallet: on PostgreSQL its UPDATE,
-            // the journal and the entries go in one statement, in that order (see PostOneWalletSql).
+            // the journal and the entries go in one statement, in that order (see OneWalletCtes), with the row it pays for.
             var (written, balance, paidRowId) = await PostOneWalletAsync(wallets[0], kind, reference, description, now, lines, paidRow, ct);
             if (balances is not null)
             {
@@ -142,10 +142,11 @@ public sealed class LedgerService(
 
     /// <summary>
     /// Runs a statement that writes a journal and its entries (<see cref="JournalInsertSql"/>, or <see cref="PostOneWalletSql"/>
-    /// with the <paramref name="wallet"/> it updates, and the <paramref name="paidRow"/> it inserts) and answers its one row: the
-    /// journal, tracked as saved (without its entries) so that the caller's rows can refer to it, the wallet's new balance if
-    /// there is one, and the paid row's id; null when the statement wrote nothing. A second journal of one (kind, reference) is reported as the caller's save would have
-    /// reported it, a <see cref="DbUpdateException"/>, which is what the callers that expect it catch.
+    /// with the <paramref name="wallet"/> it updates, and the <paramref name="paidRow"/> it inserts) and answers its one row:
+    /// the journal, tracked as saved (without its entries) so that the caller's rows can refer to it, the wallet's new
+    /// balance if there is one, and the paid row's id; null when the statement wrote nothing. A second journal of one
+    /// (kind, reference) is reported as the caller's save would have reported it, a <see cref="DbUpdateException"/>, which
+    /// is what the callers that expect it catch.
     /// </summary>
     private async Task<(LedgerJournal Journal, decimal? Balance, long? PaidRowId)?> WriteJournalAsync(string sql, WalletPosting? wallet,
         PaidRow? paidRow, JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
@@ -188,9 +189,6 @@ public sealed class LedgerService(
         return (written, balance, paidRowId);
     }
 
-    // The journal row is selected FROM the wallet's UPDATE, so it (and with it every entry) exists only when the wallet
-    // could pay. The UPDATE runs first because the journal reads its result; the entries' foreign-key checks run at the
-    // end of the statement, when the wallet row is already this transaction's (the lock order explained in MoveMoneyAsync).
     private const string PostOneWalletSql = OneWalletCtes + """
 
         SELECT wallet.balance, journal.id FROM wallet, journal
@@ -205,6 +203,10 @@ public sealed class LedgerService(
         SELECT wallet.balance, journal.id, (SELECT id FROM paid) FROM wallet, journal
         """;
 
+    // The journal row is selected FROM the wallet's UPDATE, so it (and with it every entry, and a paid row) exists only when
+    // the wallet could pay. The UPDATE runs first because the journal reads its result; the entries' and the paid row's
+    // foreign-key checks run at the end of the statement, when the wallet row is already this transaction's (the lock
+    // order explained in MoveMoneyAsync).
     private const string OneWalletCtes = """
         WITH wallet AS (
             UPDATE ledger_accounts SET balance = balance + @delta

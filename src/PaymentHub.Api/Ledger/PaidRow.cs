@@ -19,12 +19,13 @@ public sealed partial class PaidRowStatement
 
     public PaidRowStatement(string insertSelectSql)
     {
-        var foreign = Parameter().Matches(insertSelectSql).Select(m => m.Groups["name"].Value)
-            .Where(name => !name.StartsWith(ParameterPrefix, StringComparison.Ordinal)).Distinct().ToList();
+        var foreign = Parameter().Matches(insertSelectSql).Select(m => "@" + m.Groups["name"].Value)
+            .Where(name => !name.StartsWith("@" + ParameterPrefix, StringComparison.Ordinal)).Distinct().ToList();
         if (foreign.Count > 0)
         {
             throw new ArgumentException(
-                $"A paid row's parameters are named @{ParameterPrefix}…, apart from the ledger's; not {string.Join(", ", foreign.Select(name => "@" + name))}.", nameof(insertSelectSql));
+                $"A paid row's parameters are named @{ParameterPrefix}…, apart from the ledger's; not {string.Join(", ", foreign)}.",
+                nameof(insertSelectSql));
         }
         Sql = LedgerService.PostOneWalletPayingSql(insertSelectSql);
     }

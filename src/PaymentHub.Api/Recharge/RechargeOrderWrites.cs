@@ -7,10 +7,10 @@ namespace PaymentHub.Recharge;
 
 /// <summary>
 /// The recharge order's two writes on the hot path, the placement's INSERT and the settlement's UPDATE. On PostgreSQL
-/// the INSERT is part of the debit's own statement and the UPDATE one prepared statement on the settlement's transaction;
-/// on SQLite the change tracker writes them at the caller's save. Why: in a profile of the sandbox recharge step (bench/README.md) EF's
-/// <c>SaveChanges</c> of these two rows was about a fifth of the gateway's CPU per recharge (the INSERT 10 %, the UPDATE
-/// 9 %), most of it EF building the command and tracking the row, not the statement itself.
+/// the INSERT is part of the debit's own statement and the UPDATE one prepared statement on the settlement's
+/// transaction; on SQLite the change tracker writes them at the caller's save. Why: in a profile of the sandbox recharge
+/// step (bench/README.md) EF's <c>SaveChanges</c> of these two rows was about a fifth of the gateway's CPU per recharge
+/// (the INSERT 10 %, the UPDATE 9 %), most of it EF building the command and tracking the row, not the statement itself.
 /// Both statements name every column they write; the tests run them against the migrated schema.
 /// </summary>
 public static class RechargeOrderWrites
@@ -46,9 +46,9 @@ public static class RechargeOrderWrites
     }
 
     /// <summary>
-    /// Writes a settled order's outcome: <paramref name="order"/> was read without tracking under its row lock
-    /// (<see cref="Leases.TrackLocked{T}"/>), and everything a settlement changes on it is written from it. SQLite: the
-    /// context's one copy of the order, marked changed for the caller's save.
+    /// Writes a settled order's outcome: <paramref name="order"/> was read without tracking under its row lock, and
+    /// everything a settlement changes on it is written from it. SQLite: made the context's one copy of the order
+    /// (<see cref="Leases.TrackLocked{T}"/>) and marked changed, for the caller's save.
     /// </summary>
     public static async Task WriteOutcomeAsync(PaymentHubDbContext db, RechargeOrder order, CancellationToken ct)
     {
