@@ -10,7 +10,7 @@ public enum BillOrderStatus
     Cancelled,
 }
 
-public sealed class BillOrder : Fulfilment.ILeasedWork
+public sealed class BillOrder : Fulfilment.ILeasedWork, Ledger.IPaidByDebit
 {
     public long Id { get; set; }
     public required string OrderNumber { get; set; }

@@ -92,7 +92,7 @@ public sealed class BillOrderPlacement(
                     new Posting(house[LedgerAccountKind.FeeIncome], service.Fee),
                     new Posting(house[LedgerAccountKind.CommissionExpense], -service.Commission),
                 ], BillOrderWrites.Insert(order), ct);
-            BillOrderWrites.Placed(db, order, journal, orderId);
+            PaidRow.Placed(db.BillOrders, order, journal, orderId);
             return true;
         }
         catch (InsufficientFundsException)
@@ -101,7 +101,7 @@ public sealed class BillOrderPlacement(
         }
     }
 
-    /// <summary>The order as placed; its debit journal comes with the debit (<see cref="BillOrderWrites.Placed"/>).</summary>
+    /// <summary>The order as placed; its debit journal comes with the debit (<see cref="PaidRow.Placed{T}"/>).</summary>
     private static BillOrder NewOrder(AuthenticatedReseller reseller, BillSubmission submission, string orderNumber, DateTime now)
     {
         var service = submission.Service;

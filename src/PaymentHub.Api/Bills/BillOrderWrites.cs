@@ -1,4 +1,3 @@
-using PaymentHub.Data;
 using PaymentHub.Ledger;
 
 namespace PaymentHub.Bills;
@@ -12,7 +11,7 @@ namespace PaymentHub.Bills;
 /// </summary>
 public static class BillOrderWrites
 {
-    /// <summary>The new order's INSERT, for the debit's posting to run in its own statement; then <see cref="Placed"/>.</summary>
+    /// <summary>The new order's INSERT, for the debit's posting to run in its own statement; then <see cref="PaidRow.Placed{T}"/>.</summary>
     public static PaidRow Insert(BillOrder order) => new(InsertStatement,
         ("row_order_number", order.OrderNumber), ("row_reseller_id", order.ResellerId), ("row_provider_id", order.ProviderId),
         ("row_service_id", order.ServiceId), ("row_provider_name", order.ProviderName), ("row_service_name", order.ServiceName),
@@ -22,22 +21,6 @@ public static class BillOrderWrites
         ("row_connector_product_code", order.ConnectorProductCode), ("row_customer_number", order.CustomerNumber),
         ("row_stage", order.Stage.ToString()), ("row_attempts", order.Attempts), ("row_next_attempt_at", order.NextAttemptAt),
         ("row_created_at", order.CreatedAt), ("row_updated_at", order.UpdatedAt));
-
-    /// <summary>
-    /// The order once its debit is posted: its id where the posting inserted it (<paramref name="insertedId"/>, PostgreSQL),
-    /// otherwise added to the context for the caller's save (SQLite), with its debit journal.
-    /// </summary>
-    public static void Placed(PaymentHubDbContext db, BillOrder order, LedgerJournal debit, long? insertedId)
-    {
-        order.DebitJournal = debit;
-        if (insertedId is { } id)
-        {
-            order.DebitJournalId = debit.Id;
-            order.Id = id;
-            return;
-        }
-        db.BillOrders.Add(order);
-    }
 
     private static readonly PaidRowStatement InsertStatement = new("""
         INSERT INTO bill_orders (order_number, reseller_id, provider_id, service_id, provider_name, service_name, module_data,

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 
 namespace PaymentHub.Ledger;
 
@@ -52,4 +53,29 @@ public sealed record PaidRow
 
     public PaidRowStatement Statement { get; }
     public IReadOnlyList<(string Name, object? Value)> Values { get; }
+
+    /// <summary>
+    /// The row once its debit is posted: its id where the posting inserted it (<paramref name="insertedId"/>, PostgreSQL),
+    /// otherwise added to <paramref name="rows"/> for the caller's save (SQLite, a journal of several wallets), with its
+    /// debit journal either way.
+    /// </summary>
+    public static void Placed<T>(DbSet<T> rows, T row, LedgerJournal debit, long? insertedId) where T : class, IPaidByDebit
+    {
+        row.DebitJournal = debit;
+        if (insertedId is { } id)
+        {
+            row.DebitJournalId = debit.Id;
+            row.Id = id;
+            return;
+        }
+        rows.Add(row);
+    }
+}
+
+/// <summary>A row a debit journal pays for (a bill order, a recharge), placed with <see cref="PaidRow.Placed{T}"/>.</summary>
+public interface IPaidByDebit
+{
+    long Id { get; set; }
+    long DebitJournalId { get; set; }
+    LedgerJournal? DebitJournal { get; set; }
 }

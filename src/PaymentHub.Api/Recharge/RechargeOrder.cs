@@ -11,7 +11,7 @@ public enum RechargeStatus
     Failed,
 }
 
-public sealed class RechargeOrder : Fulfilment.ILeasedWork
+public sealed class RechargeOrder : Fulfilment.ILeasedWork, IPaidByDebit
 {
     public long Id { get; set; }
     public required string OrderNumber { get; set; }

@@ -33,16 +33,9 @@ public static class RechargeOrderWrites
     /// </summary>
     public static void Placed(PaymentHubDbContext db, RechargeOrder order, LedgerJournal debit, decimal balanceAfter, long? insertedId)
     {
-        order.DebitJournal = debit;
         order.AfterBalance = balanceAfter;
         order.BeforeBalance = balanceAfter + order.DebitAmount;
-        if (insertedId is { } id)
-        {
-            order.DebitJournalId = debit.Id;
-            order.Id = id;
-            return;
-        }
-        db.RechargeOrders.Add(order);
+        PaidRow.Placed(db.RechargeOrders, order, debit, insertedId);
     }
 
     /// <summary>
