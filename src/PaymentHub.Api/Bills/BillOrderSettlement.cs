@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using PaymentHub.Data;
@@ -78,21 +79,29 @@ public sealed class BillOrderSettlement(PaymentHubDbContext db, LedgerService le
 
     /// <summary>
     /// The order, locked for this settlement; null when it is not open to this caller: already final, or under a lease
-    /// <paramref name="leaseOwner"/> may not settle (<see cref="Leases.SettleableBy{T}"/>). The lock comes with the decision:
+    /// <paramref name="leaseOwner"/> may not settle (<see cref="Leases.Settleable{T}"/>). The lock comes with the decision:
     /// FOR UPDATE (<see cref="RowLocks"/>) waits for a concurrent settler's commit and tests the conditions again on the row
     /// as that left it, so an order settled meanwhile is not returned; SQLite's transaction (BEGIN IMMEDIATE) already runs
     /// one writer at a time.
     /// </summary>
-    private Task<BillOrder?> LockSettleableAsync(string orderNumber, string? leaseOwner, DateTime now, CancellationToken ct)
-    {
-        var open = db.BillOrders.ForUpdate()
-            .Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing && ToDone.Contains(o.Stage))
-            .SettleableBy(leaseOwner, now);
-        return open.AsNoTracking().SingleOrDefaultAsync(ct);
-    }
+    private Task<BillOrder?> LockSettleableAsync(string orderNumber, string? leaseOwner, DateTime now, CancellationToken ct) =>
+        SettleableQuery.For(db)(db, orderNumber, leaseOwner, now, ct);
 
     /// <summary>The stages an order may be settled from (<see cref="BillStages.Machine"/>): every one but Done.</summary>
     private static readonly IReadOnlyList<BillStage> ToDone = BillStages.Machine.MovingTo(BillStage.Done);
+
+    // Compiled once per model, as the recharge settlement's (RechargeSettlement.SettleableQuery).
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, string, string?, DateTime, CancellationToken, Task<BillOrder?>>> SettleableQuery =
+        new(model =>
+        {
+            var forUpdate = RowLocks.Tag<BillOrder>(model);
+            Expression<Func<PaymentHubDbContext, string, string?, DateTime, CancellationToken, BillOrder?>> query = (db, orderNumber, leaseOwner, now, ct) =>
+                db.BillOrders.TagWith(forUpdate).AsNoTracking()
+                    .Where(o => o.OrderNumber == orderNumber && o.Status == BillOrderStatus.Processing && ToDone.Contains(o.Stage)
+                        && Leases.Settleable(o, leaseOwner, now))
+                    .SingleOrDefault();
+            return EF.CompileAsyncQuery(Leases.Inline(query));
+        });
 
     /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
     private static void Close(BillOrder order, DateTime now)

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace PaymentHub.Data;
 
@@ -30,6 +31,13 @@ public static partial class RowLocks
     /// </summary>
     public static IQueryable<T> ForUpdate<T>(this DbSet<T> rows) where T : class =>
         rows.TagWith(TagPrefix + rows.EntityType.GetTableName());
+
+    /// <summary>
+    /// The tag <see cref="ForUpdate{T}"/> adds, for a compiled query, which cannot call that method on its context
+    /// parameter: <c>db.Orders.TagWith(RowLocks.Tag&lt;Order&gt;(model))</c>, the model being the one it is compiled for.
+    /// </summary>
+    public static string Tag<T>(IModel model) where T : class =>
+        TagPrefix + (model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.")).GetTableName();
 
     /// <summary>Added to every PostgreSQL context (<see cref="DatabaseSetup"/>).</summary>
     public static IInterceptor Interceptor { get; } = new ForUpdateInterceptor();

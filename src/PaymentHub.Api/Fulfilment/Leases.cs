@@ -1,7 +1,9 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
 using PaymentHub.Data;
 
@@ -40,11 +42,39 @@ public static class Leases
     }
 
     /// <summary>
-    /// The rows a settler may settle: a worker (<paramref name="leaseOwner"/>) only under its own lease, the request thread
-    /// and an operator (null) only what no lease holds (<see cref="Free{T}"/>).
+    /// Whether <paramref name="leaseOwner"/> may settle <paramref name="work"/> at <paramref name="now"/>: a worker only
+    /// under its own lease, the request thread and an operator (null) only what no lease holds. For queries only, and only
+    /// those passed through <see cref="Inline{TDelegate}"/>, which writes the call out as <see cref="SettleableRule{T}"/>:
+    /// a compiled query cannot call a method that composes its predicate at run time.
     /// </summary>
-    public static IQueryable<T> SettleableBy<T>(this IQueryable<T> rows, string? leaseOwner, DateTime now) where T : class, ILeasedWork =>
-        leaseOwner is null ? rows.Where(Free<T>(now)) : rows.Where(o => o.LeaseOwner == leaseOwner);
+    public static bool Settleable<T>(T work, string? leaseOwner, DateTime now) where T : class, ILeasedWork =>
+        throw new InvalidOperationException($"{nameof(Settleable)} is for queries passed through {nameof(Leases)}.{nameof(Inline)}.");
+
+    /// <summary>The one definition of who may settle: a lease is held while it has not run out (see the class).</summary>
+    private static Expression<Func<T, string?, DateTime, bool>> SettleableRule<T>() where T : class, ILeasedWork =>
+        (work, leaseOwner, now) => leaseOwner == null
+            ? work.LeaseExpiresAt == null || work.LeaseExpiresAt < now
+            : work.LeaseOwner == leaseOwner;
+
+    /// <summary><paramref name="query"/> with each call of <see cref="Settleable{T}"/> written out as its rule.</summary>
+    public static Expression<TDelegate> Inline<TDelegate>(Expression<TDelegate> query) =>
+        (Expression<TDelegate>)new SettleableInliner().Visit(query);
+
+    private sealed class SettleableInliner : ExpressionVisitor
+    {
+        private static readonly MethodInfo Call = typeof(Leases).GetMethod(nameof(Settleable))!;
+        private static readonly MethodInfo Rule = typeof(Leases).GetMethod(nameof(SettleableRule), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (!node.Method.IsGenericMethod || node.Method.GetGenericMethodDefinition() != Call)
+            {
+                return base.VisitMethodCall(node);
+            }
+            var rule = (LambdaExpression)Rule.MakeGenericMethod(node.Method.GetGenericArguments()).Invoke(null, null)!;
+            return new ReplacingExpressionVisitor(rule.Parameters, [.. node.Arguments.Select(argument => Visit(argument))]).Visit(rule.Body);
+        }
+    }
 
     /// <summary>What every final state shares: nobody holds the work or schedules it any more.</summary>
     public static void Release(ILeasedWork work)
@@ -54,13 +84,9 @@ public static class Leases
         work.LeaseExpiresAt = null;
     }
 
-    /// <summary>Rows nobody holds a lease on at <paramref name="now"/>.</summary>
-    public static Expression<Func<T, bool>> Free<T>(DateTime now) where T : class, ILeasedWork =>
-        o => o.LeaseExpiresAt == null || o.LeaseExpiresAt < now;
-
     /// <summary>
     /// Claims up to <paramref name="batchSize"/> rows of <typeparamref name="T"/> that are in <paramref name="openStatus"/>,
-    /// due (<c>NextAttemptAt &lt;= now</c>) and not leased (as <see cref="Free{T}"/>), earliest due first, for
+    /// due (<c>NextAttemptAt &lt;= now</c>) and not leased (as <see cref="Settleable{T}"/> for a null owner), earliest due first, for
     /// <paramref name="owner"/> until <paramref name="until"/>; returns their ids. One statement on both providers, so
     /// two instances never claim the same row: on PostgreSQL the candidates are locked with <c>FOR UPDATE SKIP LOCKED</c>
     /// (a concurrent claimer skips them instead of waiting), and SQLite runs one writing statement at a time.
@@ -80,7 +106,7 @@ public static class Leases
             Column(nameof(ILeasedWork.LeaseOwner)), Column(nameof(ILeasedWork.LeaseExpiresAt)));
         var name = sql.DelimitIdentifier(table.Name, table.Schema);
         var skipLocked = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
-        // Identifiers come from the model, values are parameters ({3} is now). The lease test is Free<T>, in SQL.
+        // Identifiers come from the model, values are parameters ({3} is now). The lease test is SettleableRule<T>'s for a null owner, in SQL.
         var statement = $$"""
             UPDATE {{name}} SET {{leaseOwner}} = {0}, {{leaseExpires}} = {1}
             WHERE {{id}} IN (

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -71,23 +72,35 @@ public sealed partial class RechargeSettlement(
 
     /// <summary>
     /// The order, locked for this settlement, with what the reward and the callback need; null when it is not open to this
-    /// caller: already final, or under a lease <paramref name="leaseOwner"/> may not settle (<see cref="Leases.SettleableBy{T}"/>).
+    /// caller: already final, or under a lease <paramref name="leaseOwner"/> may not settle (<see cref="Leases.Settleable{T}"/>).
     /// The lock comes with the decision: PostgreSQL's FOR UPDATE (<see cref="RowLocks"/>) waits for a concurrent settler's
     /// commit and tests the conditions again on the row as that left it, so an order settled meanwhile is not returned;
     /// SQLite's transaction (BEGIN IMMEDIATE) already runs one writer at a time. Holding the row,
     /// the settlement then writes its outcome with one UPDATE, instead of a conditional UPDATE to claim it and another for
     /// what follows.
     /// </summary>
-    private Task<Settled?> LockSettleableAsync(long orderId, string? leaseOwner, DateTime now, CancellationToken ct)
-    {
-        var open = db.RechargeOrders.ForUpdate()
-            .Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage)).SettleableBy(leaseOwner, now);
-        return open.AsNoTracking()
-            .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Settled(o, r.WalletAccountId, r.Name,
-                db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
-                db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled)))
-            .SingleOrDefaultAsync(ct);
-    }
+    private Task<Settled?> LockSettleableAsync(long orderId, string? leaseOwner, DateTime now, CancellationToken ct) =>
+        SettleableQuery.For(db)(db, orderId, leaseOwner, now, ct);
+
+    /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>
+    private static readonly IReadOnlyList<RechargeStage> ToDone = RechargeStages.Machine.MovingTo(RechargeStage.Done);
+
+    // Compiled once per model: every recharge settles, and EF's per-call work on this query (extracting its parameters,
+    // looking its SQL up) cost more than the query (bench/README.md).
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, long, string?, DateTime, CancellationToken, Task<Settled?>>> SettleableQuery =
+        new(model =>
+        {
+            var forUpdate = RowLocks.Tag<RechargeOrder>(model);
+            Expression<Func<PaymentHubDbContext, long, string?, DateTime, CancellationToken, Settled?>> query = (db, orderId, leaseOwner, now, ct) =>
+                db.RechargeOrders.TagWith(forUpdate).AsNoTracking()
+                    .Where(o => o.Id == orderId && o.Status == RechargeStatus.Processing && ToDone.Contains(o.Stage)
+                        && Leases.Settleable(o, leaseOwner, now))
+                    .Join(db.Resellers, o => o.ResellerId, r => r.Id, (o, r) => new Settled(o, r.WalletAccountId, r.Name,
+                        db.RewardSettings.Where(s => s.Id == 1).Select(s => (decimal?)s.PointsPercent).FirstOrDefault() ?? 0m,
+                        db.Set<WebhookEndpoint>().Any(e => e.ResellerId == r.Id && e.Status == WebhookEndpointStatus.Enabled)))
+                    .SingleOrDefault();
+            return EF.CompileAsyncQuery(Leases.Inline(query));
+        });
 
     /// <summary>The reward block: granted, or (without <paramref name="grant"/>) the note that it could not be; null when granting failed.</summary>
     private async Task<JsonObject?> RewardsAsync(RechargeOrder order, Settled settled, bool grant, CancellationToken ct)
@@ -150,9 +163,6 @@ public sealed partial class RechargeSettlement(
         PaymentHubMetrics.OrderSettled("recharge", order.Connector, order.Status.ToString());
         return order;
     }
-
-    /// <summary>The stages a recharge may be settled from (<see cref="RechargeStages.Machine"/>): every one but Done.</summary>
-    private static readonly IReadOnlyList<RechargeStage> ToDone = RechargeStages.Machine.MovingTo(RechargeStage.Done);
 
     /// <summary>What every final state shares: the work is done and nobody holds or schedules it any more.</summary>
     private static void Close(RechargeOrder order, DateTime now)
