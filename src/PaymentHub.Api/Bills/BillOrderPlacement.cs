@@ -23,7 +23,8 @@ public sealed record BillSubmission(
 
 /// <summary>
 /// Places a checked bill submit: the idempotency gate, the wallet debit, the order and (with a request_id) the
-/// recorded answer, in one transaction; the fulfilment worker takes the order from there.
+/// recorded answer, in one transaction, which without a request_id is on PostgreSQL the debit's one statement; the
+/// fulfilment worker takes the order from there.
 /// </summary>
 public sealed class BillOrderPlacement(
     PaymentHubDbContext db, OrderNumbers orderNumbers, LedgerService ledger, HouseAccounts house, IdempotencyGate gate,
@@ -32,14 +33,39 @@ public sealed class BillOrderPlacement(
     public async Task<IResult> PlaceAsync(AuthenticatedReseller reseller, BillSubmission submission, string? requestId, CancellationToken ct)
     {
         var service = submission.Service;
-        var now = clock.GetUtcNow().UtcDateTime;
         var orderNumber = orderNumbers.Next();
+        var order = NewOrder(reseller, submission, orderNumber, clock.GetUtcNow().UtcDateTime);
         var reply = new SubmitReply(true, orderNumber, "Processing", service.ProviderName, service.Name, submission.ModuleData,
             submission.BillMonth, Money.Format(submission.Amount), Money.Format(submission.TotalAmount));
         var replyJson = JsonSerializer.Serialize(reply, json.Value.SerializerOptions);
-        var requestHash = IdempotencyGate.HashRequest(BillPaymentApi.Id(submission.ProviderId), BillPaymentApi.Id(service.Id),
-            Money.Format(submission.Amount), submission.BillMonth, JsonSerializer.Serialize(submission.ModuleData));
 
+        // Without a request_id the debit and its order are the whole placement: on PostgreSQL one statement, a transaction
+        // of its own (LedgerService.TryPostAloneAsync). Otherwise, or where that cannot be, one transaction for it all.
+        var paid = requestId is null ? await DebitAsync(reseller, submission, order, alone: true, ct) : null;
+        if (paid is null && await PlaceInTransactionAsync(reseller, submission, order, requestId, replyJson, ct) is { } answer)
+        {
+            return answer;
+        }
+        if (paid == false)
+        {
+            return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
+        }
+        if (service.Connector != Connectors.ConnectorNames.Manual)
+        {
+            fulfilment.Notify();
+        }
+        return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
+    }
+
+    /// <summary>
+    /// The placement in one transaction: the idempotency gate, the debit with its order and (with a request_id) the
+    /// recorded answer. Null once the order is placed, otherwise the answer instead of it.
+    /// </summary>
+    private async Task<IResult?> PlaceInTransactionAsync(
+        AuthenticatedReseller reseller, BillSubmission submission, BillOrder order, string? requestId, string replyJson, CancellationToken ct)
+    {
+        var requestHash = IdempotencyGate.HashRequest(BillPaymentApi.Id(submission.ProviderId), BillPaymentApi.Id(submission.Service.Id),
+            Money.Format(submission.Amount), submission.BillMonth, JsonSerializer.Serialize(submission.ModuleData));
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (requestId is not null)
         {
@@ -49,15 +75,14 @@ public sealed class BillOrderPlacement(
                 return decision.ToResult();
             }
         }
-        if (!await DebitAsync(reseller, submission, NewOrder(reseller, submission, orderNumber, now), ct))
+        if (await DebitAsync(reseller, submission, order, alone: false, ct) != true)
         {
             return ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
         }
         if (requestId is not null)
         {
-            gate.Record(reseller.Id, BillPaymentApi.IdempotencyScope, requestId, requestHash, StatusCodes.Status200OK, replyJson, orderNumber);
+            gate.Record(reseller.Id, BillPaymentApi.IdempotencyScope, requestId, requestHash, StatusCodes.Status200OK, replyJson, order.OrderNumber);
         }
-
         try
         {
             await db.SaveChangesWithoutSavepointAsync(ct);
@@ -68,31 +93,37 @@ public sealed class BillOrderPlacement(
             await tx.RollbackAsync(ct);
             return await gate.AnswerLostRaceAsync(reseller.Id, BillPaymentApi.IdempotencyScope, requestId, requestHash, ct);
         }
-        if (service.Connector != Connectors.ConnectorNames.Manual)
-        {
-            fulfilment.Notify();
-        }
-        return ResellerResults.RawJson(StatusCodes.Status200OK, replyJson);
+        return null;
     }
 
     /// <summary>
     /// The wallet debit with the fee and commission, with the <paramref name="order"/> it pays for (in the debit's own
-    /// statement on PostgreSQL, see <see cref="BillOrderWrites"/>); false when the wallet cannot pay it, and then nothing is written.
+    /// statement on PostgreSQL, see <see cref="BillOrderWrites"/>): true when paid, false when the wallet cannot pay it, and
+    /// then nothing is written. <paramref name="alone"/>: outside a transaction (<see cref="LedgerService.TryPostAloneAsync"/>),
+    /// null when that cannot be.
     /// </summary>
-    private async Task<bool> DebitAsync(AuthenticatedReseller reseller, BillSubmission submission, BillOrder order, CancellationToken ct)
+    private async Task<bool?> DebitAsync(AuthenticatedReseller reseller, BillSubmission submission, BillOrder order, bool alone, CancellationToken ct)
     {
         var service = submission.Service;
+        var description = $"Bill payment {service.ProviderName} / {service.Name}";
+        Posting[] postings =
+        [
+            new Posting(reseller.WalletAccountId, -submission.DebitAmount),
+            new Posting(house[LedgerAccountKind.UpstreamPayable], submission.Amount),
+            new Posting(house[LedgerAccountKind.FeeIncome], service.Fee),
+            new Posting(house[LedgerAccountKind.CommissionExpense], -service.Commission),
+        ];
         try
         {
-            var (journal, orderId) = await ledger.PostWithRowAsync(JournalKind.BillOrderDebit, order.OrderNumber,
-                $"Bill payment {service.ProviderName} / {service.Name}",
-                [
-                    new Posting(reseller.WalletAccountId, -submission.DebitAmount),
-                    new Posting(house[LedgerAccountKind.UpstreamPayable], submission.Amount),
-                    new Posting(house[LedgerAccountKind.FeeIncome], service.Fee),
-                    new Posting(house[LedgerAccountKind.CommissionExpense], -service.Commission),
-                ], BillOrderWrites.Insert(order), ct);
-            PaidRow.Placed(db.BillOrders, order, journal, orderId);
+            var row = BillOrderWrites.Insert(order);
+            var posted = alone
+                ? await ledger.TryPostAloneAsync(JournalKind.BillOrderDebit, order.OrderNumber, description, postings, row, ct)
+                : await ledger.PostWithRowAsync(JournalKind.BillOrderDebit, order.OrderNumber, description, postings, row, ct);
+            if (posted is not { } placed)
+            {
+                return null;
+            }
+            PaidRow.Placed(db.BillOrders, order, placed.Journal, placed.PaidRowId);
             return true;
         }
         catch (InsufficientFundsException)

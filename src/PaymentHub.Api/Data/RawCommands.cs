@@ -21,11 +21,24 @@ public static class RawCommands
     /// execution to rewrite them: about 4 % of a bill submit's samples in a profile of the submit step, whose one statement
     /// is long.
     /// </summary>
-    public static DbCommand CreateCommand(this DatabaseFacade database, string sql, params (string Name, object? Value)[] parameters)
+    public static DbCommand CreateCommand(this DatabaseFacade database, string sql, params (string Name, object? Value)[] parameters) =>
+        Create(database, sql, database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("A raw statement runs inside the caller's transaction."), parameters);
+
+    /// <summary>
+    /// A command that is a transaction of its own, as <see cref="CreateCommand"/> otherwise: one statement outside any
+    /// transaction, which commits or rolls back whole (<see cref="Ledger.LedgerService.TryPostAloneAsync"/>). The caller
+    /// holds the connection open.
+    /// </summary>
+    public static DbCommand CreateCommandAlone(this DatabaseFacade database, string sql, params (string Name, object? Value)[] parameters) =>
+        database.CurrentTransaction is null
+            ? Create(database, sql, null, parameters)
+            : throw new InvalidOperationException("A statement on its own runs outside any transaction.");
+
+    private static DbCommand Create(DatabaseFacade database, string sql, DbTransaction? transaction, (string Name, object? Value)[] parameters)
     {
         var command = database.GetDbConnection().CreateCommand();
-        command.Transaction = database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("A raw statement runs inside the caller's transaction.");
+        command.Transaction = transaction;
         if (command is NpgsqlCommand npgsql)
         {
             Bind(npgsql, Positional.GetValue(sql, PositionalSql.From), parameters);

@@ -32,7 +32,8 @@ public sealed class InsufficientFundsException(long accountId)
 
 /// <summary>
 /// Posts balanced journals. It must run inside the caller's database transaction, the one that also writes the state
-/// change the journal pays for, so that money and state commit or roll back as one.
+/// change the journal pays for, so that money and state commit or roll back as one; or, where the posting and that state
+/// are one statement, as that statement on its own, which is a transaction by itself (<see cref="TryPostAloneAsync"/>).
 /// </summary>
 public sealed class LedgerService(
     PaymentHubDbContext db, HouseAccounts house, TimeProvider clock, IEnumerable<IWalletPostingListener> listeners)
@@ -62,12 +63,7 @@ public sealed class LedgerService(
             throw new InvalidOperationException("Ledger postings must run inside a database transaction.");
         }
 
-        var lines = BalancedLines(postings);
-        var now = clock.GetUtcNow().UtcDateTime;
-        // Wallets are updated in ascending id order so that two journals touching the same wallets never deadlock.
-        var wallets = lines.Where(p => !house.IsHouseAccount(p.AccountId)).GroupBy(p => p.AccountId).OrderBy(g => g.Key)
-            .Select(g => new WalletPosting(g.Key, kind, reference, description, g.Sum(p => p.Amount), now))
-            .ToList();
+        var (lines, now, wallets) = Plan(kind, reference, description, postings);
         // The listeners read before the first wallet row is locked (see IWalletPostingListener).
         var afterUpdate = await PrepareListenersAsync(wallets, ct);
         var balances = balancesAfter ?? (afterUpdate.Count > 0 ? new Dictionary<long, decimal>() : null);
@@ -77,11 +73,60 @@ public sealed class LedgerService(
             then(balances![walletAccountId]);
         }
 
-        PaymentHubMetrics.WalletPosted(db,
-            -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
-            lines.Where(p => p.Amount > 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount));
+        var (debited, credited) = WalletMovement(lines);
+        PaymentHubMetrics.WalletPosted(db, debited, credited);
         return (journal, paidRowId);
     }
+
+    /// <summary>
+    /// Posts a journal that moves one wallet together with the row it pays for, as one statement outside any transaction:
+    /// on PostgreSQL a single statement is a transaction of its own, so the money and the row still commit or roll back as
+    /// one, in one round trip instead of the statement and a COMMIT. For a caller whose whole write is that row (a submit
+    /// or a recharge without a request_id). Null, with nothing written, where the posting needs more than that statement
+    /// (SQLite, several wallets, a listener with rows to add): the caller then posts in a transaction of its own
+    /// (<see cref="PostWithRowAsync"/>). Throws <see cref="InsufficientFundsException"/> as that does.
+    /// </summary>
+    public async Task<(LedgerJournal Journal, long? PaidRowId)?> TryPostAloneAsync(
+        JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings, PaidRow paidRow,
+        CancellationToken ct, IDictionary<long, decimal>? balancesAfter = null)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            throw new InvalidOperationException("A posting on its own runs outside any transaction; inside one, use PostWithRowAsync.");
+        }
+        var (lines, now, wallets) = Plan(kind, reference, description, postings);
+        if (!db.IsPostgres || wallets.Count != 1 || (await PrepareListenersAsync(wallets, ct)).Count > 0)
+        {
+            return null;
+        }
+        await using var connection = await db.Database.HoldConnectionAsync(ct);
+        var (journal, balance, paidRowId) = await PostOneWalletAsync(wallets[0], kind, reference, description, now, lines, paidRow, alone: true, ct);
+        if (balancesAfter is not null)
+        {
+            balancesAfter[wallets[0].WalletAccountId] = balance;
+        }
+        var (debited, credited) = WalletMovement(lines);
+        PaymentHubMetrics.WalletMoved(debited, credited);
+        return (journal, paidRowId);
+    }
+
+    /// <summary>A journal's checked lines, its time, and the wallets it moves, in the order they are updated.</summary>
+    private (List<Posting> Lines, DateTime Now, List<WalletPosting> Wallets) Plan(
+        JournalKind kind, string reference, string? description, IReadOnlyList<Posting> postings)
+    {
+        var lines = BalancedLines(postings);
+        var now = clock.GetUtcNow().UtcDateTime;
+        // Wallets are updated in ascending id order so that two journals touching the same wallets never deadlock.
+        var wallets = lines.Where(p => !house.IsHouseAccount(p.AccountId)).GroupBy(p => p.AccountId).OrderBy(g => g.Key)
+            .Select(g => new WalletPosting(g.Key, kind, reference, description, g.Sum(p => p.Amount), now))
+            .ToList();
+        return (lines, now, wallets);
+    }
+
+    /// <summary>What a journal takes out of wallets and puts into them, for the metrics.</summary>
+    private (decimal Debited, decimal Credited) WalletMovement(List<Posting> lines) => (
+        -lines.Where(p => p.Amount < 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount),
+        lines.Where(p => p.Amount > 0m && !house.IsHouseAccount(p.AccountId)).Sum(p => p.Amount));
 
     /// <summary>Updates the wallets (each one's new balance into <paramref name="balances"/>, when given) and writes or adds the journal.</summary>
     private async Task<(LedgerJournal Journal, long? PaidRowId)> MoveMoneyAsync(JournalKind kind, string reference, string? description,
@@ -91,7 +136,7 @@ public sealed class LedgerService(
         {
             // Every hot-path posting (a submit, a recharge, a refund, a top-up) moves one wallet: on PostgreSQL its UPDATE,
             // the journal and the entries go in one statement, in that order (see OneWalletCtes), with the row it pays for.
-            var (written, balance, paidRowId) = await PostOneWalletAsync(wallets[0], kind, reference, description, now, lines, paidRow, ct);
+            var (written, balance, paidRowId) = await PostOneWalletAsync(wallets[0], kind, reference, description, now, lines, paidRow, alone: false, ct);
             if (balances is not null)
             {
                 balances[wallets[0].WalletAccountId] = balance;
@@ -127,7 +172,7 @@ public sealed class LedgerService(
     /// </summary>
     private async Task<LedgerJournal> InsertJournalAsync(
         JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct) =>
-        (await WriteJournalAsync(JournalInsertSql, null, null, kind, reference, description, now, lines, ct))!.Value.Journal;
+        (await WriteJournalAsync(JournalInsertSql, null, null, kind, reference, description, now, lines, alone: false, ct))!.Value.Journal;
 
     /// <summary>
     /// One wallet's conditional UPDATE, the journal and its entries in one statement (one round trip instead of two): the
@@ -135,8 +180,8 @@ public sealed class LedgerService(
     /// written when the wallet cannot pay (<see cref="InsufficientFundsException"/>).
     /// </summary>
     private async Task<(LedgerJournal Journal, decimal Balance, long? PaidRowId)> PostOneWalletAsync(WalletPosting wallet,
-        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, PaidRow? paidRow, CancellationToken ct) =>
-        await WriteJournalAsync(paidRow?.Statement.Sql ?? PostOneWalletSql, wallet, paidRow, kind, reference, description, now, lines, ct) is { } written
+        JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, PaidRow? paidRow, bool alone, CancellationToken ct) =>
+        await WriteJournalAsync(paidRow?.Statement.Sql ?? PostOneWalletSql, wallet, paidRow, kind, reference, description, now, lines, alone, ct) is { } written
             ? (written.Journal, written.Balance!.Value, written.PaidRowId)
             : throw new InsufficientFundsException(wallet.WalletAccountId);
 
@@ -146,10 +191,11 @@ public sealed class LedgerService(
     /// the journal, tracked as saved (without its entries) so that the caller's rows can refer to it, the wallet's new
     /// balance if there is one, and the paid row's id; null when the statement wrote nothing. A second journal of one
     /// (kind, reference) is reported as the caller's save would have reported it, a <see cref="DbUpdateException"/>, which
-    /// is what the callers that expect it catch.
+    /// is what the callers that expect it catch. On the caller's transaction, or (<paramref name="alone"/>) as a transaction
+    /// of its own.
     /// </summary>
     private async Task<(LedgerJournal Journal, decimal? Balance, long? PaidRowId)?> WriteJournalAsync(string sql, WalletPosting? wallet,
-        PaidRow? paidRow, JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, CancellationToken ct)
+        PaidRow? paidRow, JournalKind kind, string reference, string? description, DateTime now, List<Posting> lines, bool alone, CancellationToken ct)
     {
         (string, object?)[] journal =
         [
@@ -160,7 +206,7 @@ public sealed class LedgerService(
         {
             journal = [.. journal, ("wallet", wallet.WalletAccountId), ("delta", wallet.Amount), .. paidRow?.Values ?? []];
         }
-        await using var command = db.Database.CreateCommand(sql, journal);
+        await using var command = alone ? db.Database.CreateCommandAlone(sql, journal) : db.Database.CreateCommand(sql, journal);
         long id;
         decimal? balance;
         long? paidRowId = null;

@@ -82,15 +82,21 @@ public static class PaymentHubMetrics
 
     internal static void Committed(WalletMovementTally pending)
     {
-        if (pending.Debited > 0m)
-        {
-            WalletDebited.Add((double)pending.Debited);
-        }
-        if (pending.Credited > 0m)
-        {
-            WalletCredited.Add((double)pending.Credited);
-        }
+        WalletMoved(pending.Debited, pending.Credited);
         pending.Clear();
+    }
+
+    /// <summary>Counts wallet movements that have committed: a transaction's (above), or a posting that was a transaction of its own.</summary>
+    public static void WalletMoved(decimal debited, decimal credited)
+    {
+        if (debited > 0m)
+        {
+            WalletDebited.Add((double)debited);
+        }
+        if (credited > 0m)
+        {
+            WalletCredited.Add((double)credited);
+        }
     }
 }
 

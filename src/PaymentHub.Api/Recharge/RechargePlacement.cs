@@ -19,7 +19,7 @@ public sealed record PricedRecharge(RechargeRequest Request, IRechargeConnector?
 
 /// <summary>
 /// Places a priced recharge: the idempotency gate, the wallet debit and the order (Sending, or Manual) in one
-/// transaction. If the request dies before it records the upstream's answer, the reconciler takes over from the order.
+/// transaction, which without a request_id is on PostgreSQL the debit's one statement. If the request dies before it records the upstream's answer, the reconciler takes over from the order.
 /// </summary>
 public sealed class RechargePlacement(
     PaymentHubDbContext db, OrderNumbers orderNumbers, LedgerService ledger, HouseAccounts house, IdempotencyGate gate,
@@ -29,11 +29,28 @@ public sealed class RechargePlacement(
     public async Task<(RechargeOrder? Order, IResult? Answer)> PlaceAsync(
         AuthenticatedReseller reseller, PricedRecharge priced, string? requestId, CancellationToken ct)
     {
-        var request = priced.Request;
-        var now = clock.GetUtcNow().UtcDateTime;
-        var orderNumber = orderNumbers.Next();
-        var requestHash = IdempotencyGate.HashRequest(request.Phone, Money.Format(request.Amount), request.Operator.Code, request.AccountType);
+        var order = NewOrder(reseller, priced, orderNumbers.Next(), clock.GetUtcNow().UtcDateTime);
+        // Without a request_id the debit and its order are the whole placement: on PostgreSQL one statement, a transaction
+        // of its own (LedgerService.TryPostAloneAsync). Otherwise, or where that cannot be, one transaction for it all.
+        var paid = requestId is null ? await DebitAsync(reseller, priced, order, alone: true, ct) : null;
+        if (paid is null && await PlaceInTransactionAsync(reseller, priced, order, requestId, ct) is { } answer)
+        {
+            return (null, answer);
+        }
+        return paid == false ? (null, InsufficientBalance()) : (order, null);
+    }
 
+    private static IResult InsufficientBalance() => ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance.");
+
+    /// <summary>
+    /// The placement in one transaction: the idempotency gate, the debit with its order and (with a request_id) the
+    /// idempotency record. Null once the order is placed, otherwise the answer instead of it.
+    /// </summary>
+    private async Task<IResult?> PlaceInTransactionAsync(
+        AuthenticatedReseller reseller, PricedRecharge priced, RechargeOrder order, string? requestId, CancellationToken ct)
+    {
+        var request = priced.Request;
+        var requestHash = IdempotencyGate.HashRequest(request.Phone, Money.Format(request.Amount), request.Operator.Code, request.AccountType);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (requestId is not null)
         {
@@ -42,21 +59,20 @@ public sealed class RechargePlacement(
             {
                 // Nothing was written in this transaction: end it before answering from the committed order.
                 await tx.RollbackAsync(ct);
-                return (null, await AnswerAbandonedAsync(decision.Record!, reseller, ct));
+                return await AnswerAbandonedAsync(decision.Record!, reseller, ct);
             }
             if (decision.Verdict != IdempotencyVerdict.Proceed)
             {
-                return (null, decision.ToResult());
+                return decision.ToResult();
             }
         }
-        var order = NewOrder(reseller, priced, orderNumber, now);
-        if (!await DebitAsync(reseller, priced, order, ct))
+        if (await DebitAsync(reseller, priced, order, alone: false, ct) != true)
         {
-            return (null, ResellerResults.Error(StatusCodes.Status422UnprocessableEntity, "Insufficient balance."));
+            return InsufficientBalance();
         }
         if (requestId is not null)
         {
-            gate.Record(reseller.Id, RechargeApi.IdempotencyScope, requestId, requestHash, null, null, orderNumber);
+            gate.Record(reseller.Id, RechargeApi.IdempotencyScope, requestId, requestHash, null, null, order.OrderNumber);
         }
         try
         {
@@ -66,29 +82,39 @@ public sealed class RechargePlacement(
         catch (DbUpdateException ex) when (requestId is not null && DbErrors.IsUniqueViolation(ex))
         {
             await tx.RollbackAsync(ct);
-            return (null, await gate.AnswerLostRaceAsync(reseller.Id, RechargeApi.IdempotencyScope, requestId, requestHash, ct));
+            return await gate.AnswerLostRaceAsync(reseller.Id, RechargeApi.IdempotencyScope, requestId, requestHash, ct);
         }
-        return (order, null);
+        return null;
     }
 
     /// <summary>
     /// The wallet debit less the commission, with the <paramref name="order"/> it pays for (in the debit's own statement on
-    /// PostgreSQL, see <see cref="RechargeOrderWrites"/>); false when the wallet cannot pay it, and then nothing is written.
+    /// PostgreSQL, see <see cref="RechargeOrderWrites"/>): true when paid, false when the wallet cannot pay it, and then
+    /// nothing is written. <paramref name="alone"/>: outside a transaction (<see cref="LedgerService.TryPostAloneAsync"/>),
+    /// null when that cannot be.
     /// </summary>
-    private async Task<bool> DebitAsync(AuthenticatedReseller reseller, PricedRecharge priced, RechargeOrder order, CancellationToken ct)
+    private async Task<bool?> DebitAsync(AuthenticatedReseller reseller, PricedRecharge priced, RechargeOrder order, bool alone, CancellationToken ct)
     {
         var request = priced.Request;
+        var description = $"Recharge {request.Operator.Code} {request.Phone}";
+        Posting[] postings =
+        [
+            new Posting(reseller.WalletAccountId, -priced.Debit),
+            new Posting(house[LedgerAccountKind.UpstreamPayable], request.Amount),
+            new Posting(house[LedgerAccountKind.CommissionExpense], -priced.Commission),
+        ];
         var balancesAfter = new Dictionary<long, decimal>(1);
         try
         {
-            var (journal, orderId) = await ledger.PostWithRowAsync(JournalKind.RechargeDebit, order.OrderNumber,
-                $"Recharge {request.Operator.Code} {request.Phone}",
-                [
-                    new Posting(reseller.WalletAccountId, -priced.Debit),
-                    new Posting(house[LedgerAccountKind.UpstreamPayable], request.Amount),
-                    new Posting(house[LedgerAccountKind.CommissionExpense], -priced.Commission),
-                ], RechargeOrderWrites.Insert(order), ct, balancesAfter);
-            RechargeOrderWrites.Placed(db, order, journal, balancesAfter[reseller.WalletAccountId], orderId);
+            var row = RechargeOrderWrites.Insert(order);
+            var posted = alone
+                ? await ledger.TryPostAloneAsync(JournalKind.RechargeDebit, order.OrderNumber, description, postings, row, ct, balancesAfter)
+                : await ledger.PostWithRowAsync(JournalKind.RechargeDebit, order.OrderNumber, description, postings, row, ct, balancesAfter);
+            if (posted is not { } placed)
+            {
+                return null;
+            }
+            RechargeOrderWrites.Placed(db, order, placed.Journal, balancesAfter[reseller.WalletAccountId], placed.PaidRowId);
             return true;
         }
         catch (InsufficientFundsException)

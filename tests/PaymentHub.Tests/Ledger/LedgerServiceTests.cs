@@ -148,6 +148,86 @@ public sealed class LedgerServiceTests
         });
     }
 
+    // A stand-in for the row a debit pays for (an order): an audit line naming the journal that paid for it.
+    private static readonly PaidRowStatement AuditRow = new("""
+        INSERT INTO audit_log (actor, action, target, details, status_code, at)
+        SELECT 'ledger-test', 'paid', @row_target, journal.id::text, 0, now() FROM journal, wallet
+        """);
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_posting_alone_writes_its_journal_and_row_in_one_statement_or_nothing(DatabaseProvider provider)
+    {
+        await WithLedgerAsync(provider, async (db, ledger, house, wallet) =>
+        {
+            var upstream = house[LedgerAccountKind.UpstreamPayable];
+            var balancesAfter = new Dictionary<long, decimal>();
+            var posted = await ledger.TryPostAloneAsync(JournalKind.BillOrderDebit, "LS-6", "Bill payment",
+                [new Posting(wallet, -26.00m), new Posting(upstream, 26.00m)], new PaidRow(AuditRow, ("row_target", "LS-6")),
+                CancellationToken.None, balancesAfter);
+            if (provider == DatabaseProvider.Sqlite)
+            {
+                // SQLite's statements cannot carry the row: declined before anything is written, for the caller's transaction.
+                Assert.Null(posted);
+                Assert.False(await db.LedgerJournals.AnyAsync(j => j.Reference == "LS-6"));
+                Assert.Equal(100.00m, await BalanceAsync(db, wallet));
+                return;
+            }
+            var (journal, rowId) = Assert.NotNull(posted);
+            Assert.Null(db.Database.CurrentTransaction);
+            Assert.Equal(new Dictionary<long, decimal> { [wallet] = 74.00m }, balancesAfter);
+            var row = await db.AuditLog.AsNoTracking().SingleAsync(a => a.Target == "LS-6");
+            Assert.Equal((rowId, journal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), (row.Id, row.Details));
+            Assert.Equal(
+                new[] { (wallet, -26.00m), (upstream, 26.00m) }.OrderBy(e => e.Item1),
+                (await db.LedgerEntries.AsNoTracking().Where(e => e.JournalId == journal.Id).ToListAsync()).Select(e => (e.AccountId, e.Amount)).OrderBy(e => e.Item1));
+
+            // A debit the wallet cannot pay writes neither the journal nor the row.
+            await Assert.ThrowsAsync<InsufficientFundsException>(() => ledger.TryPostAloneAsync(JournalKind.BillOrderDebit, "LS-7", null,
+                [new Posting(wallet, -74.01m), new Posting(upstream, 74.01m)], new PaidRow(AuditRow, ("row_target", "LS-7")), CancellationToken.None));
+            Assert.False(await db.LedgerJournals.AnyAsync(j => j.Reference == "LS-7"));
+            Assert.False(await db.AuditLog.AnyAsync(a => a.Target == "LS-7"));
+            Assert.Equal(74.00m, await BalanceAsync(db, wallet));
+        });
+    }
+
+    [Fact]
+    public async Task A_posting_alone_is_declined_for_several_wallets_or_a_listener_with_work_and_refused_inside_a_transaction()
+    {
+        await WithLedgerAsync(DatabaseProvider.Postgres, async (db, ledger, house, wallet) =>
+        {
+            var other = new LedgerAccount
+            {
+                Code = $"wallet:{Guid.NewGuid():N}", Kind = LedgerAccountKind.ResellerWallet, Balance = 5.00m, CreatedAt = DateTime.UtcNow,
+            };
+            db.LedgerAccounts.Add(other);
+            await db.SaveChangesAsync();
+            var row = new PaidRow(AuditRow, ("row_target", "LS-8"));
+            Posting[] debit = [new Posting(wallet, -10.00m), new Posting(house[LedgerAccountKind.UpstreamPayable], 10.00m)];
+
+            Assert.Null(await ledger.TryPostAloneAsync(JournalKind.BillOrderDebit, "LS-8", null,
+                [new Posting(wallet, -10.00m), new Posting(other.Id, 10.00m)], row, CancellationToken.None));
+            var listened = new LedgerService(db, house, TimeProvider.System, [new ListenerWithWork()]);
+            Assert.Null(await listened.TryPostAloneAsync(JournalKind.BillOrderDebit, "LS-8", null, debit, row, CancellationToken.None));
+            await using (await db.Database.BeginTransactionAsync())
+            {
+                await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                    ledger.TryPostAloneAsync(JournalKind.BillOrderDebit, "LS-8", null, debit, row, CancellationToken.None));
+            }
+
+            Assert.False(await db.LedgerJournals.AnyAsync(j => j.Reference == "LS-8"));
+            Assert.False(await db.AuditLog.AnyAsync(a => a.Target == "LS-8"));
+            Assert.Equal((100.00m, 5.00m), (await BalanceAsync(db, wallet), await BalanceAsync(db, other.Id)));
+        });
+    }
+
+    /// <summary>A listener that has something to add for every movement (as the webhook outbox has for a subscribed reseller).</summary>
+    private sealed class ListenerWithWork : IWalletPostingListener
+    {
+        public Task<Action<decimal>?> PrepareAsync(PaymentHubDbContext db, WalletPosting posting, CancellationToken ct) =>
+            Task.FromResult<Action<decimal>?>(_ => { });
+    }
+
     private static Task<decimal> BalanceAsync(PaymentHubDbContext db, long wallet) =>
         db.LedgerAccounts.AsNoTracking().Where(a => a.Id == wallet).Select(a => a.Balance).SingleAsync();
 
