@@ -94,8 +94,12 @@ public sealed class LedgerService(
         {
             throw new InvalidOperationException("A posting on its own runs outside any transaction; inside one, use PostWithRowAsync.");
         }
+        if (!db.IsPostgres)
+        {
+            return null;
+        }
         var (lines, now, wallets) = Plan(kind, reference, description, postings);
-        if (!db.IsPostgres || wallets.Count != 1 || (await PrepareListenersAsync(wallets, ct)).Count > 0)
+        if (wallets.Count != 1 || (await PrepareListenersAsync(wallets, ct)).Count > 0)
         {
             return null;
         }

@@ -19,7 +19,8 @@ public sealed record PricedRecharge(RechargeRequest Request, IRechargeConnector?
 
 /// <summary>
 /// Places a priced recharge: the idempotency gate, the wallet debit and the order (Sending, or Manual) in one
-/// transaction, which without a request_id is on PostgreSQL the debit's one statement. If the request dies before it records the upstream's answer, the reconciler takes over from the order.
+/// transaction, which without a request_id is on PostgreSQL the debit's one statement. If the request dies before it
+/// records the upstream's answer, the reconciler takes over from the order.
 /// </summary>
 public sealed class RechargePlacement(
     PaymentHubDbContext db, OrderNumbers orderNumbers, LedgerService ledger, HouseAccounts house, IdempotencyGate gate,
