@@ -7,6 +7,7 @@
 #   bench/run.sh            # full: 20 s per step
 #   bench/run.sh --short    # ~5-8 minutes: 8 s per step
 #   PG_URL=... bench/run.sh # use a running PostgreSQL instead (a database the gateway may migrate; no CPU figures for it)
+#   GATEWAY_ENV='DOTNET_gcServer=0' bench/run.sh --short   # extra environment for the gateway process only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP=20; CONNECTIONS=8,32,128
@@ -55,7 +56,7 @@ echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT"
   Connectors__Nurr__BaseUrl="http://127.0.0.1:$UP_PORT/" Connectors__Nurr__ApiKey=bench-upstream Connectors__Nurr__ApiSecret=bench-upstream \
   RateLimits__ResellerRequestsPerMinute=100000000 RateLimits__PerKey__RequestsPerSecond=1000000 \
   RateLimits__PerKey__Burst=1000000 RateLimits__PerKey__RequestsPerMinute=100000000 Serilog__MinimumLevel__Default=Warning \
-  Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime=Warning \
+  Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime=Warning ${GATEWAY_ENV:-} \
   dotnet bin/Release/net10.0/PaymentHub.Api.dll >"$WORK/gateway.log" 2>&1) &
 GW_PID=$!
 for _ in $(seq 120); do kill -0 "$GW_PID" 2>/dev/null || break; curl -sf "http://127.0.0.1:$GW_PORT/health" >/dev/null && break; sleep 1; done
