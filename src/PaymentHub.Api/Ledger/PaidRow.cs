@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using PaymentHub.Data;
 
 namespace PaymentHub.Ledger;
 
@@ -14,14 +14,15 @@ namespace PaymentHub.Ledger;
 /// the ledger's own. Make one per statement, once (a static field): the composed text is what PostgreSQL prepares.
 /// </para>
 /// </summary>
-public sealed partial class PaidRowStatement
+public sealed class PaidRowStatement
 {
     public const string ParameterPrefix = "row_";
 
     public PaidRowStatement(string insertSelectSql)
     {
-        var foreign = Parameter().Matches(insertSelectSql).Select(m => "@" + m.Groups["name"].Value)
-            .Where(name => !name.StartsWith("@" + ParameterPrefix, StringComparison.Ordinal)).Distinct().ToList();
+        // Its parameters as the raw statements' own parser reads them (literals, comments and @ operators skipped).
+        var foreign = PositionalSql.From(insertSelectSql).Names
+            .Where(name => !name.StartsWith(ParameterPrefix, StringComparison.Ordinal)).Select(name => "@" + name).ToList();
         if (foreign.Count > 0)
         {
             throw new ArgumentException(
@@ -33,9 +34,6 @@ public sealed partial class PaidRowStatement
 
     /// <summary>The posting's statement with this row's INSERT in it.</summary>
     internal string Sql { get; }
-
-    [GeneratedRegex(@"@(?<name>[A-Za-z_][A-Za-z0-9_]*)", RegexOptions.CultureInvariant)]
-    private static partial Regex Parameter();
 }
 
 /// <summary>A paid row to insert: its statement and this row's values, named as the statement names them (<c>row_…</c>).</summary>
