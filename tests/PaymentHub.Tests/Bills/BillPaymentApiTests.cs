@@ -7,6 +7,7 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Bills;
 
 /// <summary>The seed's four calls, their documented shapes, and every row of the seed's error table.</summary>
+[RunsLong(16)]
 public sealed class BillPaymentApiTests(GatewayFixture fixture) : GatewayTest(fixture, "bills_api"), IClassFixture<GatewayFixture>
 {
     private TestReseller _shop = null!;

@@ -1,7 +1,9 @@
 using System.Reflection;
 using Xunit.Abstractions;
+using Xunit.Sdk;
 
 [assembly: TestCollectionOrderer("PaymentHub.Tests.Infrastructure.LongestFirstOrderer", "PaymentHub.Tests")]
+[assembly: TestFramework("PaymentHub.Tests.Infrastructure.InOrderTestFramework", "PaymentHub.Tests")]
 
 namespace PaymentHub.Tests.Infrastructure;
 
@@ -17,8 +19,9 @@ public sealed class RunsLongAttribute(int seconds) : Attribute
 
 /// <summary>
 /// Starts the longest test classes first. xunit runs at most <c>maxParallelThreads</c> classes at a time, in the order
-/// given here; by default that order is arbitrary, and a two-minute class that happened to start last kept the run going
-/// alone for its last minute and a half. Longest first, the short classes fill the gaps at the end instead.
+/// given here (<see cref="InOrderTestFramework"/>); by default that order is arbitrary, and a two-minute class that
+/// happened to start last kept the run going alone for its last minute and a half. Longest first, the short classes
+/// fill the gaps at the end instead.
 /// </summary>
 public sealed class LongestFirstOrderer : ITestCollectionOrderer
 {
@@ -36,5 +39,94 @@ public sealed class LongestFirstOrderer : ITestCollectionOrderer
         }
         var type = typeof(LongestFirstOrderer).Assembly.GetType(collection.DisplayName[DefaultCollectionPrefix.Length..]);
         return type?.GetCustomAttribute<RunsLongAttribute>()?.Seconds ?? 0;
+    }
+}
+
+/// <summary>
+/// xunit's own runner, except that it starts the test collections in the orderer's order. xunit 2's default
+/// ("conservative") runner queues every collection on the thread pool at once, each waiting there for one of the
+/// <c>maxParallelThreads</c> places, and the pool starts them in no set order: in two full runs on 2026-12-05 one
+/// long class (NurrChainTests in one, PaymentPageBrowserTests in the other) started after the short ones and ran alone
+/// for its last 12-15 s. Here a collection is started only when a place is free, in order. Collections that disable
+/// parallelization still run one at a time after all the others, as in xunit.
+/// </summary>
+public sealed class InOrderTestFramework(IMessageSink messageSink) : XunitTestFramework(messageSink)
+{
+    protected override ITestFrameworkExecutor CreateExecutor(AssemblyName assemblyName) =>
+        new Executor(assemblyName, SourceInformationProvider, DiagnosticMessageSink);
+
+    private sealed class Executor(AssemblyName assemblyName, ISourceInformationProvider sourceInformationProvider, IMessageSink diagnosticMessageSink)
+        : XunitTestFrameworkExecutor(assemblyName, sourceInformationProvider, diagnosticMessageSink)
+    {
+        protected override async void RunTestCases(
+            IEnumerable<IXunitTestCase> testCases, IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
+        {
+            using var runner = new InOrderAssemblyRunner(TestAssembly, testCases, DiagnosticMessageSink, executionMessageSink, executionOptions);
+            await runner.RunAsync();
+        }
+    }
+
+    private sealed class InOrderAssemblyRunner(
+        ITestAssembly testAssembly, IEnumerable<IXunitTestCase> testCases, IMessageSink diagnosticMessageSink,
+        IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
+        : XunitTestAssemblyRunner(testAssembly, testCases, diagnosticMessageSink, executionMessageSink, executionOptions)
+    {
+        protected override async Task<RunSummary> RunTestCollectionsAsync(IMessageBus messageBus, CancellationTokenSource cancellationTokenSource)
+        {
+            if (ExecutionOptions.DisableParallelizationOrDefault())
+            {
+                return await base.RunTestCollectionsAsync(messageBus, cancellationTokenSource);
+            }
+            var ordered = OrderTestCollections();
+            var alone = ordered.Where(c => RunsAlone(c.Item1)).ToList();
+            using var places = new SemaphoreSlim(Math.Max(1, ExecutionOptions.MaxParallelThreadsOrDefault()));
+            var running = new List<Task<RunSummary>>();
+            foreach (var (collection, cases) in ordered.Where(c => !RunsAlone(c.Item1)))
+            {
+                if (!await WaitForPlaceAsync(places, cancellationTokenSource.Token))
+                {
+                    break;
+                }
+                running.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        return await RunTestCollectionAsync(messageBus, collection, cases, cancellationTokenSource);
+                    }
+                    finally
+                    {
+                        places.Release();
+                    }
+                }));
+            }
+            var summary = new RunSummary();
+            foreach (var done in await Task.WhenAll(running))
+            {
+                summary.Aggregate(done);
+            }
+            foreach (var (collection, cases) in alone)
+            {
+                summary.Aggregate(await RunTestCollectionAsync(messageBus, collection, cases, cancellationTokenSource));
+            }
+            return summary;
+        }
+
+        /// <summary>False when the run was cancelled (a test asked to stop, or the runner did): nothing more is started.</summary>
+        private static async Task<bool> WaitForPlaceAsync(SemaphoreSlim places, CancellationToken ct)
+        {
+            try
+            {
+                await places.WaitAsync(ct);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        private static bool RunsAlone(ITestCollection collection) =>
+            collection.CollectionDefinition?.GetCustomAttributes(typeof(CollectionDefinitionAttribute)).SingleOrDefault()
+                ?.GetNamedArgument<bool>(nameof(CollectionDefinitionAttribute.DisableParallelization)) == true;
     }
 }

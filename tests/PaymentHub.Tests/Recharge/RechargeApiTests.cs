@@ -6,6 +6,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Recharge;
 
+[RunsLong(19)]
 public sealed class RechargeApiTests(GatewayFixture fixture) : GatewayTest(fixture, "recharge_api", new Dictionary<string, string?> { ["Recharge:ResolveAfterSeconds"] = "2" }), IClassFixture<GatewayFixture>
 {
 
