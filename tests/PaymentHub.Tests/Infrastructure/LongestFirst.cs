@@ -45,10 +45,10 @@ public sealed class LongestFirstOrderer : ITestCollectionOrderer
 /// <summary>
 /// xunit's own runner, except that it starts the test collections in the orderer's order. xunit 2's default
 /// ("conservative") runner queues every collection on the thread pool at once, each waiting there for one of the
-/// <c>maxParallelThreads</c> places, and the pool starts them in no set order: in two full runs on 2026-12-05 one
-/// long class (NurrChainTests in one, PaymentPageBrowserTests in the other) started after the short ones and ran alone
-/// for its last 12-15 s. Here a collection is started only when a place is free, in order. Collections that disable
-/// parallelization still run one at a time after all the others, as in xunit.
+/// <c>maxParallelThreads</c> places, and the pool starts them in no set order: in each of four full runs on 2026-12-05
+/// one or two long classes started after the short ones and ran on for 12-22 s with the other places idle (README,
+/// Tests). Here a collection is started only when a place is free, in order. Collections that disable parallelization
+/// still run one at a time after all the others, as in xunit.
 /// </summary>
 public sealed class InOrderTestFramework(IMessageSink messageSink) : XunitTestFramework(messageSink)
 {
@@ -58,6 +58,7 @@ public sealed class InOrderTestFramework(IMessageSink messageSink) : XunitTestFr
     private sealed class Executor(AssemblyName assemblyName, ISourceInformationProvider sourceInformationProvider, IMessageSink diagnosticMessageSink)
         : XunitTestFrameworkExecutor(assemblyName, sourceInformationProvider, diagnosticMessageSink)
     {
+        // async void: the signature xunit's executor declares; its own override is async void too.
         protected override async void RunTestCases(
             IEnumerable<IXunitTestCase> testCases, IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
         {
@@ -77,11 +78,10 @@ public sealed class InOrderTestFramework(IMessageSink messageSink) : XunitTestFr
             {
                 return await base.RunTestCollectionsAsync(messageBus, cancellationTokenSource);
             }
-            var ordered = OrderTestCollections();
-            var alone = ordered.Where(c => RunsAlone(c.Item1)).ToList();
+            var byAlone = OrderTestCollections().ToLookup(c => RunsAlone(c.Item1));
             using var places = new SemaphoreSlim(Math.Max(1, ExecutionOptions.MaxParallelThreadsOrDefault()));
             var running = new List<Task<RunSummary>>();
-            foreach (var (collection, cases) in ordered.Where(c => !RunsAlone(c.Item1)))
+            foreach (var (collection, cases) in byAlone[false])
             {
                 if (!await WaitForPlaceAsync(places, cancellationTokenSource.Token))
                 {
@@ -104,8 +104,12 @@ public sealed class InOrderTestFramework(IMessageSink messageSink) : XunitTestFr
             {
                 summary.Aggregate(done);
             }
-            foreach (var (collection, cases) in alone)
+            foreach (var (collection, cases) in byAlone[true])
             {
+                if (cancellationTokenSource.IsCancellationRequested)
+                {
+                    break;
+                }
                 summary.Aggregate(await RunTestCollectionAsync(messageBus, collection, cases, cancellationTokenSource));
             }
             return summary;
