@@ -79,7 +79,9 @@ public sealed class InOrderTestFramework(IMessageSink messageSink) : XunitTestFr
                 return await base.RunTestCollectionsAsync(messageBus, cancellationTokenSource);
             }
             var byAlone = OrderTestCollections().ToLookup(c => RunsAlone(c.Item1));
-            using var places = new SemaphoreSlim(Math.Max(1, ExecutionOptions.MaxParallelThreadsOrDefault()));
+            // xunit's -1 means no limit (0 is already read as the processor count).
+            var limit = ExecutionOptions.MaxParallelThreadsOrDefault();
+            using var places = new SemaphoreSlim(limit < 1 ? int.MaxValue : limit);
             var running = new List<Task<RunSummary>>();
             foreach (var (collection, cases) in byAlone[false])
             {
