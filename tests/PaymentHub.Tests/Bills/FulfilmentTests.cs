@@ -32,7 +32,7 @@ public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixtur
         // The submit's own reply: a status_check sent after it raced the sandbox's one second on a loaded machine.
         Assert.Equal("Processing", submitted.Body["status"]!.GetValue<string>());
 
-        var final = await shop.WaitForFinalBillAsync(orderNumber);
+        var final = await shop.SettleSandboxBillAsync(Clock, orderNumber);
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Matches(@"^\d{4}-\d{4}-\d{4}-\d{4}-\d{4}$", final["token_number"]!.GetValue<string>());
         var completed = await App.WithDbAsync(db => db.BillOrders.Where(o => o.OrderNumber == orderNumber)
@@ -52,7 +52,7 @@ public sealed class FulfilmentTests(GatewayFixture fixture) : GatewayTest(fixtur
         // The debit as the ledger recorded it (the wallet's balance may already be refunded: the worker is woken by the submit).
         Assert.Equal(-254m, await WalletMovementAsync(shop, JournalKind.BillOrderDebit, orderNumber));
 
-        var final = await shop.WaitForFinalBillAsync(orderNumber);
+        var final = await shop.SettleSandboxBillAsync(Clock, orderNumber);
         Assert.Equal("Cancelled", final["status"]!.GetValue<string>());
         Assert.Equal("Invalid customer information", final["cancel_note"]!.GetValue<string>());
         Assert.Equal(1_000m, await shop.BalanceAsync());

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
@@ -27,10 +29,15 @@ public abstract class GatewayTest : IAsyncLifetime
 
     protected PaymentHubApp App { get; private set; } = null!;
 
+    /// <summary>The gateway's clock (the fixture's, shared by the class's tests): move it past a wait instead of sleeping.</summary>
+    protected TestClock Clock => _fixture?.Clock ?? _ownClock;
+
+    private readonly TestClock _ownClock = new();
+
     public async Task InitializeAsync()
     {
         App = _fixture is null
-            ? await PaymentHubApp.StartAsync(_database, _settings, newDatabase: _newDatabase)
+            ? await PaymentHubApp.StartAsync(_database, _settings, services => services.AddSingleton<TimeProvider>(_ownClock), newDatabase: _newDatabase)
             : await _fixture.GetAsync(_database, _settings);
         await SeedAsync();
     }
@@ -66,6 +73,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     private PaymentHubApp? _app;
     private IDictionary<string, string?>? _settings;
 
+    /// <summary>The shared gateway's clock. A test that moves it moves it for the tests after it too, which only ever see a later time.</summary>
+    public TestClock Clock { get; } = new();
+
     public async Task<PaymentHubApp> GetAsync(string database, IDictionary<string, string?>? settings)
     {
         await _starting.WaitAsync();
@@ -73,7 +83,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         {
             if (_app is null)
             {
-                _app = await PaymentHubApp.StartAsync(database, settings);
+                _app = await PaymentHubApp.StartAsync(database, settings, services => services.AddSingleton<TimeProvider>(Clock));
                 _settings = settings;
             }
             else if (!SameSettings(_settings, settings))

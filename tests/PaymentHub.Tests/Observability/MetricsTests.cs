@@ -3,9 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using PaymentHub.Bills;
 using PaymentHub.Connectors.Resilience;
-using PaymentHub.Connectors.Sandbox;
 using PaymentHub.Observability;
 using PaymentHub.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
@@ -199,28 +197,9 @@ public sealed partial class MetricsTests(MetricsTests.Gateway gateway) : IClassF
         return (YamlMappingNode)stream.Documents.Single().RootNode;
     }
 
-    /// <summary>
-    /// The order's status once it has left Processing. The sandbox settles a bill a second after submit: the gateway's clock is
-    /// moved past that and the worker run, instead of waiting for its loop.
-    /// </summary>
-    private async Task<string> SettledStatusAsync(TestReseller shop, string orderNumber)
-    {
-        gateway.Clock.Advance(SandboxBillConnector.CompletionDelay);
-        var worker = App.Services.GetRequiredService<BillFulfilmentWorker>();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        string status;
-        // The gateway's own loop may hold the order when the test's pass looks for it: then the test polls until it has settled.
-        while (true)
-        {
-            await worker.RunOnceAsync(CancellationToken.None);
-            status = (await shop.BillAsync("status_check", ("order_number", orderNumber))).Body["status"]!.GetValue<string>();
-            if (status != "Processing" || DateTime.UtcNow >= deadline)
-            {
-                return status;
-            }
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>The order's status once it has left Processing (the sandbox's delay passed by moving the clock).</summary>
+    private async Task<string> SettledStatusAsync(TestReseller shop, string orderNumber) =>
+        (await shop.SettleSandboxBillAsync(gateway.Clock, orderNumber))["status"]!.GetValue<string>();
 
     /// <summary>Every sample of a /metrics scrape, by name and labels (labels sorted, otel_scope_* left out).</summary>
     private async Task<Dictionary<string, double>> ScrapeAsync()

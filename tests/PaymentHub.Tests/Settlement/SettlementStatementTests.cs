@@ -83,8 +83,8 @@ public sealed class SettlementStatementTests(GatewayFixture fixture)
             ("service_id", serviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("amount", "120.50"), ("meter_number", meter));
         Assert.Equal(200, status);
         var orderNumber = body["order_number"]!.GetValue<string>();
-        // The sandbox settles the bill about a second later (a customer number ending in 0000 is cancelled), in the gateway's worker.
-        var final = await shop.WaitForFinalBillAsync(orderNumber, seconds: 30);
+        // The sandbox settles the bill a second later (a customer number ending in 0000 is cancelled), in the bill worker.
+        var final = await shop.SettleSandboxBillAsync(Clock, orderNumber);
         var sent = Sent();
 
         Assert.Equal(outcome, final["status"]!.GetValue<string>());

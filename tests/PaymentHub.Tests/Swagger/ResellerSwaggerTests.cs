@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PaymentHub.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -102,7 +103,9 @@ public sealed class ResellerSwaggerTests(ITestOutputHelper output)
     [Fact]
     public async Task A_bill_submit_and_its_status_check_work_from_swagger_ui_in_chromium()
     {
-        await using var app = await PaymentHubApp.StartAsync("swagger_try_it_out", kestrel: true);
+        var clock = new TestClock();
+        await using var app = await PaymentHubApp.StartAsync("swagger_try_it_out", services: services => services.AddSingleton<TimeProvider>(clock),
+            kestrel: true);
         var shop = await app.CreateResellerAsync(500m, "Swagger Shop");
         var (providerId, serviceId) = await app.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "Swagger Power");
 
@@ -126,8 +129,8 @@ public sealed class ResellerSwaggerTests(ITestOutputHelper output)
         var orderNumber = submitted["order_number"]!.GetValue<string>();
         Assert.Equal(379.50m, await shop.BalanceAsync());
 
-        // The sandbox settles the bill about a second later; wait for it through the API, then ask from Swagger UI.
-        Assert.NotEqual("Processing", (await shop.WaitForFinalBillAsync(orderNumber))["status"]!.GetValue<string>());
+        // The sandbox settles the bill a second later (the clock moved past it), then Swagger UI asks.
+        Assert.NotEqual("Processing", (await shop.SettleSandboxBillAsync(clock, orderNumber))["status"]!.GetValue<string>());
         var (statusCode, status) = await TryItOutAsync(page, "/api/bill-payment.php?action=status_check", new()
         {
             ["api_key"] = shop.ApiKey,
