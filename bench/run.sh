@@ -8,9 +8,10 @@
 #   bench/run.sh --short    # ~5-8 minutes: 8 s per step
 #   PG_URL=... bench/run.sh # use a running PostgreSQL instead (a database the gateway may migrate; no CPU figures for it)
 #   GATEWAY_ENV='DOTNET_gcServer=0' bench/run.sh --short   # extra environment for the gateway process only
+#   CONNECTIONS=32 UPSTREAM_DELAY_MS=1000 bench/run.sh --short   # other connection counts; a slower upstream fake
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEP=20; CONNECTIONS=8,32,128
+STEP=20; CONNECTIONS=${CONNECTIONS:-8,32,128}; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-200}
 [[ "${1:-}" == "--short" ]] && STEP=8
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/paymenthub-bench.XXXXXX); chmod 755 "$WORK"
@@ -88,7 +89,7 @@ set +e
 dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
   --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
   --ceiling "$WORK/ceiling.txt" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
-  --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms 200 --upstream-connections 256
+  --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms "$UPSTREAM_DELAY_MS" --upstream-connections 256
 RESULT=$?
 set -e
 # Idle again: the workers' back-off has had time to reach its cap (the figure at start-up includes JIT and start-up tasks).
