@@ -307,23 +307,18 @@ public sealed record TestReseller(PaymentHubApp App, int Id, string ApiKey, stri
     /// <summary>
     /// The status_check reply of a bill on the sandbox connector once it has settled, without waiting for the sandbox's
     /// <see cref="SandboxBillConnector.CompletionDelay"/>: the gateway's <paramref name="clock"/> is moved past it and the bill
-    /// worker run until the order has left Processing (the gateway's own loop may hold it during a pass, hence the deadline).
+    /// worker run until the order has left Processing (the gateway's own loop may hold it during a pass, hence the poll).
     /// One status_check is sent, after that.
     /// </summary>
     public async Task<JsonNode> SettleSandboxBillAsync(TestClock clock, string orderNumber)
     {
         clock.Advance(SandboxBillConnector.CompletionDelay);
         var worker = App.Services.GetRequiredService<BillFulfilmentWorker>();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline)
+        await Poll.UntilAsync(async () =>
         {
             await worker.RunOnceAsync(CancellationToken.None);
-            if (await App.WithDbAsync(db => db.BillOrders.AnyAsync(o => o.OrderNumber == orderNumber && o.Status != BillOrderStatus.Processing)))
-            {
-                break;
-            }
-            await Task.Delay(50);
-        }
+            return await App.WithDbAsync(db => db.BillOrders.AnyAsync(o => o.OrderNumber == orderNumber && o.Status != BillOrderStatus.Processing));
+        }, settled => settled, seconds: 15, intervalMs: 50);
         return (await BillAsync("status_check", ("order_number", orderNumber))).Body;
     }
 }

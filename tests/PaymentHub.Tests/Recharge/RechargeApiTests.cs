@@ -234,19 +234,12 @@ public sealed class RechargeApiTests(GatewayFixture fixture) : GatewayTest(fixtu
         // sandbox answers Success from 3 s after the order: the clock is moved past both and a pass run, instead of waiting.
         Clock.Advance(SandboxRechargeConnector.TimeoutResolvesAfter);
         var reconciler = App.Services.GetServices<IHostedService>().OfType<RechargeReconciler>().Single();
-        JsonNode status;
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
+        // The gateway's own loop may hold the order during the test's pass: then the test polls until it has settled.
+        var status = await Poll.UntilAsync(async () =>
         {
-            // The gateway's own loop may hold the order during the test's pass: then the test polls until it has settled.
             await reconciler.RunOnceAsync(CancellationToken.None);
-            status = await StatusAsync(shop, orderNumber);
-            if (status["status"]!.GetValue<string>() != "Processing" || DateTime.UtcNow >= deadline)
-            {
-                break;
-            }
-            await Task.Delay(50);
-        }
+            return await StatusAsync(shop, orderNumber);
+        }, s => s["status"]!.GetValue<string>() != "Processing", seconds: 15, intervalMs: 50);
 
         Assert.Equal("Success", status["status"]!.GetValue<string>());
         Assert.StartsWith("SBX", status["operator_transaction_id"]!.GetValue<string>());

@@ -257,47 +257,16 @@ public sealed class NurrHarness : IAsyncDisposable
         (await App.AdminGetAsync($"/admin/v1/orders?reseller_id={Shop.Id}")).AsArray()
         .Single(o => o!["order_number"]!.GetValue<string>() == orderNumber)!;
 
-    /// <summary>Polls until <paramref name="done"/> holds and returns it; fails after <paramref name="seconds"/>.</summary>
-    public static async Task<JsonNode> WaitForAsync(Func<Task<JsonNode>> read, Func<JsonNode, bool> done, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var node = await read();
-            if (done(node))
-            {
-                return node;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"Still waiting after {seconds} s: {node.ToJsonString()}");
-            }
-            await Task.Delay(150);
-        }
-    }
-
     /// <summary>
-    /// Polls like <see cref="WaitForAsync"/>, moving the gateway's clock 10 s on before each look, so that whatever the workers
+    /// Polls like <see cref="Poll.UntilAsync"/>, moving the gateway's clock 10 s on before each look, so that whatever the workers
     /// wait for (a "resolve after", a backoff between status queries) falls due within a poll or two instead of seconds.
     /// </summary>
-    public async Task<JsonNode> FastForwardUntilAsync(Func<Task<JsonNode>> read, Func<JsonNode, bool> done, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
+    public Task<JsonNode> FastForwardUntilAsync(Func<Task<JsonNode>> read, Func<JsonNode, bool> done, int seconds = 20) =>
+        Poll.UntilAsync(async () =>
         {
             Clock.Advance(TimeSpan.FromSeconds(10));
-            var node = await read();
-            if (done(node))
-            {
-                return node;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"Still waiting after {seconds} s: {node.ToJsonString()}");
-            }
-            await Task.Delay(150);
-        }
-    }
+            return await read();
+        }, done, seconds);
 
     public static bool IsFinal(JsonNode reply) => reply["status"]!.GetValue<string>() != "Processing";
 

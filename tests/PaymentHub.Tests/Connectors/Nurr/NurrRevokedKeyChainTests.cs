@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using PaymentHub.Ledger;
+using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Connectors.Nurr;
 
@@ -31,14 +32,14 @@ public sealed class NurrRevokedKeyChainTests
             Assert.Equal(204, (int)revoked.StatusCode);
         }
 
-        var upstreamOrder = await NurrHarness.WaitForAsync(
+        var upstreamOrder = await Poll.UntilAsync(
             async () => (await chain.Upstream.AdminGetAsync($"/admin/v1/recharges?reseller_id={chain.HubAccount.Id}")).AsArray().Single()!,
             o => o["status"]!.GetValue<string>() != "Processing");
         Assert.Equal("Success", upstreamOrder["status"]!.GetValue<string>());
         Assert.Equal(hubBefore - 49.50m, await chain.HubAccount.BalanceAsync());
 
         // Downstream asked (and was refused) twice at least: still Processing, flagged, not refunded.
-        var waiting = await NurrHarness.WaitForAsync(
+        var waiting = await Poll.UntilAsync(
             async () => (await chain.Downstream.AdminGetAsync($"/admin/v1/recharges?reseller_id={shop.Id}")).AsArray().Single()!,
             o => o["attempts"]!.GetValue<int>() >= 2);
         Assert.Equal("Processing", waiting["status"]!.GetValue<string>());

@@ -130,7 +130,7 @@ public sealed class NurrRechargeResilienceTests
         // Once the break is over, the unknown ones are resolved by status_check, each once.
         foreach (var orderNumber in new[] { first, second })
         {
-            Assert.Equal("Success", (await WaitForAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal, seconds: 30))["status"]!.GetValue<string>());
+            Assert.Equal("Success", (await Poll.UntilAsync(() => t.RechargeStatusAsync(orderNumber), IsFinal, seconds: 30))["status"]!.GetValue<string>());
             await t.AssertDebitedOnceAndNotRefundedAsync(orderNumber, StartBalance - 2 * RechargeDebit);
         }
         await t.AssertCallsAsync(RechargePath, 2);
