@@ -67,21 +67,33 @@ echo "   gateway pid $GW_PID, postmaster pid $PG_PID; CPU over the 10 s right af
 IDLE0=$(awk '{print $14+$15}' "/proc/$GW_PID/stat"); sleep 10; IDLE1=$(awk '{print $14+$15}' "/proc/$GW_PID/stat")
 echo "   gateway idle CPU $(( (IDLE1 - IDLE0) * 10 / 10 )) ticks in 10 s = $(awk "BEGIN{printf \"%.1f\", ($IDLE1-$IDLE0)/10}") % of one core"
 
+# One pgbench step: prints "tps   p50 … p95 … p99 …" for SCRIPT at CLIENTS over WALLETS. -l logs every transaction's
+# latency (third field, microseconds): the database's own tail, beside the gateway's.
+pgbench_step() {
+  local script=$1 wallets=$2 clients=$3 tps latency
+  tps=$("${PGBENCH[@]}" -n -M prepared -c "$clients" -j 2 -T "$STEP" -D wallets="$wallets" -l --log-prefix="$WORK/latency" \
+    -f "$script" paymenthub 2>&1 | awk '/^tps = /{print $3}' | head -1)
+  latency=$(cat "$WORK"/latency.* 2>/dev/null | awk '{print $3 / 1000}' | sort -n \
+    | awk 'function q(p,  i) {i = int(NR * p) + 1; return v[i > NR ? NR : i]}
+           {v[NR] = $1} END {if (NR) printf "p50 %.1f  p95 %.1f  p99 %.1f", q(0.50), q(0.95), q(0.99)}')
+  rm -f "$WORK"/latency.*
+  echo "${tps:-0}   ${latency:-no latency log}"
+}
+
 echo "== pgbench ceiling (bench/pgbench/submit.sql), $STEP s per step: wallets, clients, tps, then its own latency p50/p95/p99 ms"
 "${PSQL[@]}" -f bench/pgbench/setup.sql
 : >"$WORK/ceiling.txt"
 for wallets in 1000 1; do
   for clients in ${CONNECTIONS//,/ }; do
-    # -l logs every transaction's latency (third field, microseconds): the database's own tail, beside the gateway's.
-    tps=$("${PGBENCH[@]}" -n -M prepared -c "$clients" -j 2 -T "$STEP" -D wallets="$wallets" -l --log-prefix="$WORK/latency" \
-      -f bench/pgbench/submit.sql paymenthub 2>&1 | awk '/^tps = /{print $3}' | head -1)
-    echo "$wallets $clients ${tps:-0}" >>"$WORK/ceiling.txt"
-    latency=$(cat "$WORK"/latency.* 2>/dev/null | awk '{print $3 / 1000}' | sort -n \
-      | awk 'function q(p,  i) {i = int(NR * p) + 1; return v[i > NR ? NR : i]}
-             {v[NR] = $1} END {if (NR) printf "p50 %.1f  p95 %.1f  p99 %.1f", q(0.50), q(0.95), q(0.99)}')
-    rm -f "$WORK"/latency.*
-    echo "$wallets $clients ${tps:-0}   ${latency:-no latency log}"
+    result=$(pgbench_step bench/pgbench/submit.sql "$wallets" "$clients")
+    echo "$wallets $clients ${result%% *}" >>"$WORK/ceiling.txt"
+    echo "$wallets $clients $result"
   done
+done
+# A synchronous recharge commits twice (its debit, then its settlement): its latency floor is two commits', not one's.
+echo "== pgbench two commits (bench/pgbench/two-commits.sql), the recharge's floor: wallets, clients, tps, latency p50/p95/p99 ms"
+for clients in ${CONNECTIONS//,/ }; do
+  echo "1000 $clients $(pgbench_step bench/pgbench/two-commits.sql 1000 "$clients")"
 done
 
 echo "== gateway suite"
