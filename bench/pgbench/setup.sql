@@ -8,6 +8,7 @@ CREATE TABLE bench.ledger_accounts (LIKE public.ledger_accounts INCLUDING ALL);
 CREATE TABLE bench.ledger_journals (LIKE public.ledger_journals INCLUDING ALL);
 CREATE TABLE bench.ledger_entries (LIKE public.ledger_entries INCLUDING ALL);
 CREATE TABLE bench.bill_orders (LIKE public.bill_orders INCLUDING ALL);
+CREATE TABLE bench.recharge_orders (LIKE public.recharge_orders INCLUDING ALL);
 INSERT INTO bench.ledger_accounts (id, balance, code, created_at, kind, reseller_id)
 SELECT g, 1000000000.00, 'bench-wallet-' || g, now(), 'ResellerWallet', g FROM generate_series(1, 1000) g;
 INSERT INTO bench.ledger_accounts (id, balance, code, created_at, kind)
