@@ -280,9 +280,9 @@ public sealed class RechargeApiTests(GatewayFixture fixture) : GatewayTest(fixtu
             await App.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "Number barred" }, 204);
             await App.AdminPostAsync($"/admin/v1/recharges/{second["order_number"]}/fail", new { reason = "again" }, 409);
 
-            var done = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", first["order_number"]!.GetValue<string>())])).Body;
+            var done = await StatusAsync(shop, first["order_number"]!.GetValue<string>());
             Assert.Equal("TT-REF-1", done["operator_transaction_id"]!.GetValue<string>());
-            var failed = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("order_number", second["order_number"]!.GetValue<string>())])).Body;
+            var failed = await StatusAsync(shop, second["order_number"]!.GetValue<string>());
             Assert.Equal("Number barred", failed["failure_reason"]!.GetValue<string>());
             Assert.Equal(150.50m, await shop.BalanceAsync());
         }
