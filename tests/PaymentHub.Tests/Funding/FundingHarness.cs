@@ -12,8 +12,9 @@ using WireMock.ResponseBuilders;
 namespace PaymentHub.Tests.Funding;
 
 /// <summary>
-/// One test's world for wallet funding: its own WireMock (under a path prefix) faking shurjoPay (<c>/sp/api</c>) and SecureSoftPay
-/// (<c>/ssp</c>), a gateway (real PostgreSQL) pointed at both, and a reseller with an empty wallet.
+/// A test's world for wallet funding: a WireMock (under a path prefix) faking shurjoPay (<c>/sp/api</c>) and SecureSoftPay
+/// (<c>/ssp</c>), a gateway (real PostgreSQL) pointed at both, and a reseller with an empty wallet. The fake and the gateway
+/// are the class's (<see cref="FundingFixture"/>), or the test's own (<see cref="StartAsync"/>).
 /// </summary>
 public sealed class FundingHarness : IAsyncDisposable
 {
@@ -82,11 +83,79 @@ public sealed class FundingHarness : IAsyncDisposable
         return new FundingHarness { App = app, Mock = scope, Shop = shop, Clock = clock, _settings = all };
     }
 
+    /// <summary>
+    /// This test's world on a gateway and fake the class shares (see <see cref="FundingFixture"/>): the fake forgets the earlier
+    /// tests' stubs and requests, the clock moves a day on (past any token's lifetime, so no token is still cached), the funding
+    /// gateways' settings are put back as they were when the gateway started, and the test gets a reseller of its own.
+    /// </summary>
+    internal async Task<FundingHarness> NextTestAsync()
+    {
+        Mock.Reset();
+        Clock.Advance(TimeSpan.FromDays(1));
+        await RestoreGatewaySettingsAsync();
+        var shop = await App.CreateResellerAsync(0m);
+        return new FundingHarness
+        {
+            App = App, Mock = Mock, Shop = shop, Clock = Clock, _settings = _settings, _shared = true, _logFrom = App.LogLength,
+            _topUpsBefore = await App.WithDbAsync(db => db.TopUps.CountAsync()),
+            _creditJournalsBefore = await App.WithDbAsync(db => db.LedgerJournals.CountAsync(j => j.Kind == JournalKind.TopUpCredit)),
+        };
+    }
+
+    private long _logFrom;
+
+    /// <summary>What the gateway logged since this test began (on a shared gateway, not the earlier tests' lines).</summary>
+    public string ReadTestLog() => App.ReadLogSince(_logFrom);
+
+    /// <summary>This test's top-ups in the operator's review queue.</summary>
+    public async Task<List<string>> ReviewQueueAsync() =>
+        [.. (await App.AdminGetAsync($"/admin/v1/topups?status=Review&reseller_id={Shop.Id}")).AsArray().Select(t => t!["top_up_id"]!.GetValue<string>())];
+
+    private int _topUpsBefore;
+    private int _creditJournalsBefore;
+
+    /// <summary>How many top-ups were written since this test began, by anyone (nothing else writes to the class's gateway meanwhile).</summary>
+    public async Task<int> NewTopUpsAsync() => await App.WithDbAsync(db => db.TopUps.CountAsync()) - _topUpsBefore;
+
+    /// <summary>How many top-up credit journals were written since this test began, by anyone.</summary>
+    public async Task<int> NewCreditJournalsAsync() =>
+        await App.WithDbAsync(db => db.LedgerJournals.CountAsync(j => j.Kind == JournalKind.TopUpCredit)) - _creditJournalsBefore;
+
+    private JsonArray? _gatewaySettings;
+
+    internal async Task KeepGatewaySettingsAsync() => _gatewaySettings = (await App.AdminGetAsync("/admin/v1/funding-gateways")).AsArray();
+
+    private async Task RestoreGatewaySettingsAsync()
+    {
+        var now = (await App.AdminGetAsync("/admin/v1/funding-gateways")).AsArray();
+        foreach (var kept in _gatewaySettings ?? [])
+        {
+            var gateway = kept!["gateway"]!.GetValue<string>();
+            if (JsonNode.DeepEquals(kept, now.SingleOrDefault(g => g!["gateway"]!.GetValue<string>() == gateway)))
+            {
+                continue;
+            }
+            using var admin = App.Admin();
+            using var response = await admin.PutAsJsonAsync($"/admin/v1/funding-gateways/{gateway}", new
+            {
+                is_enabled = kept["is_enabled"]!.GetValue<bool>(),
+                min_amount = kept["min_amount"]!.GetValue<decimal>(),
+                max_amount = kept["max_amount"]!.GetValue<decimal>(),
+                fee_percent = kept["fee_percent"]!.GetValue<decimal>(),
+                fee_fixed = kept["fee_fixed"]!.GetValue<decimal>(),
+            });
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
     /// <summary>A second gateway instance on the same database and the same fakes (another app server behind the load balancer).</summary>
     public Task<PaymentHubApp> StartSecondInstanceAsync(IDictionary<string, string?>? settings = null) =>
         PaymentHubApp.StartAsync("unused", Merge(new Dictionary<string, string?>(_settings), settings), sharedDatabase: App.ConnectionString);
 
     private Dictionary<string, string?> _settings = [];
+
+    // A test's world on the class's shared gateway and fake (NextTestAsync): disposing it checks, the fixture stops them.
+    private bool _shared;
 
     public static Dictionary<string, string?> Merge(Dictionary<string, string?> defaults, IDictionary<string, string?>? overrides) =>
         TestSettings.Merge(defaults, overrides);
@@ -348,14 +417,62 @@ public sealed class FundingHarness : IAsyncDisposable
         }
         finally
         {
-            try
+            if (!_shared)
             {
-                await App.DisposeAndRecycleDatabaseAsync();
+                await StopAsync();
             }
-            finally
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        try
+        {
+            await App.DisposeAndRecycleDatabaseAsync();
+        }
+        finally
+        {
+            await Mock.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// One funding world (gateway, database, fake) per distinct settings for all the tests of a class, which run one after
+/// another: each test gets its own reseller and a fake with no stubs (<see cref="FundingHarness.NextTestAsync"/>).
+/// Declare <c>IClassFixture&lt;FundingFixture&gt;</c>. A test that needs a world no other test may have touched (counting
+/// what a gateway does once per process, say) starts its own with <see cref="FundingHarness.StartAsync"/>.
+/// </summary>
+public sealed class FundingFixture : IAsyncLifetime
+{
+    private readonly List<(IDictionary<string, string?>? Settings, bool Kestrel, FundingHarness World)> _worlds = [];
+
+    public async Task<FundingHarness> StartAsync(string name, IDictionary<string, string?>? settings = null, bool kestrel = false)
+    {
+        var found = _worlds.FindIndex(w => w.Kestrel == kestrel && TestSettings.Same(w.Settings, settings));
+        if (found < 0)
+        {
+            // One gateway now sees every test's failures: its circuit breakers would open on a run of failing tests, which
+            // a test's own gateway never sees (none makes ten calls). A test of the breaker asks for one with its settings.
+            var world = await FundingHarness.StartAsync(name, TestSettings.Merge(new Dictionary<string, string?>
             {
-                await Mock.DisposeAsync();
-            }
+                ["Connectors:ShurjoPay:BreakerMinimumThroughput"] = "1000000",
+                ["Connectors:SecureSoftPay:BreakerMinimumThroughput"] = "1000000",
+            }, settings), kestrel: kestrel);
+            await world.KeepGatewaySettingsAsync();
+            _worlds.Add((settings, kestrel, world));
+            found = _worlds.Count - 1;
+        }
+        return await _worlds[found].World.NextTestAsync();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (_, _, world) in _worlds)
+        {
+            await world.DisposeAsync();
         }
     }
 }

@@ -6,14 +6,14 @@ namespace PaymentHub.Tests.Funding;
 /// A gateway's verification reply that cannot be read (a charset nobody knows) is "no answer": the top-up is not
 /// credited, nothing throws, and a later readable answer still completes it exactly once.
 /// </summary>
-public sealed class GatewayBodyTests
+public sealed class GatewayBodyTests(FundingFixture funding) : IClassFixture<FundingFixture>
 {
     private const string BogusJson = "application/json; charset=bogus-xx";
 
     [Fact]
     public async Task A_shurjopay_verification_with_a_bogus_charset_leaves_the_top_up_pending_and_uncredited()
     {
-        await using var t = await FundingHarness.StartAsync("sp_verify_bogus_charset");
+        await using var t = await funding.StartAsync("sp_verify_bogus_charset");
         await t.StubTokenAsync();
         await t.StubSecretPayAsync();
         var topUpId = await t.StartTopUpAsync(100m, "shurjopay");
@@ -29,7 +29,7 @@ public sealed class GatewayBodyTests
         Assert.Equal(0, await t.CreditJournalsAsync(topUpId));
         // A readable HTTP 200 is not retried by the pipeline.
         Assert.Equal(1, await t.SpCallsAsync("verification"));
-        Assert.Contains("unsupported charset 'bogus-xx'", t.App.ReadLog());
+        Assert.Contains("unsupported charset 'bogus-xx'", t.ReadTestLog());
 
         await t.StubCheckAsync("verification", topUpId, "1000");
         Assert.Equal(200, (await t.BrowserGetAsync($"/payments/shurjopay/ipn?order_id={spOrderId}")).Status);
@@ -41,7 +41,7 @@ public sealed class GatewayBodyTests
     [Fact]
     public async Task A_securesoftpay_verification_with_a_bogus_charset_sends_the_top_up_to_review_uncredited()
     {
-        await using var t = await FundingHarness.StartAsync("ssp_verify_bogus_charset");
+        await using var t = await funding.StartAsync("ssp_verify_bogus_charset");
         await t.StubCheckoutAsync();
         var topUpId = await t.StartTopUpAsync(100m, "securesoftpay");
         await t.Stub("POST", $"{t.SspBase}/api/v1/verify", 200, null,

@@ -9,7 +9,7 @@ namespace PaymentHub.Tests.Funding;
 /// answers without echoing the id. Before ids were checked with \z and kept in one canonical form, "TX123\n" and "tx123" each
 /// credited a second top-up for the one payment "TX123".
 /// </summary>
-public sealed class GatewayPaymentIdTests
+public sealed class GatewayPaymentIdTests(FundingFixture funding) : IClassFixture<FundingFixture>
 {
     private const string Verify = "/api/v1/verify";
 
@@ -19,6 +19,7 @@ public sealed class GatewayPaymentIdTests
     [InlineData("Tx123")]
     public async Task A_paid_transaction_id_presented_again_in_another_spelling_credits_nothing_more(string respelled)
     {
+        // A world of its own: both cases pay TX123 first, which a shared database would already hold from the other case.
         await using var t = await FundingHarness.StartAsync("ssp_respelled");
         await t.StubCheckoutAsync();
         var first = await t.StartTopUpAsync(100m, "securesoftpay");
@@ -51,7 +52,7 @@ public sealed class GatewayPaymentIdTests
     [Fact]
     public async Task A_transaction_id_is_stored_in_canonical_form_and_sent_to_the_gateway_so()
     {
-        await using var t = await FundingHarness.StartAsync("ssp_canonical");
+        await using var t = await funding.StartAsync("ssp_canonical");
         await t.StubCheckoutAsync();
         var topUp = await t.StartTopUpAsync(100m, "securesoftpay");
         await t.StubVerifyAsync("TRX-77AB", FundingHarness.VerifyReply("trx-77ab", topUp, 100m));
@@ -65,7 +66,7 @@ public sealed class GatewayPaymentIdTests
     [Fact]
     public async Task A_paid_verification_that_does_not_name_the_transaction_credits_nothing_and_goes_to_review()
     {
-        await using var t = await FundingHarness.StartAsync("ssp_unnamed");
+        await using var t = await funding.StartAsync("ssp_unnamed");
         await t.StubCheckoutAsync();
         var topUp = await t.StartTopUpAsync(100m, "securesoftpay");
         await t.StubVerifyAsync("TX900", new JsonObject
@@ -87,7 +88,7 @@ public sealed class GatewayPaymentIdTests
     [Fact]
     public async Task A_paid_shurjopay_verification_about_another_order_credits_nothing()
     {
-        await using var t = await FundingHarness.StartAsync("sp_other_order");
+        await using var t = await funding.StartAsync("sp_other_order");
         await t.StubTokenAsync();
         await t.StubSecretPayAsync();
         var topUp = await t.StartTopUpAsync(100m, "shurjopay");
@@ -106,6 +107,7 @@ public sealed class GatewayPaymentIdTests
     [Fact]
     public async Task The_ledger_check_reports_one_gateway_payment_behind_two_credited_top_ups_whatever_its_spelling()
     {
+        // A world of its own: the test breaks the ledger on purpose, and a shared gateway's next test would inherit it if it failed.
         await using var t = await FundingHarness.StartAsync("ssp_check_shared");
         await t.StubCheckoutAsync();
         var first = await t.StartTopUpAsync(100m, "securesoftpay");

@@ -11,7 +11,7 @@ namespace PaymentHub.Tests.Funding;
 /// it once, and sends whatever it cannot verify to the operator's review queue. Each harness ends with the ledger check.
 /// </summary>
 [RunsLong(55)]
-public sealed class SecureSoftPayFundingTests
+public sealed class SecureSoftPayFundingTests(FundingFixture funding) : IClassFixture<FundingFixture>
 {
     private const string Checkout = "/api/v1/checkout";
     private const string Verify = "/api/v1/verify";
@@ -20,7 +20,7 @@ public sealed class SecureSoftPayFundingTests
     [Fact]
     public async Task Happy_path_checks_out_with_the_bearer_key_verifies_server_side_and_credits_once()
     {
-        await using var t = await FundingHarness.StartAsync("ssp_happy");
+        await using var t = await funding.StartAsync("ssp_happy");
         await t.StubCheckoutAsync();
 
         var (status, body) = await t.AddFundAsync(100m, "securesoftpay", ("customer_name", "Rahim Store"),
@@ -138,6 +138,8 @@ public sealed class SecureSoftPayFundingTests
     {
         var (t, topUpId) = await StartedAsync("ssp_unknown_" + form);
         await using var _ = t;
+        // A transaction id is one payment's for good: each case of the class's shared gateway pays with its own.
+        var realId = "TRX-REAL-" + form.ToUpperInvariant();
         var notFound = new JsonObject { ["status"] = "error", ["message"] = "Transaction not found" };
         await t.StubVerifyAsync("FORGED-123", notFound, status: form == "http_404" ? 404 : 200);
 
@@ -154,12 +156,12 @@ public sealed class SecureSoftPayFundingTests
         Assert.Equal("Pending", admin["status"]!.GetValue<string>());
         Assert.Null(admin["gateway_transaction_id"]);
 
-        await t.StubVerifyAsync("TRX-REAL", FundingHarness.VerifyReply("TRX-REAL", topUpId, 100m));
-        Assert.Contains("Payment completed", (await t.BrowserGetAsync(Return(topUpId, "TRX-REAL"))).Body);
+        await t.StubVerifyAsync(realId, FundingHarness.VerifyReply(realId, topUpId, 100m));
+        Assert.Contains("Payment completed", (await t.BrowserGetAsync(Return(topUpId, realId))).Body);
         Assert.Equal(100m, await t.Shop.BalanceAsync());
         Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
         Assert.Equal("Completed", await t.TopUpStatusAsync(topUpId));
-        Assert.Equal(1, await t.SspCallsAsync(Verify, "TRX-REAL"));
+        Assert.Equal(1, await t.SspCallsAsync(Verify, realId));
     }
 
     [Theory]
@@ -171,16 +173,17 @@ public sealed class SecureSoftPayFundingTests
         // available, so the operator must see it (the spec's review queue), not the customer "unknown payment".
         var (t, topUpId) = await StartedAsync("ssp_verify_err_" + message.Split(' ')[1].ToLowerInvariant());
         await using var _ = t;
-        await t.StubVerifyAsync("TRX-OK", new JsonObject { ["status"] = "error", ["message"] = message });
+        var transactionId = "TRX-OK-" + message.Split(' ')[1].ToUpperInvariant();
+        await t.StubVerifyAsync(transactionId, new JsonObject { ["status"] = "error", ["message"] = message });
 
-        var (status, page) = await t.BrowserGetAsync(Return(topUpId, "TRX-OK"));
+        var (status, page) = await t.BrowserGetAsync(Return(topUpId, transactionId));
         Assert.Equal(200, status);
         Assert.Contains("Payment pending", page);
         Assert.Equal(0m, await t.Shop.BalanceAsync());
         Assert.Equal("Pending", await t.TopUpStatusAsync(topUpId));
         var admin = await t.AdminTopUpAsync(topUpId);
         Assert.Equal("Review", admin["status"]!.GetValue<string>());
-        Assert.Equal("TRX-OK", admin["gateway_transaction_id"]?.GetValue<string>());
+        Assert.Equal(transactionId, admin["gateway_transaction_id"]?.GetValue<string>());
     }
 
     [Fact]
@@ -203,8 +206,7 @@ public sealed class SecureSoftPayFundingTests
         Assert.Equal("Review", admin["status"]!.GetValue<string>());
         Assert.Equal(10m, admin["verified_amount"]!.GetValue<decimal>());
         Assert.Contains("500.00", admin["review_reason"]!.GetValue<string>());
-        var queue = await t.App.AdminGetAsync("/admin/v1/topups?status=Review");
-        Assert.Equal(topUpId, Assert.Single(queue.AsArray())!["top_up_id"]!.GetValue<string>());
+        Assert.Equal(topUpId, Assert.Single(await t.ReviewQueueAsync()));
 
         // Coming back again does not change the verdict.
         Assert.Contains("Payment pending", (await t.BrowserGetAsync(Return(topUpId, "TRX-10"))).Body);
@@ -275,30 +277,30 @@ public sealed class SecureSoftPayFundingTests
     {
         var (t, topUpId) = await StartedAsync("ssp_unreach_" + failure);
         await using var _ = t;
+        var transactionId = "TRX-9-" + failure.ToUpperInvariant();
         await (failure switch
         {
             "reset" => t.Stub("POST", $"{t.SspBase}{Verify}", 200, null, fault: WireFault.ConnectionResetByPeer),
             "html" => t.Stub("POST", $"{t.SspBase}{Verify}", 502, null, rawBody: Html502, contentType: "text/html"),
-            _ => t.Stub("POST", $"{t.SspBase}{Verify}", 200, FundingHarness.VerifyReply("TRX-9", topUpId, 100m), delayMs: FundingHarness.LateReplyMs),
+            _ => t.Stub("POST", $"{t.SspBase}{Verify}", 200, FundingHarness.VerifyReply(transactionId, topUpId, 100m), delayMs: FundingHarness.LateReplyMs),
         });
 
-        var (status, page) = await t.BrowserGetAsync(Return(topUpId, "TRX-9"));
+        var (status, page) = await t.BrowserGetAsync(Return(topUpId, transactionId));
         Assert.Equal(200, status);
         Assert.Contains("Payment pending", page);
         Assert.Contains("We are confirming this payment with the gateway.", page);
         Assert.DoesNotContain("502 Bad Gateway", page);
         // Verification is safe to repeat: the attempt was retried (two retries), then given up.
-        Assert.Equal(3, await t.SspCallsAsync(Verify, "TRX-9"));
+        Assert.Equal(3, await t.SspCallsAsync(Verify, transactionId));
 
         Assert.Equal("Pending", await t.TopUpStatusAsync(topUpId));
         Assert.Equal(0m, await t.Shop.BalanceAsync());
         Assert.Equal(0, await t.CreditJournalsAsync(topUpId));
         var review = await t.AdminTopUpAsync(topUpId);
         Assert.Equal("Review", review["status"]!.GetValue<string>());
-        Assert.Equal("TRX-9", review["gateway_transaction_id"]!.GetValue<string>());
+        Assert.Equal(transactionId, review["gateway_transaction_id"]!.GetValue<string>());
         Assert.Contains("could not be verified", review["review_reason"]!.GetValue<string>());
-        var queue = await t.App.AdminGetAsync("/admin/v1/topups?status=Review");
-        Assert.Equal(topUpId, Assert.Single(queue.AsArray())!["top_up_id"]!.GetValue<string>());
+        Assert.Equal(topUpId, Assert.Single(await t.ReviewQueueAsync()));
 
         var approved = await t.App.AdminPostAsync($"/admin/v1/topups/{topUpId}/approve", new { note = "Seen as paid in the SecureSoftPay panel" });
         Assert.Equal("Completed", approved["status"]!.GetValue<string>());
@@ -309,13 +311,13 @@ public sealed class SecureSoftPayFundingTests
         var again = await t.App.AdminPostAsync($"/admin/v1/topups/{topUpId}/approve", new { note = "twice" }, 409);
         Assert.Equal("Top-up already final", again["title"]!.GetValue<string>());
         // The customer coming back once the gateway answers again changes nothing either.
-        await t.StubVerifyAsync("TRX-9", FundingHarness.VerifyReply("TRX-9", topUpId, 100m));
-        Assert.Contains("Payment completed", (await t.BrowserGetAsync(Return(topUpId, "TRX-9"))).Body);
+        await t.StubVerifyAsync(transactionId, FundingHarness.VerifyReply(transactionId, topUpId, 100m));
+        Assert.Contains("Payment completed", (await t.BrowserGetAsync(Return(topUpId, transactionId))).Body);
 
         Assert.Equal(100m, await t.Shop.BalanceAsync());
         Assert.Equal(1, await t.CreditJournalsAsync(topUpId));
         Assert.Equal("Completed", await t.TopUpStatusAsync(topUpId));
-        Assert.Empty((await t.App.AdminGetAsync("/admin/v1/topups?status=Review")).AsArray());
+        Assert.Empty(await t.ReviewQueueAsync());
     }
 
     [Fact]
@@ -354,7 +356,7 @@ public sealed class SecureSoftPayFundingTests
     [InlineData(400)]
     public async Task A_checkout_error_reply_is_a_clear_502_to_the_reseller_fails_the_top_up_and_is_logged(int httpStatus)
     {
-        await using var t = await FundingHarness.StartAsync("ssp_domain_" + httpStatus);
+        await using var t = await funding.StartAsync("ssp_domain_" + httpStatus);
         const string message = "Domain mismatch. দুঃখিত, সংযোগ স্থাপন করা যায়নি।";
         await t.Stub("POST", $"{t.SspBase}{Checkout}", httpStatus, new JsonObject { ["status"] = "error", ["message"] = message });
 
@@ -373,7 +375,7 @@ public sealed class SecureSoftPayFundingTests
         Assert.Equal("Failed", admin["status"]!.GetValue<string>());
         Assert.Contains(message, admin["note"]!.GetValue<string>());
 
-        Assert.Contains(message, t.App.ReadLog());
+        Assert.Contains(message, t.ReadTestLog());
     }
 
     [Theory]
@@ -381,7 +383,7 @@ public sealed class SecureSoftPayFundingTests
     [InlineData("timeout")]
     public async Task Checkout_failures_fail_the_top_up_and_the_payment_start_is_never_resent(string failure)
     {
-        await using var t = await FundingHarness.StartAsync("ssp_start_" + failure);
+        await using var t = await funding.StartAsync("ssp_start_" + failure);
         await (failure == "html"
             ? t.Stub("POST", $"{t.SspBase}{Checkout}", 502, null, rawBody: Html502, contentType: "text/html")
             : t.Stub("POST", $"{t.SspBase}{Checkout}", 200, new JsonObject { ["status"] = "success", ["payment_url"] = "https://pay.example.test/late" },
@@ -396,7 +398,7 @@ public sealed class SecureSoftPayFundingTests
         Assert.Equal(1, await t.SspCallsAsync(Checkout));
         Assert.Equal(0m, await t.Shop.BalanceAsync());
         Assert.Equal(0, await t.CreditJournalsAsync(topUpId));
-        Assert.Equal(0, await t.App.WithDbAsync(db => db.LedgerJournals.CountAsync(j => j.Kind == JournalKind.TopUpCredit)));
+        Assert.Equal(0, await t.NewCreditJournalsAsync());
     }
 
     [Fact]
@@ -435,10 +437,10 @@ public sealed class SecureSoftPayFundingTests
     private static string Return(string topUpId, string transactionId) =>
         $"/payments/securesoftpay/return?topup={Uri.EscapeDataString(topUpId)}&transaction_id={Uri.EscapeDataString(transactionId)}";
 
-    private static async Task<(FundingHarness Harness, string TopUpId)> StartedAsync(string name, decimal amount = 100m,
+    private async Task<(FundingHarness Harness, string TopUpId)> StartedAsync(string name, decimal amount = 100m,
         IDictionary<string, string?>? settings = null)
     {
-        var t = await FundingHarness.StartAsync(name, settings);
+        var t = await funding.StartAsync(name, settings);
         await t.StubCheckoutAsync();
         return (t, await t.StartTopUpAsync(amount, "securesoftpay"));
     }

@@ -9,12 +9,12 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Funding;
 
 [RunsLong(100)]
-public sealed class ShurjoPayFundingTests
+public sealed class ShurjoPayFundingTests(FundingFixture funding) : IClassFixture<FundingFixture>
 {
     [Fact]
     public async Task Happy_path_verifies_server_side_and_credits_once()
     {
-        await using var t = await FundingHarness.StartAsync("sp_happy");
+        await using var t = await funding.StartAsync("sp_happy");
         await t.StubTokenAsync();
         await t.StubSecretPayAsync();
 
@@ -62,10 +62,10 @@ public sealed class ShurjoPayFundingTests
 
     private static string Return(string topUpId) => $"/payments/shurjopay/return?order_id={FundingHarness.SpOrderId(topUpId)}";
 
-    private static async Task<(FundingHarness Harness, string TopUpId)> StartedAsync(string name, decimal amount = 100m,
+    private async Task<(FundingHarness Harness, string TopUpId)> StartedAsync(string name, decimal amount = 100m,
         IDictionary<string, string?>? settings = null)
     {
-        var t = await FundingHarness.StartAsync(name, settings);
+        var t = await funding.StartAsync(name, settings);
         await t.StubTokenAsync();
         await t.StubSecretPayAsync();
         return (t, await t.StartTopUpAsync(amount, "shurjopay"));
@@ -223,7 +223,7 @@ public sealed class ShurjoPayFundingTests
         Assert.Equal(0m, await t.Shop.BalanceAsync());
         Assert.Equal(0, await t.CreditJournalsAsync(topUpId));
         Assert.Equal("Pending", await t.TopUpStatusAsync(topUpId));
-        var queue = await t.App.AdminGetAsync("/admin/v1/topups?status=Review");
+        var queue = await t.App.AdminGetAsync($"/admin/v1/topups?status=Review&reseller_id={t.Shop.Id}");
         var item = Assert.Single(queue.AsArray());
         Assert.Equal(topUpId, item!["top_up_id"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(item["review_reason"]!.GetValue<string>()));
@@ -297,7 +297,7 @@ public sealed class ShurjoPayFundingTests
     [Fact]
     public async Task The_token_is_shared_by_concurrent_requests_and_fetched_once()
     {
-        await using var t = await FundingHarness.StartAsync("sp_token_shared");
+        await using var t = await funding.StartAsync("sp_token_shared");
         await t.StubTokenAsync();
         await t.StubSecretPayAsync();
         var started = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => t.StartTopUpAsync(50m, "shurjopay")));
@@ -311,7 +311,7 @@ public sealed class ShurjoPayFundingTests
     [InlineData("3600", "1")]    // our own cap (the documented 15 minutes, here 1 s) is the shorter
     public async Task An_expired_token_is_replaced_before_use(string expiresIn, string? maxLifetime)
     {
-        await using var t = await FundingHarness.StartAsync("sp_token_expiry_" + expiresIn, new Dictionary<string, string?>
+        await using var t = await funding.StartAsync("sp_token_expiry_" + expiresIn, new Dictionary<string, string?>
         {
             ["Connectors:ShurjoPay:MaxTokenLifetimeSeconds"] = maxLifetime ?? "900",
         });
@@ -331,7 +331,7 @@ public sealed class ShurjoPayFundingTests
     [Fact]
     public async Task A_token_rejected_by_shurjopay_is_replaced_once_and_the_call_repeated()
     {
-        await using var t = await FundingHarness.StartAsync("sp_reauth");
+        await using var t = await funding.StartAsync("sp_reauth");
         await t.StubTokenAsync("sp-token-old", scenario: "token", newState: "renewed");
         await t.StubTokenAsync("sp-token-new", scenario: "token", requiredState: "renewed");
         await t.Stub("POST", $"{t.SpBase}/secret-pay", 401, new JsonObject { ["message"] = "Unauthenticated." },
@@ -353,7 +353,7 @@ public sealed class ShurjoPayFundingTests
     [Fact]
     public async Task A_token_rejected_again_after_renewal_fails_the_start_without_looping()
     {
-        await using var t = await FundingHarness.StartAsync("sp_reauth_fail");
+        await using var t = await funding.StartAsync("sp_reauth_fail");
         await t.StubTokenAsync();
         await t.Stub("POST", $"{t.SpBase}/secret-pay", 200, new JsonObject { ["sp_code"] = "1064", ["message"] = "Merchant authentication failed" });
 
@@ -368,7 +368,7 @@ public sealed class ShurjoPayFundingTests
     [Fact]
     public async Task Refused_store_credentials_are_a_clear_gateway_error()
     {
-        await using var t = await FundingHarness.StartAsync("sp_badcreds");
+        await using var t = await funding.StartAsync("sp_badcreds");
         await t.Stub("POST", $"{t.SpBase}/get_token", 200, new JsonObject { ["sp_code"] = "1003", ["message"] = "Credentials mismatch" });
         var (status, body) = await t.AddFundAsync(100m, "shurjopay");
         Assert.Equal(502, status);
@@ -379,7 +379,7 @@ public sealed class ShurjoPayFundingTests
     [Fact]
     public async Task Validation_errors_from_secret_pay_come_back_to_the_reseller()
     {
-        await using var t = await FundingHarness.StartAsync("sp_validation");
+        await using var t = await funding.StartAsync("sp_validation");
         await t.StubTokenAsync();
         await t.Stub("POST", $"{t.SpBase}/secret-pay", 200, new JsonObject
         {
@@ -398,7 +398,7 @@ public sealed class ShurjoPayFundingTests
     [InlineData("reset")]
     public async Task Secret_pay_failures_fail_the_top_up_and_are_never_resent(string failure)
     {
-        await using var t = await FundingHarness.StartAsync("sp_start_" + failure);
+        await using var t = await funding.StartAsync("sp_start_" + failure);
         await t.StubTokenAsync();
         await StubFailureAsync(t, "secret-pay", failure);
         var (status, body) = await t.AddFundAsync(100m, "shurjopay");
@@ -505,7 +505,7 @@ public sealed class ShurjoPayFundingTests
     [Fact]
     public async Task The_customers_details_and_address_reach_secret_pay_and_cancel_comes_back_with_our_reference()
     {
-        await using var t = await FundingHarness.StartAsync("sp_customer");
+        await using var t = await funding.StartAsync("sp_customer");
         await t.StubTokenAsync();
         await t.StubSecretPayAsync();
         var topUpId = await t.StartTopUpAsync(100m, "shurjopay", ("customer_name", "Karim"), ("customer_phone", "01811111111"),
@@ -567,7 +567,7 @@ public sealed class ShurjoPayFundingTests
     [InlineData("garbage", 1)]
     public async Task Token_request_failures_fail_the_start_cleanly_and_no_payment_is_opened(string failure, int expectedTokenCalls)
     {
-        await using var t = await FundingHarness.StartAsync("sp_token_" + failure);
+        await using var t = await funding.StartAsync("sp_token_" + failure);
         await StubFailureAsync(t, "get_token", failure);
         await t.StubSecretPayAsync();
 
@@ -583,7 +583,7 @@ public sealed class ShurjoPayFundingTests
     [Fact]
     public async Task A_token_rejected_during_verification_is_renewed_once_and_the_payment_credited()
     {
-        await using var t = await FundingHarness.StartAsync("sp_verify_reauth");
+        await using var t = await funding.StartAsync("sp_verify_reauth");
         await t.StubTokenAsync("sp-token-old", scenario: "token", newState: "renewed");
         await t.StubTokenAsync("sp-token-new", scenario: "token", requiredState: "renewed");
         await t.StubSecretPayAsync("sp-token-old");

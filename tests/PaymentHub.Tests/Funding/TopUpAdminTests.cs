@@ -11,7 +11,7 @@ namespace PaymentHub.Tests.Funding;
 /// The operator's side of wallet funding: starting a top-up for a reseller, the list with gateway references and
 /// filters, the review queue (approve / reject / recheck) and the funding-gateway settings.
 /// </summary>
-public sealed class TopUpAdminTests
+public sealed class TopUpAdminTests(FundingFixture funding) : IClassFixture<FundingFixture>
 {
     private const string Checkout = "/api/v1/checkout";
     private const string Verify = "/api/v1/verify";
@@ -20,7 +20,7 @@ public sealed class TopUpAdminTests
     [Fact]
     public async Task An_operator_starts_a_top_up_for_a_reseller_and_gets_its_payment_url()
     {
-        await using var t = await FundingHarness.StartAsync("admin_start");
+        await using var t = await funding.StartAsync("admin_start");
         await t.StubCheckoutAsync();
 
         using var admin = t.App.Admin();
@@ -68,7 +68,7 @@ public sealed class TopUpAdminTests
     [Fact]
     public async Task Starting_a_top_up_validates_the_request_the_reseller_and_the_gateway_limits()
     {
-        await using var t = await FundingHarness.StartAsync("admin_start_bad");
+        await using var t = await funding.StartAsync("admin_start_bad");
         await t.StubCheckoutAsync();
         var path = $"/admin/v1/resellers/{t.Shop.Id}/topups";
 
@@ -112,18 +112,18 @@ public sealed class TopUpAdminTests
         var suspended = await t.App.AdminPostAsync(path, new { amount = 100m, gateway = "securesoftpay" }, 409);
         Assert.Equal("Reseller suspended", suspended["title"]!.GetValue<string>());
 
-        Assert.Equal(0, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
+        Assert.Equal(0, await t.NewTopUpsAsync());
         Assert.Equal(0, await t.SspCallsAsync(Checkout));
     }
 
     [Fact]
     public async Task Starting_a_top_up_without_a_gateway_is_a_400_validation_error()
     {
-        await using var t = await FundingHarness.StartAsync("admin_start_nogw");
+        await using var t = await funding.StartAsync("admin_start_nogw");
         var problem = await PostAsync(t.App, $"/admin/v1/resellers/{t.Shop.Id}/topups", new { amount = 100m });
         Assert.True(problem.Status == 400, $"HTTP {problem.Status} {problem.Body.ToJsonString()}");
         Assert.NotNull(problem.Body["errors"]);
-        Assert.Equal(0, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
+        Assert.Equal(0, await t.NewTopUpsAsync());
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public sealed class TopUpAdminTests
     [Fact]
     public async Task The_review_queue_is_worked_off_by_approving_once_or_rejecting_for_good()
     {
-        await using var t = await FundingHarness.StartAsync("admin_review");
+        await using var t = await funding.StartAsync("admin_review");
         await t.StubCheckoutAsync();
         var approveMe = await t.StartTopUpAsync(100m, "securesoftpay");
         var rejectMe = await t.StartTopUpAsync(40m, "securesoftpay");
@@ -191,7 +191,7 @@ public sealed class TopUpAdminTests
         await t.BrowserGetAsync($"/payments/securesoftpay/return?topup={approveMe}&transaction_id=TRX-A");
         await t.BrowserGetAsync($"/payments/securesoftpay/return?topup={rejectMe}&transaction_id=TRX-R");
 
-        var queue = await ListAsync(t.App, "?status=Review");
+        var queue = await ListAsync(t.App, $"?status=Review&reseller_id={t.Shop.Id}");
         Assert.Equal([rejectMe, approveMe], Ids(queue));
         Assert.All(queue, x => Assert.Equal("Pending", x["reseller_status"]!.GetValue<string>()));
         Assert.All(queue, x => Assert.Contains("could not be verified", x["review_reason"]!.GetValue<string>()));
@@ -223,7 +223,7 @@ public sealed class TopUpAdminTests
         Assert.Equal("Rejected", (await t.App.AdminPostAsync($"/admin/v1/topups/{rejectMe}/recheck", new { }))["status"]!.GetValue<string>());
         Assert.Equal(verifyCalls, await t.SspCallsAsync(Verify));
 
-        Assert.Empty(await ListAsync(t.App, "?status=Review"));
+        Assert.Empty(await ListAsync(t.App, $"?status=Review&reseller_id={t.Shop.Id}"));
         Assert.Equal(100m, await t.Shop.BalanceAsync());
         Assert.Equal(1, await t.CreditJournalsAsync(approveMe));
         Assert.Equal(0, await t.CreditJournalsAsync(rejectMe));
@@ -232,7 +232,7 @@ public sealed class TopUpAdminTests
     [Fact]
     public async Task Approve_and_reject_need_a_note_and_an_existing_top_up()
     {
-        await using var t = await FundingHarness.StartAsync("admin_decide_bad");
+        await using var t = await funding.StartAsync("admin_decide_bad");
         await t.StubCheckoutAsync();
         var topUpId = await t.StartTopUpAsync(100m, "securesoftpay");
 
@@ -255,7 +255,7 @@ public sealed class TopUpAdminTests
     [Fact]
     public async Task Recheck_asks_the_gateway_again_and_credits_once_it_confirms()
     {
-        await using var t = await FundingHarness.StartAsync("admin_recheck");
+        await using var t = await funding.StartAsync("admin_recheck");
         await t.StubCheckoutAsync();
         var topUpId = await t.StartTopUpAsync(100m, "securesoftpay");
         await t.Stub("POST", $"{t.SspBase}{Verify}", 502, null, rawBody: Html502, contentType: "text/html");
@@ -338,7 +338,7 @@ public sealed class TopUpAdminTests
     [Fact]
     public async Task Admin_endpoints_require_the_admin_key()
     {
-        await using var t = await FundingHarness.StartAsync("admin_auth");
+        await using var t = await funding.StartAsync("admin_auth");
         await t.StubCheckoutAsync();
         var topUpId = await t.StartTopUpAsync(100m, "securesoftpay");
         await t.Stub("POST", $"{t.SspBase}{Verify}", 502, null, rawBody: Html502, contentType: "text/html");
@@ -380,7 +380,7 @@ public sealed class TopUpAdminTests
         var after = await t.AdminTopUpAsync(topUpId);
         Assert.Equal("Review", after["status"]!.GetValue<string>());
         Assert.Equal(0m, await t.Shop.BalanceAsync());
-        Assert.Equal(1, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
+        Assert.Equal(1, await t.NewTopUpsAsync());
         Assert.Equal(checkouts, await t.SspCallsAsync(Checkout));
         Assert.Equal(verifies, await t.SspCallsAsync(Verify));
         var ssp = (await t.App.AdminGetAsync("/admin/v1/funding-gateways")).AsArray().Single(g => g!["gateway"]!.GetValue<string>() == "securesoftpay")!;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.EntityFrameworkCore;
 
 namespace PaymentHub.Tests.Funding;
 
@@ -9,14 +8,14 @@ namespace PaymentHub.Tests.Funding;
 /// The reseller's wallet API (<c>POST /api/wallet.php?action=add_fund | topup_status | balance</c>): replies, and every
 /// bad input answered with a clear 4xx JSON error before anything is written or any gateway is called.
 /// </summary>
-public sealed class WalletApiTests
+public sealed class WalletApiTests(FundingFixture funding) : IClassFixture<FundingFixture>
 {
     private const string Checkout = "/api/v1/checkout";
 
     [Fact]
     public async Task Balance_is_the_wallet_balance_as_a_two_decimal_string()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_balance");
+        await using var t = await funding.StartAsync("wallet_balance");
         var (status, body) = await t.Shop.PostFormAsync("/api/wallet.php?action=balance", []);
         Assert.Equal(200, status);
         Assert.True(body["success"]!.GetValue<bool>());
@@ -31,7 +30,7 @@ public sealed class WalletApiTests
     [Fact]
     public async Task Add_fund_replies_with_the_new_top_up_and_topup_status_reports_it()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_add");
+        await using var t = await funding.StartAsync("wallet_add");
         await t.StubCheckoutAsync();
 
         var (status, body) = await t.AddFundAsync(250.5m, "SecureSoftPay", ("customer_name", "Rahim Store"), ("customer_phone", "+8801711111111"),
@@ -54,7 +53,7 @@ public sealed class WalletApiTests
         Assert.Equal("BDT", reply["currency"]!.GetValue<string>());
         Assert.Equal("securesoftpay", reply["gateway"]!.GetValue<string>());
         Assert.Null(reply["completed_at"]);
-        Assert.Equal(1, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
+        Assert.Equal(1, await t.NewTopUpsAsync());
         Assert.Equal(1, await t.SspCallsAsync(Checkout));
         Assert.Equal(0m, await t.Shop.BalanceAsync());
     }
@@ -100,7 +99,7 @@ public sealed class WalletApiTests
     [Fact]
     public async Task Every_malformed_add_fund_input_is_a_clear_422_json_error_and_nothing_is_written()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_bad");
+        await using var t = await funding.StartAsync("wallet_bad");
         await t.StubCheckoutAsync();
 
         foreach (var (name, fields, error, field) in MalformedInputs)
@@ -127,7 +126,7 @@ public sealed class WalletApiTests
     [InlineData("::ffff:192.0.2.1")]
     public async Task A_canonical_ipv4_or_any_ipv6_client_ip_reaches_shurjopay(string clientIp)
     {
-        await using var t = await FundingHarness.StartAsync("wallet_client_ip_" + clientIp.Replace(':', 'c').Replace('.', 'd'));
+        await using var t = await funding.StartAsync("wallet_client_ip_" + clientIp.Replace(':', 'c').Replace('.', 'd'));
         await t.StubTokenAsync();
         await t.StubSecretPayAsync();
         await t.StartTopUpAsync(100m, "shurjopay", ("client_ip", clientIp));
@@ -137,7 +136,7 @@ public sealed class WalletApiTests
     [Fact]
     public async Task Amounts_outside_the_operators_limits_are_refused_with_the_limits_in_the_reply()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_limits");
+        await using var t = await funding.StartAsync("wallet_limits");
         await t.StubCheckoutAsync();
         await PutGatewayAsync(t, "securesoftpay", new { is_enabled = true, min_amount = 50m, max_amount = 5000m, fee_percent = 0m, fee_fixed = 0m });
 
@@ -164,14 +163,14 @@ public sealed class WalletApiTests
         // The limits themselves are allowed.
         Assert.Equal(200, (await t.AddFundAsync(50m, "securesoftpay")).Status);
         Assert.Equal(200, (await t.AddFundAsync(5000m, "securesoftpay")).Status);
-        Assert.Equal(2, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
+        Assert.Equal(2, await t.NewTopUpsAsync());
         Assert.Equal(2, await t.SspCallsAsync(Checkout));
     }
 
     [Fact]
     public async Task A_gateway_the_operator_turned_off_is_refused_until_turned_on_again()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_disabled");
+        await using var t = await funding.StartAsync("wallet_disabled");
         await t.StubCheckoutAsync();
         await PutGatewayAsync(t, "securesoftpay", new { is_enabled = false, min_amount = 10m, max_amount = 100000m, fee_percent = 0m, fee_fixed = 0m });
 
@@ -188,7 +187,7 @@ public sealed class WalletApiTests
     [Fact]
     public async Task A_gateway_without_connector_settings_is_not_offered()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_unconfigured",
+        await using var t = await funding.StartAsync("wallet_unconfigured",
             new Dictionary<string, string?> { ["Connectors:SecureSoftPay:BaseUrl"] = "" });
         var (status, body) = await t.AddFundAsync(100m, "securesoftpay");
         Assert.Equal(422, status);
@@ -199,7 +198,7 @@ public sealed class WalletApiTests
     [Fact]
     public async Task Wrong_credentials_are_401_for_every_action_and_write_nothing()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_auth");
+        await using var t = await funding.StartAsync("wallet_auth");
         await t.StubCheckoutAsync();
         var wrongSecret = t.Shop with { ApiSecret = "wrong-secret-0000000000" };
         var unknownKey = t.Shop with { ApiKey = "no-such-key" };
@@ -225,7 +224,7 @@ public sealed class WalletApiTests
     [Fact]
     public async Task An_unknown_or_missing_action_is_400()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_action");
+        await using var t = await funding.StartAsync("wallet_action");
         foreach (var path in new[] { "/api/wallet.php?action=withdraw", "/api/wallet.php", "/api/wallet.php?action=" })
         {
             var (status, body) = await t.Shop.PostFormAsync(path, [("amount", "100"), ("gateway", "securesoftpay")]);
@@ -238,7 +237,7 @@ public sealed class WalletApiTests
     [Fact]
     public async Task Topup_status_needs_the_id_of_one_of_the_resellers_own_top_ups()
     {
-        await using var t = await FundingHarness.StartAsync("wallet_status");
+        await using var t = await funding.StartAsync("wallet_status");
         await t.StubCheckoutAsync();
         var mine = await t.StartTopUpAsync(100m, "securesoftpay");
         var other = await t.App.CreateResellerAsync(0m, "Other Shop");
@@ -268,8 +267,8 @@ public sealed class WalletApiTests
 
     private static async Task AssertNothingWrittenAsync(FundingHarness t)
     {
-        Assert.Equal(0, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
-        Assert.Equal(0, await t.App.WithDbAsync(db => db.LedgerJournals.CountAsync(j => j.Kind == PaymentHub.Ledger.JournalKind.TopUpCredit)));
+        Assert.Equal(0, await t.NewTopUpsAsync());
+        Assert.Equal(0, await t.NewCreditJournalsAsync());
         Assert.Equal(0, await t.SspCallsAsync(Checkout));
         Assert.Equal(0, await t.SpCallsAsync("get_token"));
         Assert.Equal(0, await t.SpCallsAsync("secret-pay"));

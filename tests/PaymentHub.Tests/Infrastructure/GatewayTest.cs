@@ -86,7 +86,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 _app = await PaymentHubApp.StartAsync(database, settings, services => services.AddSingleton<TimeProvider>(Clock));
                 _settings = settings;
             }
-            else if (!SameSettings(_settings, settings))
+            else if (!TestSettings.Same(_settings, settings))
             {
                 throw new InvalidOperationException("The tests of one class share a gateway: they must ask for the same settings.");
             }
@@ -97,10 +97,6 @@ public sealed class GatewayFixture : IAsyncLifetime
             _starting.Release();
         }
     }
-
-    private static bool SameSettings(IDictionary<string, string?>? a, IDictionary<string, string?>? b) =>
-        (a ?? new Dictionary<string, string?>()).OrderBy(kv => kv.Key, StringComparer.Ordinal)
-        .SequenceEqual((b ?? new Dictionary<string, string?>()).OrderBy(kv => kv.Key, StringComparer.Ordinal));
 
     public Task InitializeAsync() => Task.CompletedTask;
 

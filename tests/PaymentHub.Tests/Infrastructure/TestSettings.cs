@@ -16,4 +16,9 @@ public static class TestSettings
         }
         return all;
     }
+
+    /// <summary>Whether two sets of settings say the same (no settings and none at all are the same).</summary>
+    public static bool Same(IDictionary<string, string?>? a, IDictionary<string, string?>? b) =>
+        (a ?? new Dictionary<string, string?>()).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+        .SequenceEqual((b ?? new Dictionary<string, string?>()).OrderBy(kv => kv.Key, StringComparer.Ordinal));
 }

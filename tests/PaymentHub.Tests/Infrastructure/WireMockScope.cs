@@ -18,8 +18,9 @@ using WireMock.Settings;
 namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
-/// One test's fake upstream: its own in-process WireMock.Net server on a loopback port, so stubs, scenario states and the
-/// request journal belong to that test alone, and disposing the scope stops the server. The app under test is pointed at
+/// A test's fake upstream: an in-process WireMock.Net server on a loopback port, so stubs, scenario states and the request
+/// journal belong to that test alone (a class's tests that share one call <see cref="Reset"/> between them), and disposing the
+/// scope stops the server. The app under test is pointed at
 /// <see cref="BaseUrl"/>, which puts a per-test path prefix in front of every upstream path (stubs name it as
 /// <c>__PREFIX__</c>), so a test also shows the app keeps its configured base path.
 /// </summary>
@@ -181,6 +182,17 @@ public sealed class WireMockScope : IAsyncDisposable
         Count(r => r.Method == method && r.PathAndQuery == pathAndQuery && (bodyContains is null || r.Body.Contains(bodyContains, StringComparison.Ordinal)));
 
     public int Count(Func<UpstreamRequest, bool> which) => Requests.Count(which);
+
+    /// <summary>
+    /// Forgets every stub, scenario state and request so far, for the next test of a class that shares this fake. Requests
+    /// still arriving from the earlier test would be journalled: share a fake only where nothing calls it between tests.
+    /// </summary>
+    public void Reset()
+    {
+        Server.Reset();
+        Server.ResetScenarios();
+        _journal.Clear();
+    }
 
     /// <summary>Stops the server: once this returns, its port refuses connections. Safe to call twice.</summary>
     public async ValueTask DisposeAsync()
