@@ -1,11 +1,11 @@
 namespace PaymentHub.Tests.Connectors.Iak;
 
-public sealed class IakBillInquiryTests
+public sealed class IakBillInquiryTests(IakFixture iak) : IClassFixture<IakFixture>
 {
     [Fact]
     public async Task Bill_inquiry_answers_what_is_due_and_charges_nothing()
     {
-        await using var t = await IakHarness.StartAsync("bill_inquiry", "inquiry-success");
+        await using var t = await iak.StartAsync("bill_inquiry", "inquiry-success");
         var (status, body) = await t.Shop.BillAsync("bill_inquiry", ("provider_id", IakHarness.Id(t.ProviderId)),
             ("service_id", IakHarness.Id(t.ServiceId)), ("meter_number", "530000000001"));
         Assert.Equal(200, status);
@@ -22,7 +22,7 @@ public sealed class IakBillInquiryTests
     [Fact]
     public async Task Bill_inquiry_relays_a_billers_refusal_as_422()
     {
-        await using var t = await IakHarness.StartAsync("bill_inquiry_rc14", "inquiry-rc14");
+        await using var t = await iak.StartAsync("bill_inquiry_rc14", "inquiry-rc14");
         var (status, body) = await t.Shop.BillAsync("bill_inquiry", ("provider_id", IakHarness.Id(t.ProviderId)),
             ("service_id", IakHarness.Id(t.ServiceId)), ("meter_number", "530000000005"));
         Assert.Equal(422, status);
@@ -33,7 +33,7 @@ public sealed class IakBillInquiryTests
     [Fact]
     public async Task Bill_inquiry_answers_502_when_the_biller_does_not_answer()
     {
-        await using var t = await IakHarness.StartAsync("bill_inquiry_down");
+        await using var t = await iak.StartAsync("bill_inquiry_down");
         var (status, body) = await t.Shop.BillAsync("bill_inquiry", ("provider_id", IakHarness.Id(t.ProviderId)),
             ("service_id", IakHarness.Id(t.ServiceId)), ("meter_number", "530000000001"));
         Assert.Equal(502, status);
@@ -43,7 +43,7 @@ public sealed class IakBillInquiryTests
     [Fact]
     public async Task Bill_inquiry_is_refused_for_a_service_on_another_connector()
     {
-        await using var t = await IakHarness.StartAsync("bill_inquiry_sandbox");
+        await using var t = await iak.StartAsync("bill_inquiry_sandbox");
         var (providerId, serviceId) = await t.App.CreateServiceAsync(connector: "sandbox", moduleFields: "meter_number", provider: "DESCO");
         var (status, body) = await t.Shop.BillAsync("bill_inquiry", ("provider_id", IakHarness.Id(providerId)),
             ("service_id", IakHarness.Id(serviceId)), ("meter_number", "123456789"));
@@ -55,7 +55,7 @@ public sealed class IakBillInquiryTests
     [Fact]
     public async Task The_connector_registry_lists_iak_when_it_is_configured()
     {
-        await using var t = await IakHarness.StartAsync("registry");
+        await using var t = await iak.StartAsync("registry");
         // The service created by the harness was accepted with connector "iak"; an unknown connector is refused.
         using var admin = t.App.Admin();
         var response = await admin.PostAsync($"/admin/v1/providers/{t.ProviderId}/services", new StringContent(

@@ -4,7 +4,7 @@ namespace PaymentHub.Tests.Connectors.Iak;
 /// Every final IAK response code cancels with IAK's message and refunds once: on payment without asking checkstatus
 /// (the payment was refused), on inquiry without paying at all.
 /// </summary>
-public sealed class IakFailureCodeTests
+public sealed class IakFailureCodeTests(IakFixture iak) : IClassFixture<IakFixture>
 {
     [Theory]
     [InlineData("01", "INVOICE HAS BEEN PAID")]
@@ -15,7 +15,7 @@ public sealed class IakFailureCodeTests
     [InlineData("106", "PRODUCT TEMPORARILY OUT OF SERVICE")]
     public async Task A_final_failure_code_on_payment_cancels_and_refunds(string responseCode, string message)
     {
-        await using var t = await IakHarness.StartAsync("pay_rc" + responseCode, "inquiry-success", "pay-rc" + responseCode, "checkstatus-success");
+        await using var t = await iak.StartAsync("pay_rc" + responseCode, "inquiry-success", "pay-rc" + responseCode, "checkstatus-success");
         var orderNumber = await t.SubmitAsync();
         await t.AssertCancelledAndRefundedAsync(orderNumber, await t.WaitForFinalAsync(orderNumber), message);
         await t.AssertCallsAsync(inquiries: 1, payments: 1, statusChecks: 0);
@@ -33,7 +33,7 @@ public sealed class IakFailureCodeTests
     [InlineData("106", "PRODUCT TEMPORARILY OUT OF SERVICE")]
     public async Task A_final_failure_code_on_inquiry_cancels_and_refunds_without_paying(string responseCode, string message)
     {
-        await using var t = await IakHarness.StartAsync("inq_rc" + responseCode, "pay-success", "checkstatus-success");
+        await using var t = await iak.StartAsync("inq_rc" + responseCode, "pay-success", "checkstatus-success");
         await t.StubAsync("inquiry-final-failure", ("__RC__", responseCode), ("__MESSAGE__", message));
         var orderNumber = await t.SubmitAsync();
         await t.AssertCancelledAndRefundedAsync(orderNumber, await t.WaitForFinalAsync(orderNumber), message);

@@ -9,8 +9,9 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Connectors.Iak;
 
 /// <summary>
-/// One test's world: its own WireMock (under a path prefix) with the IAK stubs it names, and its own gateway (real
-/// PostgreSQL) pointed at that prefix, with short timeouts and a funded reseller on a PLNPOSTPAID service.
+/// A test's world: a WireMock (under a path prefix) with the IAK stubs it names, and a gateway (real PostgreSQL) pointed at
+/// that prefix, with short timeouts and a funded reseller on a PLNPOSTPAID service. The fake and the gateway are the
+/// class's (<see cref="IakFixture"/>) or the test's own (<see cref="StartAsync(string, string[])"/>).
 /// </summary>
 public sealed class IakHarness : IAsyncDisposable
 {
@@ -59,6 +60,26 @@ public sealed class IakHarness : IAsyncDisposable
         var shop = await app.CreateResellerAsync(Funding);
         return new IakHarness { App = app, Iak = scope, Shop = shop, ProviderId = providerId, ServiceId = serviceId };
     }
+
+    /// <summary>
+    /// This test's world on the gateway and fake its class shares: the fake forgets the earlier tests' stubs and requests and
+    /// takes this test's, and the test gets a funded reseller of its own (the service is the class's).
+    /// </summary>
+    internal async Task<IakHarness> NextTestAsync(string[] stubs)
+    {
+        Iak.Reset();
+        await Iak.StubAsync("Stubs/Iak", stubs);
+        var shop = await App.CreateResellerAsync(Funding);
+        return new IakHarness { App = App, Iak = Iak, Shop = shop, ProviderId = ProviderId, ServiceId = ServiceId, _shared = true, _logFrom = App.LogLength };
+    }
+
+    private long _logFrom;
+
+    /// <summary>What the gateway logged since this test began (on a shared gateway, not the earlier tests' lines).</summary>
+    public string ReadTestLog() => App.ReadLogSince(_logFrom);
+
+    // A test's world on the class's shared gateway and fake (NextTestAsync): disposing it checks, the fixture stops them.
+    private bool _shared;
 
     /// <summary>Adds stub files to this test's prefix, with tokens such as <c>__RC__</c> replaced.</summary>
     public Task StubAsync(string stub, params (string Token, string Value)[] tokens) =>
@@ -113,18 +134,70 @@ public sealed class IakHarness : IAsyncDisposable
             Assert.DoesNotContain(ApiKey, log);
             // Every upstream failure is classified by the connector; none escapes to the worker as an exception.
             Assert.DoesNotContain("failed on order", log);
+            if (_shared)
+            {
+                // The next test's fake starts with an empty journal: an order still being worked would call into it.
+                var inFlight = await App.WithDbAsync(db => db.BillOrders.CountAsync(o => o.Connector == "iak" && o.Stage != Fulfilment.BillStage.Done));
+                Assert.True(inFlight == 0, $"{inFlight} IAK orders are still being worked after the test: give it a world of its own (IakHarness.StartAsync).");
+            }
         }
         finally
         {
-            try
+            if (!_shared)
             {
-                await App.DisposeAndRecycleDatabaseAsync();
+                await StopAsync();
             }
-            finally
-            {
-                // The gateway is stopped first, so nothing of it is still calling when the fake upstream goes away.
-                await Iak.DisposeAsync();
-            }
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        try
+        {
+            await App.DisposeAndRecycleDatabaseAsync();
+        }
+        finally
+        {
+            // The gateway is stopped first, so nothing of it is still calling when the fake upstream goes away.
+            await Iak.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// One IAK world (gateway, database, fake, service) per distinct settings for all the tests of a class, which run one after
+/// another: each test gets the stubs it names on a fake with no others, and a funded reseller of its own. Declare
+/// <c>IClassFixture&lt;IakFixture&gt;</c>. A test that leaves an order being worked (a status that stays in process) starts its
+/// own world with <see cref="IakHarness.StartAsync(string, string[])"/>; a shared one fails it when it ends.
+/// </summary>
+public sealed class IakFixture : IAsyncLifetime
+{
+    private readonly List<(IDictionary<string, string?>? Settings, IakHarness World)> _worlds = [];
+
+    public Task<IakHarness> StartAsync(string name, params string[] stubs) => StartAsync(name, null, stubs);
+
+    public async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
+    {
+        var found = _worlds.FindIndex(w => TestSettings.Same(w.Settings, settings));
+        if (found < 0)
+        {
+            // One gateway now sees every test's failures: its circuit breaker would open on a run of failing tests, which a
+            // test's own gateway never sees.
+            var world = await IakHarness.StartAsync(name, TestSettings.Merge(
+                new Dictionary<string, string?> { ["Connectors:Iak:BreakerMinimumThroughput"] = "1000000" }, settings));
+            _worlds.Add((settings, world));
+            found = _worlds.Count - 1;
+        }
+        return await _worlds[found].World.NextTestAsync(stubs);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (_, world) in _worlds)
+        {
+            await world.DisposeAsync();
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace PaymentHub.Tests.Connectors.Iak;
 
 /// <summary>A payment whose outcome is unknown is sent exactly once and resolved by checkstatus, never resent.</summary>
-public sealed class IakUnknownOutcomeTests
+public sealed class IakUnknownOutcomeTests(IakFixture iak) : IClassFixture<IakFixture>
 {
     [Theory]
     [InlineData("pay-delayed")]
@@ -12,7 +12,7 @@ public sealed class IakUnknownOutcomeTests
     [InlineData("pay-malformed")]
     public async Task An_unknown_payment_outcome_is_sent_once_and_resolved_by_checkstatus(string payStub)
     {
-        await using var t = await IakHarness.StartAsync("unknown_" + payStub.Replace("-", "_"),
+        await using var t = await iak.StartAsync("unknown_" + payStub.Replace("-", "_"),
             payStub == "pay-delayed" ? IakHarness.ShortAttemptTimeout() : null, "inquiry-success", payStub, "checkstatus-success");
         var final = await t.WaitForFinalAsync(await t.SubmitAsync());
         Assert.Equal("Success", final["status"]!.GetValue<string>());

@@ -12,7 +12,7 @@ namespace PaymentHub.Tests.Connectors.Resilience;
 /// Upstream reply bodies are untrusted bytes: whatever charset they name and however large they are, reading them never
 /// throws past the clients' classification. The reader against a real (in-process) WireMock, then IAK end to end.
 /// </summary>
-public sealed class UpstreamReplyBodyTests
+public sealed class UpstreamReplyBodyTests(IakFixture iak) : IClassFixture<IakFixture>
 {
     private static async Task<UpstreamReplyBody> ReadAsync(string name, IResponseBuilder response)
     {
@@ -77,18 +77,18 @@ public sealed class UpstreamReplyBodyTests
     [Fact]
     public async Task An_iak_inquiry_answered_with_a_bogus_charset_is_asked_again_and_the_bill_paid_once()
     {
-        await using var t = await IakHarness.StartAsync("inq_bogus_charset", "inquiry-bogus-charset-then-success", "pay-success");
+        await using var t = await iak.StartAsync("inq_bogus_charset", "inquiry-bogus-charset-then-success", "pay-success");
         var final = await t.WaitForFinalAsync(await t.SubmitAsync());
         Assert.Equal("Success", final["status"]!.GetValue<string>());
         Assert.Equal(IakHarness.Funding - IakHarness.BillTotal, await t.Shop.BalanceAsync());
         await t.AssertCallsAsync(inquiries: 2, payments: 1, statusChecks: 0);
-        Assert.Contains("unsupported charset 'bogus-xx'", t.App.ReadLog());
+        Assert.Contains("unsupported charset 'bogus-xx'", t.ReadTestLog());
     }
 
     [Fact]
     public async Task Bill_inquiry_answered_with_a_bogus_charset_is_a_clear_502_and_charges_nothing()
     {
-        await using var t = await IakHarness.StartAsync("bill_inquiry_bogus_charset", "inquiry-bogus-charset");
+        await using var t = await iak.StartAsync("bill_inquiry_bogus_charset", "inquiry-bogus-charset");
         var (status, body) = await t.Shop.BillAsync("bill_inquiry", ("provider_id", IakHarness.Id(t.ProviderId)),
             ("service_id", IakHarness.Id(t.ServiceId)), ("meter_number", "530000000001"));
         Assert.Equal(502, status);
