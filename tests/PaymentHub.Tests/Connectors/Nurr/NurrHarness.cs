@@ -13,9 +13,10 @@ using WireMock.ResponseBuilders;
 namespace PaymentHub.Tests.Connectors.Nurr;
 
 /// <summary>
-/// One test's world: its own WireMock (under a path prefix) faking a nurr-compatible upstream (<c>mobile-recharge.php</c>,
-/// <c>bill-payment.php</c>), and its own gateway (real PostgreSQL) routing GP recharges and one bill service there, with
-/// short timeouts, orders flagged as soon as they stay unresolved, and a reseller holding 1,000.00.
+/// A test's world: a WireMock (under a path prefix) faking a nurr-compatible upstream (<c>mobile-recharge.php</c>,
+/// <c>bill-payment.php</c>), and a gateway (real PostgreSQL) routing GP recharges and one bill service there, with short
+/// timeouts, orders flagged as soon as they stay unresolved, and a reseller holding 1,000.00. The fake and the gateway are
+/// the class's (<see cref="NurrFixture"/>) or the test's own (<see cref="StartAsync"/>).
 /// </summary>
 public sealed class NurrHarness : IAsyncDisposable
 {
@@ -48,6 +49,7 @@ public sealed class NurrHarness : IAsyncDisposable
         private int _count;
         public int Count => Volatile.Read(ref _count);
         public void Add() => Interlocked.Increment(ref _count);
+        public void Reset() => Interlocked.Exchange(ref _count, 0);
     }
 
     private sealed class CountingHandler(AttemptCounter counter) : DelegatingHandler
@@ -98,6 +100,29 @@ public sealed class NurrHarness : IAsyncDisposable
         return new NurrHarness { App = app, Upstream = scope, Shop = shop, ProviderId = providerId, ServiceId = serviceId, Attempts = attempts,
             Clock = clock };
     }
+
+    /// <summary>
+    /// This test's world on the gateway and fake its class shares: the fake forgets the earlier tests' stubs and requests,
+    /// the attempt count starts at zero, and the test gets a reseller of its own holding 1,000.00 (the service is the class's).
+    /// </summary>
+    internal async Task<NurrHarness> NextTestAsync()
+    {
+        Upstream.Reset();
+        Attempts.Reset();
+        var shop = await App.CreateResellerAsync(StartBalance);
+        return new NurrHarness
+        {
+            App = App, Upstream = Upstream, Shop = shop, ProviderId = ProviderId, ServiceId = ServiceId, Attempts = Attempts, Clock = Clock,
+            _shared = true, _logFrom = App.LogLength,
+        };
+    }
+
+    // A test's world on the class's shared gateway and fake (NextTestAsync): disposing it checks, the fixture stops them.
+    private bool _shared;
+    private long _logFrom;
+
+    /// <summary>What the gateway logged since this test began (on a shared gateway, not the earlier tests' lines).</summary>
+    public string ReadTestLog() => App.ReadLogSince(_logFrom);
 
     /// <summary>
     /// Settings for a test whose stub answers late on purpose (5 s): an attempt gives up after 2 s, well before that answer,
@@ -294,17 +319,68 @@ public sealed class NurrHarness : IAsyncDisposable
             Assert.DoesNotContain("failed on order", log);
             Assert.DoesNotContain("threw; it stays Processing", log);
             Assert.DoesNotContain("loop failed", log);
+            if (_shared)
+            {
+                // The next test's fake starts with an empty journal: an order still being followed would call into it.
+                var recharges = await App.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.Status == PaymentHub.Recharge.RechargeStatus.Processing));
+                var bills = await App.WithDbAsync(db => db.BillOrders.CountAsync(o => o.Connector == "nurr" && o.Stage != Fulfilment.BillStage.Done));
+                Assert.True(recharges + bills == 0,
+                    $"{recharges} recharges and {bills} bills are still being followed after the test: give it a world of its own (NurrHarness.StartAsync).");
+            }
         }
         finally
         {
-            try
+            if (!_shared)
             {
-                await App.DisposeAndRecycleDatabaseAsync();
+                await StopAsync();
             }
-            finally
-            {
-                await Upstream.DisposeAsync();
-            }
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        try
+        {
+            await App.DisposeAndRecycleDatabaseAsync();
+        }
+        finally
+        {
+            await Upstream.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// One nurr world (gateway, database, fake, service) per distinct settings for all the tests of a class, which run one
+/// after another: each test gets a fake without stubs and a reseller of its own. Declare <c>IClassFixture&lt;NurrFixture&gt;</c>.
+/// A test that leaves an order being followed, or needs a gateway of its own (a closed port, its own pool), starts one with
+/// <see cref="NurrHarness.StartAsync"/>; a shared one fails it when it ends.
+/// </summary>
+public sealed class NurrFixture : IAsyncLifetime
+{
+    private readonly List<(IDictionary<string, string?>? Settings, NurrHarness World)> _worlds = [];
+
+    public async Task<NurrHarness> StartAsync(string name, IDictionary<string, string?>? settings = null)
+    {
+        var found = _worlds.FindIndex(w => TestSettings.Same(w.Settings, settings));
+        if (found < 0)
+        {
+            // One gateway now sees every test's failures: its circuit breaker would open on a run of failing tests, which a
+            // test's own gateway never sees. A test of the breaker starts its own.
+            _worlds.Add((settings, await NurrHarness.StartAsync(name, TestSettings.Merge(
+                new Dictionary<string, string?> { ["Connectors:Nurr:BreakerMinimumThroughput"] = "1000000" }, settings))));
+            found = _worlds.Count - 1;
+        }
+        return await _worlds[found].World.NextTestAsync();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (_, world) in _worlds)
+        {
+            await world.DisposeAsync();
         }
     }
 }

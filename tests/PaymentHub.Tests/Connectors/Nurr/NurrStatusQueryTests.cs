@@ -14,7 +14,7 @@ namespace PaymentHub.Tests.Connectors.Nurr;
 /// and flagged, until a real answer settles it once. Against WireMock faking the nurr upstream.
 /// </summary>
 [RunsLong(45)]
-public sealed class NurrStatusQueryTests
+public sealed class NurrStatusQueryTests(NurrFixture nurr) : IClassFixture<NurrFixture>
 {
     public static TheoryData<string> Faults => [.. Notes.Keys];
 
@@ -36,7 +36,7 @@ public sealed class NurrStatusQueryTests
     [MemberData(nameof(Faults))]
     public async Task A_recharge_status_query_error_leaves_it_processing_unrefunded_until_a_real_answer_settles_it_once(string fault)
     {
-        await using var t = await StartAsync("rc_status_" + fault.Replace('-', '_'));
+        await using var t = await nurr.StartAsync("rc_status_" + fault.Replace('-', '_'));
         await t.StubAsync(RechargePath, 500, """{"error":"Transaction failed."}""");
         await t.StubStatusFaultAsync(RechargeStatusPath, fault);
 
@@ -64,7 +64,7 @@ public sealed class NurrStatusQueryTests
     [Fact]
     public async Task A_status_query_answering_failed_for_the_order_refunds_it_exactly_once()
     {
-        await using var t = await StartAsync("rc_status_failed");
+        await using var t = await nurr.StartAsync("rc_status_failed");
         await t.StubAsync(RechargePath, 502, Html502, "text/html");
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Failed", null));
 
@@ -81,7 +81,7 @@ public sealed class NurrStatusQueryTests
     [Fact]
     public async Task With_recharge_status_checks_off_an_unknown_recharge_is_never_queried_and_waits_flagged_for_the_operator()
     {
-        await using var t = await StartAsync("rc_status_off", new Dictionary<string, string?> { ["Connectors:Nurr:RechargeStatusCheck"] = "false" });
+        await using var t = await nurr.StartAsync("rc_status_off", new Dictionary<string, string?> { ["Connectors:Nurr:RechargeStatusCheck"] = "false" });
         await t.StubAsync(RechargePath, 500, """{"error":"Transaction failed."}""");
         // Were it asked, the upstream would settle both at once: it must not be asked.
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Success", "NURR-TXN-1"));
@@ -125,7 +125,7 @@ public sealed class NurrStatusQueryTests
     [MemberData(nameof(Faults))]
     public async Task A_bill_status_query_error_leaves_the_order_processing_unrefunded_until_a_real_answer_settles_it_once(string fault)
     {
-        await using var t = await StartAsync("bill_status_" + fault.Replace('-', '_'));
+        await using var t = await nurr.StartAsync("bill_status_" + fault.Replace('-', '_'));
         await t.StubAsync(BillSubmitPath, 200, BillReply("Processing"));
         await t.StubStatusFaultAsync(BillStatusPath, fault);
 
@@ -156,7 +156,7 @@ public sealed class NurrStatusQueryTests
     [Fact]
     public async Task A_bill_the_upstream_cancels_is_cancelled_and_refunded_once()
     {
-        await using var t = await StartAsync("bill_status_cancelled");
+        await using var t = await nurr.StartAsync("bill_status_cancelled");
         await t.StubAsync(BillSubmitPath, 200, BillReply("Processing"));
         await t.StubAsync(BillStatusPath, 200, BillReply("Cancelled"));
 

@@ -11,7 +11,7 @@ namespace PaymentHub.Tests.Connectors.Resilience;
 /// refused, circuit open) or that the upstream refused is failed and refunded in the same request.
 /// </summary>
 [RunsLong(34)]
-public sealed class NurrRechargeResilienceTests
+public sealed class NurrRechargeResilienceTests(NurrFixture nurr) : IClassFixture<NurrFixture>
 {
     [Theory]
     [InlineData("delayed")]
@@ -22,7 +22,7 @@ public sealed class NurrRechargeResilienceTests
     [InlineData("malformed")]
     public async Task An_unknown_submit_outcome_is_processing_sent_once_and_resolved_by_status_check(string fault)
     {
-        await using var t = await StartAsync("rc_submit_" + fault.Replace('-', '_'), fault == "delayed" ? ShortAttemptTimeout() : null);
+        await using var t = await nurr.StartAsync("rc_submit_" + fault.Replace('-', '_'), fault == "delayed" ? ShortAttemptTimeout() : null);
         await (fault switch
         {
             // Past the 1 s attempt timeout; the upstream still gets (and may carry out) the request.
@@ -57,6 +57,7 @@ public sealed class NurrRechargeResilienceTests
     [Fact]
     public async Task A_refused_connection_is_retried_then_failed_and_refunded_in_the_same_request()
     {
+        // A world of its own: the upstream is a closed port.
         await using var t = await StartAsync("rc_refused", baseUrl: ClosedPortUrl());
         var (status, body) = await t.RechargeAsync();
         Assert.Equal(200, status);
@@ -74,7 +75,7 @@ public sealed class NurrRechargeResilienceTests
     [Fact]
     public async Task A_submit_the_upstream_refuses_fails_with_its_reason_and_is_refunded_in_the_same_request()
     {
-        await using var t = await StartAsync("rc_422");
+        await using var t = await nurr.StartAsync("rc_422");
         await t.StubAsync(RechargePath, 422, """{"error":"Invalid recharge amount."}""");
         var (status, body) = await t.RechargeAsync();
         Assert.Equal(200, status);
@@ -91,7 +92,7 @@ public sealed class NurrRechargeResilienceTests
     [Fact]
     public async Task A_status_query_is_safe_to_repeat_and_retried_within_one_pass()
     {
-        await using var t = await StartAsync("rc_status_retry");
+        await using var t = await nurr.StartAsync("rc_status_retry");
         await t.StubAsync(RechargePath, 500, """{"error":"Transaction failed."}""");
         await t.StubAsync(RechargeStatusPath, 502, Html502, "text/html", scenario: "status", newState: "up");
         await t.StubAsync(RechargeStatusPath, 200, RechargeReply("Success", "NURR-TXN-1"), scenario: "status", requiredState: "up");
@@ -109,6 +110,7 @@ public sealed class NurrRechargeResilienceTests
     [Fact]
     public async Task The_circuit_opens_on_a_failing_upstream_and_a_recharge_that_cannot_be_sent_is_refunded()
     {
+        // A world of its own: its circuit breaker is what is tested.
         await using var t = await StartAsync("rc_breaker", new Dictionary<string, string?>
         {
             ["Connectors:Nurr:BreakerMinimumThroughput"] = "2",
