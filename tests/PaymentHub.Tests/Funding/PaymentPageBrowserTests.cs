@@ -14,7 +14,7 @@ namespace PaymentHub.Tests.Funding;
 /// shows must tell the verified outcome, the amount and the reference, and lead back to the reseller's shop.
 /// </summary>
 [RunsLong(37)]
-public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
+public sealed class PaymentPageBrowserTests(ITestOutputHelper output, FundingFixture funding) : IClassFixture<FundingFixture>
 {
     [Theory]
     [InlineData("1000", "Completed", "Payment completed", 100)]
@@ -24,7 +24,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
     public async Task A_shurjopay_customer_lands_on_a_page_with_the_verified_outcome_and_a_link_back_to_the_shop(
         string spCode, string status, string headline, int credited)
     {
-        await using var t = await FundingHarness.StartAsync("page_sp_" + spCode, kestrel: true);
+        await using var t = await funding.StartAsync("page_sp_" + spCode, kestrel: true);
         await t.StubTokenAsync();
         await t.StubSecretPayAsync(checkoutUrl: $"{t.Mock.BaseUrl}/sp/checkout-page?token=abc");
         var shopPage = await StubShopPageAsync(t);
@@ -57,7 +57,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task A_securesoftpay_customer_lands_on_the_completed_page_only_after_server_side_verification()
     {
-        await using var t = await FundingHarness.StartAsync("page_ssp", kestrel: true);
+        await using var t = await funding.StartAsync("page_ssp", kestrel: true);
         await t.Stub("POST", $"{t.SspBase}/api/v1/checkout", 200, new JsonObject
         {
             ["status"] = "success",
@@ -95,7 +95,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task A_return_for_an_order_we_never_created_shows_not_found_without_a_link_or_a_credit()
     {
-        await using var t = await FundingHarness.StartAsync("page_forged", kestrel: true);
+        await using var t = await funding.StartAsync("page_forged", kestrel: true);
 
         await using var browser = await HeadlessBrowser.LaunchAsync();
         var page = await browser.OpenAsync(new Uri(t.App.ServerAddress, "/payments/shurjopay/return?order_id=spTUFORGED0000000"), expectedStatus: 404);
@@ -110,7 +110,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task A_sandbox_customer_pays_on_our_own_checkout_page_and_goes_back_to_the_shop()
     {
-        await using var t = await FundingHarness.StartAsync("page_sandbox_pay", kestrel: true);
+        await using var t = await funding.StartAsync("page_sandbox_pay", kestrel: true);
         var shopPage = await StubShopPageAsync(t);
 
         var (replyStatus, reply) = await t.AddFundAsync(300m, "sandbox", ("return_url", shopPage));
@@ -145,7 +145,7 @@ public sealed class PaymentPageBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task A_sandbox_customer_who_cancels_sees_the_cancelled_page_and_nothing_is_credited()
     {
-        await using var t = await FundingHarness.StartAsync("page_sandbox_cancel", kestrel: true);
+        await using var t = await funding.StartAsync("page_sandbox_cancel", kestrel: true);
         var (replyStatus, reply) = await t.AddFundAsync(80m, "sandbox");
         Assert.True(replyStatus == 200, reply.ToJsonString());
         var topUpId = reply["topup_id"]!.GetValue<string>();

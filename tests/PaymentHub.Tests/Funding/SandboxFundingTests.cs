@@ -13,17 +13,18 @@ namespace PaymentHub.Tests.Funding;
 /// The Development-only sandbox gateway: add_fund hands out PaymentHub's own checkout page, whose Pay / Fail / Cancel go
 /// through the same settlement as a real gateway's verified answer, once per top-up; nowhere else does it exist.
 /// </summary>
-public sealed class SandboxFundingTests
+public sealed class SandboxFundingTests(FundingFixture funding) : IClassFixture<FundingFixture>
 {
     private const string CheckoutUrl = FundingHarness.PublicBaseUrl + "/payments/sandbox/checkout?token=";
 
-    private static Task<FundingHarness> StartAsync(string name, string environment = "Development") =>
-        FundingHarness.StartAsync(name, new Dictionary<string, string?>
-        {
-            ["environment"] = environment,
-            ["Webhooks:SenderEnabled"] = "false",
-            ["Webhooks:AllowLocalEndpoints"] = "true",
-        });
+    private Task<FundingHarness> StartAsync(string name, string environment = "Development") => funding.StartAsync(name, Settings(environment));
+
+    private static Dictionary<string, string?> Settings(string environment) => new()
+    {
+        ["environment"] = environment,
+        ["Webhooks:SenderEnabled"] = "false",
+        ["Webhooks:AllowLocalEndpoints"] = "true",
+    };
 
     /// <summary>Starts a sandbox top-up; returns its id and the token of its checkout link.</summary>
     private static async Task<(string TopUpId, string Token)> StartSandboxAsync(FundingHarness t, decimal amount, params (string Key, string Value)[] extra)
@@ -186,7 +187,9 @@ public sealed class SandboxFundingTests
     [Fact]
     public async Task Forged_tampered_and_expired_tokens_are_refused_and_change_nothing()
     {
-        await using var t = await StartAsync("sandbox_tokens");
+        // A world of its own: the watcher's pass below counts every top-up past its lifetime, and on the class's gateway the
+        // earlier tests' pending ones are (its clock moves a day on for each test).
+        await using var t = await FundingHarness.StartAsync("sandbox_tokens", Settings("Development"));
         var (topUpId, token) = await StartSandboxAsync(t, 150m);
         var parts = token.Split('.');
         Assert.Equal(5, parts.Length);
@@ -263,7 +266,7 @@ public sealed class SandboxFundingTests
         var (disabled, disabledBody) = await t.AddFundAsync(100m, "sandbox");
         Assert.Equal(422, disabled);
         Assert.Equal("""{"error":"This payment gateway is not available."}""", disabledBody.ToJsonString());
-        Assert.Equal(0, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
+        Assert.Equal(0, await t.NewTopUpsAsync());
     }
 
     [Theory]
@@ -313,7 +316,7 @@ public sealed class SandboxFundingTests
             using var start = await admin.PostAsJsonAsync($"/admin/v1/resellers/{t.Shop.Id}/topups", new { amount = 100m, gateway = "sandbox" });
             Assert.Equal(422, (int)start.StatusCode);
         }
-        Assert.Equal(0, await t.App.WithDbAsync(db => db.TopUps.CountAsync()));
+        Assert.Equal(0, await t.NewTopUpsAsync());
         Assert.Equal(0m, await t.Shop.BalanceAsync());
     }
 }
