@@ -419,20 +419,8 @@ public sealed class FundingHarness : IAsyncDisposable
         {
             if (!_shared)
             {
-                await StopAsync();
+                await HarnessWorld.StopAsync(App, Mock);
             }
-        }
-    }
-
-    private async Task StopAsync()
-    {
-        try
-        {
-            await App.DisposeAndRecycleDatabaseAsync();
-        }
-        finally
-        {
-            await Mock.DisposeAsync();
         }
     }
 }
@@ -443,36 +431,22 @@ public sealed class FundingHarness : IAsyncDisposable
 /// Declare <c>IClassFixture&lt;FundingFixture&gt;</c>. A test that needs a world no other test may have touched (counting
 /// what a gateway does once per process, say) starts its own with <see cref="FundingHarness.StartAsync"/>.
 /// </summary>
-public sealed class FundingFixture : IAsyncLifetime
+public sealed class FundingFixture : HarnessFixture<FundingHarness>
 {
-    private readonly List<(IDictionary<string, string?>? Settings, bool Kestrel, FundingHarness World)> _worlds = [];
-
     public async Task<FundingHarness> StartAsync(string name, IDictionary<string, string?>? settings = null, bool kestrel = false)
     {
-        var found = _worlds.FindIndex(w => w.Kestrel == kestrel && TestSettings.Same(w.Settings, settings));
-        if (found < 0)
+        var world = await WorldAsync(settings, kestrel, async () =>
         {
             // One gateway now sees every test's failures: its circuit breakers would open on a run of failing tests, which
             // a test's own gateway never sees (none makes ten calls). A test of the breaker asks for one with its settings.
-            var world = await FundingHarness.StartAsync(name, TestSettings.Merge(new Dictionary<string, string?>
+            var started = await FundingHarness.StartAsync(name, TestSettings.Merge(new Dictionary<string, string?>
             {
                 ["Connectors:ShurjoPay:BreakerMinimumThroughput"] = "1000000",
                 ["Connectors:SecureSoftPay:BreakerMinimumThroughput"] = "1000000",
             }, settings), kestrel: kestrel);
-            await world.KeepGatewaySettingsAsync();
-            _worlds.Add((settings, kestrel, world));
-            found = _worlds.Count - 1;
-        }
-        return await _worlds[found].World.NextTestAsync();
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var (_, _, world) in _worlds)
-        {
-            await world.DisposeAsync();
-        }
+            await started.KeepGatewaySettingsAsync();
+            return started;
+        });
+        return await world.NextTestAsync();
     }
 }

@@ -145,21 +145,8 @@ public sealed class IakHarness : IAsyncDisposable
         {
             if (!_shared)
             {
-                await StopAsync();
+                await HarnessWorld.StopAsync(App, Iak);
             }
-        }
-    }
-
-    private async Task StopAsync()
-    {
-        try
-        {
-            await App.DisposeAndRecycleDatabaseAsync();
-        }
-        finally
-        {
-            // The gateway is stopped first, so nothing of it is still calling when the fake upstream goes away.
-            await Iak.DisposeAsync();
         }
     }
 }
@@ -170,34 +157,16 @@ public sealed class IakHarness : IAsyncDisposable
 /// <c>IClassFixture&lt;IakFixture&gt;</c>. A test that leaves an order being worked (a status that stays in process) starts its
 /// own world with <see cref="IakHarness.StartAsync(string, string[])"/>; a shared one fails it when it ends.
 /// </summary>
-public sealed class IakFixture : IAsyncLifetime
+public sealed class IakFixture : HarnessFixture<IakHarness>
 {
-    private readonly List<(IDictionary<string, string?>? Settings, IakHarness World)> _worlds = [];
-
     public Task<IakHarness> StartAsync(string name, params string[] stubs) => StartAsync(name, null, stubs);
 
     public async Task<IakHarness> StartAsync(string name, IDictionary<string, string?>? settings, params string[] stubs)
     {
-        var found = _worlds.FindIndex(w => TestSettings.Same(w.Settings, settings));
-        if (found < 0)
-        {
-            // One gateway now sees every test's failures: its circuit breaker would open on a run of failing tests, which a
-            // test's own gateway never sees.
-            var world = await IakHarness.StartAsync(name, TestSettings.Merge(
-                new Dictionary<string, string?> { ["Connectors:Iak:BreakerMinimumThroughput"] = "1000000" }, settings));
-            _worlds.Add((settings, world));
-            found = _worlds.Count - 1;
-        }
-        return await _worlds[found].World.NextTestAsync(stubs);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var (_, world) in _worlds)
-        {
-            await world.DisposeAsync();
-        }
+        // One gateway now sees every test's failures: its circuit breaker would open on a run of failing tests, which a test's
+        // own gateway never sees.
+        var world = await WorldAsync(settings, kestrel: false, () => IakHarness.StartAsync(name, TestSettings.Merge(
+            new Dictionary<string, string?> { ["Connectors:Iak:BreakerMinimumThroughput"] = "1000000" }, settings)));
+        return await world.NextTestAsync(stubs);
     }
 }

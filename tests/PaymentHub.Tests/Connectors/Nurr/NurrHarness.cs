@@ -332,20 +332,8 @@ public sealed class NurrHarness : IAsyncDisposable
         {
             if (!_shared)
             {
-                await StopAsync();
+                await HarnessWorld.StopAsync(App, Upstream);
             }
-        }
-    }
-
-    private async Task StopAsync()
-    {
-        try
-        {
-            await App.DisposeAndRecycleDatabaseAsync();
-        }
-        finally
-        {
-            await Upstream.DisposeAsync();
         }
     }
 }
@@ -356,31 +344,14 @@ public sealed class NurrHarness : IAsyncDisposable
 /// A test that leaves an order being followed, or needs a gateway of its own (a closed port, its own pool), starts one with
 /// <see cref="NurrHarness.StartAsync"/>; a shared one fails it when it ends.
 /// </summary>
-public sealed class NurrFixture : IAsyncLifetime
+public sealed class NurrFixture : HarnessFixture<NurrHarness>
 {
-    private readonly List<(IDictionary<string, string?>? Settings, NurrHarness World)> _worlds = [];
-
     public async Task<NurrHarness> StartAsync(string name, IDictionary<string, string?>? settings = null)
     {
-        var found = _worlds.FindIndex(w => TestSettings.Same(w.Settings, settings));
-        if (found < 0)
-        {
-            // One gateway now sees every test's failures: its circuit breaker would open on a run of failing tests, which a
-            // test's own gateway never sees. A test of the breaker starts its own.
-            _worlds.Add((settings, await NurrHarness.StartAsync(name, TestSettings.Merge(
-                new Dictionary<string, string?> { ["Connectors:Nurr:BreakerMinimumThroughput"] = "1000000" }, settings))));
-            found = _worlds.Count - 1;
-        }
-        return await _worlds[found].World.NextTestAsync();
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var (_, world) in _worlds)
-        {
-            await world.DisposeAsync();
-        }
+        // One gateway now sees every test's failures: its circuit breaker would open on a run of failing tests, which a test's
+        // own gateway never sees. A test of the breaker starts its own.
+        var world = await WorldAsync(settings, kestrel: false, () => NurrHarness.StartAsync(name, TestSettings.Merge(
+            new Dictionary<string, string?> { ["Connectors:Nurr:BreakerMinimumThroughput"] = "1000000" }, settings)));
+        return await world.NextTestAsync();
     }
 }
