@@ -25,11 +25,24 @@ public abstract class HarnessFixture<THarness> : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    /// <summary>Stops every world, also after one of them failed its checks (then that failure is the class's).</summary>
     public async Task DisposeAsync()
     {
+        var failures = new List<Exception>();
         foreach (var (_, _, world) in _worlds)
         {
-            await world.DisposeAsync();
+            try
+            {
+                await world.DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                failures.Add(ex);
+            }
+        }
+        if (failures.Count > 0)
+        {
+            throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
         }
     }
 }
