@@ -75,6 +75,20 @@ public sealed class UpstreamReplyBodyTests(IakFixture iak) : IClassFixture<IakFi
     }
 
     [Fact]
+    public async Task A_body_of_many_reads_comes_out_whole_and_each_reply_holds_only_its_own_bytes()
+    {
+        // Several times the reader's pooled copy buffer, a two-byte character every 16 KiB, and two replies one after
+        // the other with different contents: nothing of the first may show in the second, and nothing is lost or added.
+        foreach (var fill in new[] { 'a', 'b' })
+        {
+            var text = "{\"x\":\"" + string.Concat(Enumerable.Repeat(new string(fill, 16 * 1024 - 1) + "\u00e9", 6)) + "\"}";
+            var body = await ReadAsync($"many-reads-{fill}", Reply("application/json", Encoding.UTF8.GetBytes(text)));
+            Assert.Null(body.Problem);
+            Assert.Equal(text, body.Text);
+        }
+    }
+
+    [Fact]
     public async Task An_iak_inquiry_answered_with_a_bogus_charset_is_asked_again_and_the_bill_paid_once()
     {
         await using var t = await iak.StartAsync("inq_bogus_charset", "inquiry-bogus-charset-then-success", "pay-success");
