@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Connectors;
 
@@ -21,8 +21,6 @@ public readonly record struct UpstreamReplyBody(string Text, string? Problem)
 public static partial class UpstreamReplies
 {
     public const int MaxBytes = 1024 * 1024;
-
-    private const int CopyBufferBytes = 16 * 1024;
 
     /// <summary>How long reading the body may take once the headers are in (the resilience pipeline times only the headers).</summary>
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
@@ -58,24 +56,9 @@ public static partial class UpstreamReplies
         timeout.CancelAfter(ReadTimeout);
         await using var stream = await content.ReadAsStreamAsync(timeout.Token);
         using var bytes = new MemoryStream();
-        // Pooled: a fresh 64 KiB buffer per reply was half of what a recharge through nurr allocated, and with 256
-        // requests waiting on the upstream every extra collection promotes their state (bench/README.md).
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
-        try
+        if (!await BoundedReads.CopyAsync(stream, bytes, MaxBytes, timeout.Token))
         {
-            int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(0, CopyBufferBytes), timeout.Token)) > 0)
-            {
-                bytes.Write(buffer, 0, read);
-                if (bytes.Length > MaxBytes)
-                {
-                    return new UpstreamReplyBody("", $"reply over the {MaxBytes} byte limit");
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return new UpstreamReplyBody("", $"reply over the {MaxBytes} byte limit");
         }
         var data = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
         if (encoding.CodePage == Encoding.UTF8.CodePage && data.StartsWith(Encoding.UTF8.Preamble))
