@@ -112,7 +112,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    private static string FindGatewayDll()
+    internal static string FindGatewayDll()
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var dll = Path.Combine(Repository.Root, "src", "PaymentHub.Api", "bin", configuration, "net10.0", "PaymentHub.Api.dll");

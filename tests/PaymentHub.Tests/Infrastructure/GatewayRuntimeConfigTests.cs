@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>
+/// The garbage collector's settings the gateway is built with (its runtimeconfig.json, read by the runtime at start):
+/// they keep its memory under the bench's load the same on every host (bench/README.md, "The gen0 budget capped").
+/// </summary>
+public sealed class GatewayRuntimeConfigTests
+{
+    private static JsonObject ConfigProperties()
+    {
+        var path = Path.ChangeExtension(GatewayProcess.FindGatewayDll(), ".runtimeconfig.json");
+        var config = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        return config["runtimeOptions"]!["configProperties"]!.AsObject();
+    }
+
+    [Fact]
+    public void The_gateway_runs_with_workstation_GC()
+    {
+        Assert.False(ConfigProperties()["System.GC.Server"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void The_gen0_budget_is_capped_rather_than_sized_from_the_CPU_cache()
+    {
+        var budget = ConfigProperties()["System.GC.Gen0MaxBudget"]?.GetValue<long>();
+
+        Assert.Equal(16L * 1024 * 1024, budget);
+    }
+}
