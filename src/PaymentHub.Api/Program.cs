@@ -90,7 +90,9 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<BillFulfilmentWork
 ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
 builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
 
-builder.Services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
+// No default scheme: the admin key is checked where the admin policy asks for it (the policy names the scheme), not on
+// every reseller request, which authenticates with its form (ResellerAuthentication) and would pay for the handler first.
+builder.Services.AddAuthentication()
     .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(AdminKeyAuthenticationHandler.PolicyName, policy => policy
