@@ -4,7 +4,7 @@ namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
 /// The garbage collector's settings the gateway is built with (its runtimeconfig.json, read by the runtime at start):
-/// they keep its memory under the bench's load the same on every host (bench/README.md, "The gen0 budget capped").
+/// they keep its memory under the bench's load the same on every host (bench/README.md, "A new machine, and the gen0 budget capped").
 /// </summary>
 public sealed class GatewayRuntimeConfigTests
 {
