@@ -4,7 +4,8 @@ namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
 /// The garbage collector's settings the gateway is built with (its runtimeconfig.json, read by the runtime at start):
-/// they keep its memory under the bench's load the same on every host (bench/README.md, "A new machine, and the gen0 budget capped").
+/// without the cap, its memory under load grows with the L3 cache the host's CPU reports
+/// (bench/README.md, "A new machine, and the gen0 budget capped").
 /// </summary>
 public sealed class GatewayRuntimeConfigTests
 {
