@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole performance picture in one command: a throwaway PostgreSQL (default durability), the gateway (Release,
-# Production, logs at Warning, rate limit raised), pgbench's ceiling for the same transaction (bench/pgbench/submit.sql)
-# over 1,000 wallets and one hot wallet, then PaymentHub.Bench's suite against the gateway at the same connection
-# counts, with CPU per request, RSS and the ratios, ending with the ledger check and the balance reconciliation.
+# Production, logs at Warning, rate limit raised), pgbench's two-commit floor of a recharge, then PaymentHub.Bench's
+# suite against the gateway, which measures pgbench's ceiling for the same transaction (bench/pgbench/submit.sql, over
+# 1,000 wallets or the one hot wallet) right before each of its steps at the same connection count, with CPU per
+# request, RSS and the ratios, ending with the ledger check and the balance reconciliation.
 #
 #   bench/run.sh            # full: 20 s per step
 #   bench/run.sh --short    # ~5-8 minutes: 8 s per step
@@ -45,9 +46,10 @@ if [[ -z "${PG_URL:-}" ]]; then
   # PostgreSQL CPU per request, against 224 req/s and 3.5 ms with Npgsql's 100 (bench/README.md).
   CONN="Host=127.0.0.1;Port=$PORT;Username=postgres;Database=paymenthub"
   PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d paymenthub -q -v ON_ERROR_STOP=1)
-  PGBENCH=("$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres)
+  # What bench/pgbench/step.sh needs, given to it and to the suite (which runs it) only.
+  PGENV=(PGBENCH="$PGBIN/pgbench" PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=postgres STEP="$STEP")
 else
-  PG_PID=0; CONN="$PG_URL"; PSQL=(psql "$PG_URL" -q -v ON_ERROR_STOP=1); PGBENCH=(pgbench)
+  PG_PID=0; CONN="$PG_URL"; PSQL=(psql "$PG_URL" -q -v ON_ERROR_STOP=1); PGENV=(STEP="$STEP")
 fi
 
 echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT"
@@ -67,40 +69,20 @@ echo "   gateway pid $GW_PID, postmaster pid $PG_PID; CPU over the 10 s right af
 IDLE0=$(awk '{print $14+$15}' "/proc/$GW_PID/stat"); sleep 10; IDLE1=$(awk '{print $14+$15}' "/proc/$GW_PID/stat")
 echo "   gateway idle CPU $(( (IDLE1 - IDLE0) * 10 / 10 )) ticks in 10 s = $(awk "BEGIN{printf \"%.1f\", ($IDLE1-$IDLE0)/10}") % of one core"
 
-# One pgbench step: prints "tps   p50 … p95 … p99 …" for SCRIPT at CLIENTS over WALLETS. -l logs every transaction's
-# latency (third field, microseconds): the database's own tail, beside the gateway's.
-pgbench_step() {
-  local script=$1 wallets=$2 clients=$3 tps latency
-  tps=$("${PGBENCH[@]}" -n -M prepared -c "$clients" -j 2 -T "$STEP" -D wallets="$wallets" -l --log-prefix="$WORK/latency" \
-    -f "$script" paymenthub 2>&1 | awk '/^tps = /{print $3}' | head -1)
-  latency=$(cat "$WORK"/latency.* 2>/dev/null | awk '{print $3 / 1000}' | sort -n \
-    | awk 'function q(p,  i) {i = int(NR * p) + 1; return v[i > NR ? NR : i]}
-           {v[NR] = $1} END {if (NR) printf "p50 %.1f  p95 %.1f  p99 %.1f", q(0.50), q(0.95), q(0.99)}')
-  rm -f "$WORK"/latency.*
-  echo "${tps:-0}   ${latency:-no latency log}"
-}
-
-echo "== pgbench ceiling (bench/pgbench/submit.sql), $STEP s per step: wallets, clients, tps, then its own latency p50/p95/p99 ms"
+echo "== pgbench set-up (bench/pgbench/setup.sql): the gateway's tables copied into a bench schema with 1,000 wallets"
 "${PSQL[@]}" -f bench/pgbench/setup.sql
-: >"$WORK/ceiling.txt"
-for wallets in 1000 1; do
-  for clients in ${CONNECTIONS//,/ }; do
-    result=$(pgbench_step bench/pgbench/submit.sql "$wallets" "$clients")
-    echo "$wallets $clients ${result%% *}" >>"$WORK/ceiling.txt"
-    echo "$wallets $clients $result"
-  done
-done
 # A synchronous recharge commits twice (its debit, then its settlement): its latency floor is two commits', not one's.
 echo "== pgbench two commits (bench/pgbench/two-commits.sql), the recharge's floor: wallets, clients, tps, latency p50/p95/p99 ms"
 for clients in ${CONNECTIONS//,/ }; do
-  echo "1000 $clients $(pgbench_step bench/pgbench/two-commits.sql 1000 "$clients")"
+  echo "1000 $clients $(env "${PGENV[@]}" bench/pgbench/step.sh bench/pgbench/two-commits.sql 1000 "$clients")"
 done
 
-echo "== gateway suite"
+echo "== gateway suite; before each submit and recharge step, pgbench's ceiling (bench/pgbench/submit.sql) at the step's"
+echo "   connection count over 1,000 wallets (the hot-wallet step: one wallet), printed as tps and its own p50/p95/p99 ms"
 set +e
-dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
+env "${PGENV[@]}" dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
   --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
-  --ceiling "$WORK/ceiling.txt" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
+  --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
   --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms "$UPSTREAM_DELAY_MS" --upstream-connections 256
 RESULT=$?
 set -e

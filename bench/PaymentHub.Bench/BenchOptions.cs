@@ -28,6 +28,8 @@ public sealed record BenchOptions
     public int PostgresPid { get; init; }
     /// <summary>pgbench results, lines "wallets clients tps" (bench/run.sh writes it).</summary>
     public string? CeilingFile { get; init; }
+    /// <summary>A command the suite runs right before each step that has a ratio, with the step's wallets and clients appended; its output starts with pgbench's tps.</summary>
+    public string? CeilingCommand { get; init; }
     public int StepSeconds { get; init; } = 10;
     /// <summary>Suite: seconds of uncounted load before the first measured step (see SuiteRun's warm-up).</summary>
     public int WarmupSeconds { get; init; } = 45;
@@ -64,6 +66,8 @@ public sealed record BenchOptions
           --gateway-pid PID      Suite: the gateway's process, for CPU seconds and RSS from /proc.
           --postgres-pid PID     Suite: PostgreSQL's postmaster; its CPU is the postmaster's and its children's.
           --ceiling FILE         Suite: pgbench results, lines "wallets clients tps".
+          --ceiling-command CMD  Suite: run CMD WALLETS CLIENTS right before each step that has a ratio; the first
+                                 word it prints is pgbench's tps for that step (instead of --ceiling's figure).
           --step-seconds N       Suite: seconds per step (1..600). Default 10.
           --warmup-seconds N     Suite: uncounted load before the first step, split over submit (many wallets and
                                  the hot one) and recharge at 32 connections (0..600). Default 45.
@@ -154,6 +158,9 @@ public sealed record BenchOptions
                     break;
                 case "--ceiling":
                     options = options with { CeilingFile = value };
+                    break;
+                case "--ceiling-command":
+                    options = options with { CeilingCommand = value };
                     break;
                 case "--step-seconds":
                     options = options with { StepSeconds = ParseInt(name, value, 1, 600, ref error) };

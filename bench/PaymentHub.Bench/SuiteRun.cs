@@ -50,7 +50,7 @@ public static class SuiteRun
         })
         { BaseAddress = baseAddress, Timeout = options.RequestTimeout };
         var admin = new AdminClient(adminHttp, options.AdminKey);
-        var ceiling = ReadCeiling(options.CeilingFile);
+        var ceilings = new Ceilings(options);
 
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         if (!await admin.IsHealthyAsync(setup.Token))
@@ -109,12 +109,12 @@ public static class SuiteRun
             var duration = TimeSpan.FromSeconds(options.StepSeconds);
             await StepAsync(loadHttp, options, "submit, many wallets", connections, duration,
                 i => Submit(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, submitDebit),
-                Lookup(ceiling, 1000, connections), rows);
+                await ceilings.ForStepAsync(1000, connections), rows);
             await StepAsync(loadHttp, options, "submit, one hot wallet", connections, duration,
-                _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), Lookup(ceiling, 1, connections), rows);
+                _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), await ceilings.ForStepAsync(1, connections), rows);
             await StepAsync(loadHttp, options, "recharge sandbox, many", connections, duration,
                 i => Recharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, rechargeDebit),
-                Lookup(ceiling, 1000, connections), rows);
+                await ceilings.ForStepAsync(1000, connections), rows);
         }
         // One order per reseller for status_check to look up.
         var orders = new string[many.Count];
@@ -316,27 +316,4 @@ public static class SuiteRun
         await admin.PostAsync($"admin/v1/resellers/{id}/wallet/credits", new { amount = funding, note = "PaymentHub.Bench suite" }, ct);
         return new SuiteReseller(id, credentials.GetProperty("api_key").GetString()!, credentials.GetProperty("api_secret").GetString()!, funding);
     }
-
-    private static Dictionary<(int Wallets, int Clients), double> ReadCeiling(string? file)
-    {
-        var result = new Dictionary<(int, int), double>();
-        if (file is null || !File.Exists(file))
-        {
-            return result;
-        }
-        foreach (var line in File.ReadLines(file))
-        {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 3 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var wallets)
-                && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var clients)
-                && double.TryParse(parts[2], CultureInfo.InvariantCulture, out var tps))
-            {
-                result[(wallets, clients)] = tps;
-            }
-        }
-        return result;
-    }
-
-    private static double? Lookup(Dictionary<(int, int), double> ceiling, int wallets, int clients) =>
-        ceiling.TryGetValue((wallets, clients), out var tps) ? tps : null;
 }

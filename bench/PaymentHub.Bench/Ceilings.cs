@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace PaymentHub.Bench;
+
+/// <summary>
+/// pgbench's ceiling for a suite step: measured by <c>--ceiling-command</c> right before the step, or read from the
+/// <c>--ceiling</c> file. The machine's speed drifts by tens of percent within minutes, so a ceiling measured at the
+/// start of a run and a gateway step measured minutes later can be two different machines (bench/README.md, "The
+/// ceiling beside each step").
+/// </summary>
+public sealed class Ceilings
+{
+    private readonly Dictionary<(int Wallets, int Clients), double> _fromFile;
+    private readonly string[]? _command;
+    private readonly TimeSpan _timeout;
+
+    public Ceilings(BenchOptions options)
+    {
+        _fromFile = ReadFile(options.CeilingFile);
+        _command = options.CeilingCommand?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        _timeout = TimeSpan.FromSeconds(options.StepSeconds + 120);
+    }
+
+    /// <summary>pgbench's tps for <paramref name="wallets"/> at <paramref name="clients"/>; null when there is none.</summary>
+    public async Task<double?> ForStepAsync(int wallets, int clients)
+    {
+        if (_command is not { Length: > 0 } command)
+        {
+            return _fromFile.TryGetValue((wallets, clients), out var tps) ? tps : null;
+        }
+        var start = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.ArgumentList.Add(wallets.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(clients.ToString(CultureInfo.InvariantCulture));
+        using var process = Process.Start(start) ?? throw new BenchSetupException($"Could not start {command[0]}.");
+        using var timeout = new CancellationTokenSource(_timeout);
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        var line = (await output).Trim();
+        Console.WriteLine($"  {"pgbench beside it",-24} c={clients,-4} wallets={wallets}: {line}");
+        if (process.ExitCode != 0 || !double.TryParse(line.Split(' ', 2)[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
+        {
+            Console.WriteLine($"  (no ceiling for this step: exit {process.ExitCode}; {(await errors).Trim()})");
+            return null;
+        }
+        return measured;
+    }
+
+    private static Dictionary<(int, int), double> ReadFile(string? file)
+    {
+        var result = new Dictionary<(int, int), double>();
+        if (file is null || !File.Exists(file))
+        {
+            return result;
+        }
+        foreach (var line in File.ReadLines(file))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 3 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var wallets)
+                && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var clients)
+                && double.TryParse(parts[2], CultureInfo.InvariantCulture, out var tps))
+            {
+                result[(wallets, clients)] = tps;
+            }
+        }
+        return result;
+    }
+}
