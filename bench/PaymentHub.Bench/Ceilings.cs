@@ -45,7 +45,15 @@ public sealed class Ceilings
         using var timeout = new CancellationTokenSource(_timeout);
         var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new BenchSetupException($"{command[0]} did not finish within {_timeout.TotalSeconds:0} s.");
+        }
         var line = (await output).Trim();
         Console.WriteLine($"  {"pgbench beside it",-24} c={clients,-4} wallets={wallets}: {line}");
         if (process.ExitCode != 0 || !double.TryParse(line.Split(' ', 2)[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
