@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One pgbench step: SCRIPT over WALLETS at CLIENTS for $STEP seconds (default 8), printing "tps   p50 …  p95 …  p99 …":
-# its tps, then its own latency in ms (every transaction logged with -l). bench/run.sh runs it for the floors at the
+# its tps, then its own latency in ms (every transaction logged with -l). bench/run.sh runs it for the recharge's floor at the
 # start, and PaymentHub.Bench runs it right before each gateway step that has a ratio (--ceiling-command).
 #   PGBENCH=/usr/lib/postgresql/15/bin/pgbench PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres bench/pgbench/step.sh bench/pgbench/submit.sql 1000 32
 # The database is $PGDATABASE (default paymenthub), with bench/pgbench/setup.sql applied.
