@@ -2,8 +2,9 @@
 # The whole performance picture in one command: a throwaway PostgreSQL (default durability), the gateway (Release,
 # Production, logs at Warning, rate limit raised), pgbench's two-commit floor of a recharge, then PaymentHub.Bench's
 # suite against the gateway, which measures pgbench's ceiling for the same transaction (bench/pgbench/submit.sql, over
-# 1,000 wallets or the one hot wallet) right before each of its steps at the same connection count, with CPU per
-# request, RSS and the ratios, ending with the ledger check and the balance reconciliation.
+# 1,000 wallets or the one hot wallet) right before each of its steps at the same connection count, on tables without
+# foreign keys and again on tables with the gateway's, with CPU per request, RSS and the ratios to both, ending with
+# the ledger check and the balance reconciliation.
 #
 #   bench/run.sh            # full: 20 s per step
 #   bench/run.sh --short    # ~5-8 minutes: 8 s per step
@@ -69,20 +70,24 @@ echo "   gateway pid $GW_PID, postmaster pid $PG_PID; CPU over the 10 s right af
 IDLE0=$(awk '{print $14+$15}' "/proc/$GW_PID/stat"); sleep 10; IDLE1=$(awk '{print $14+$15}' "/proc/$GW_PID/stat")
 echo "   gateway idle CPU $(( (IDLE1 - IDLE0) * 10 / 10 )) ticks in 10 s = $(awk "BEGIN{printf \"%.1f\", ($IDLE1-$IDLE0)/10}") % of one core"
 
-echo "== pgbench set-up (bench/pgbench/setup.sql): the gateway's tables copied into a bench schema with 1,000 wallets"
+echo "== pgbench set-up (bench/pgbench/setup.sql): the gateway's tables copied with 1,000 wallets into schema bench (no"
+echo "   foreign keys) and schema bench_fk (the gateway's foreign keys)"
 "${PSQL[@]}" -f bench/pgbench/setup.sql
 # A synchronous recharge commits twice (its debit, then its settlement): its latency floor is two commits', not one's.
 echo "== pgbench two commits (bench/pgbench/two-commits.sql), the recharge's floor: wallets, clients, tps, latency p50/p95/p99 ms"
 for clients in ${CONNECTIONS//,/ }; do
   echo "1000 $clients $(env "${PGENV[@]}" bench/pgbench/step.sh bench/pgbench/two-commits.sql 1000 "$clients")"
+  echo "1000 $clients $(env "${PGENV[@]}" bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql 1000 "$clients")   (foreign keys)"
 done
 
 echo "== gateway suite; before each submit and recharge step, pgbench's ceiling (bench/pgbench/submit.sql) at the step's"
-echo "   connection count over 1,000 wallets (the hot-wallet step: one wallet), printed as tps and its own p50/p95/p99 ms"
+echo "   connection count over 1,000 wallets (the hot-wallet step: one wallet), printed as tps and its own p50/p95/p99 ms;"
+echo "   then the same on the tables with the gateway's foreign keys"
 set +e
 env "${PGENV[@]}" dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
   --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
-  --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
+  --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" \
+  --fk-ceiling-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/submit.sql" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
   --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms "$UPSTREAM_DELAY_MS" --upstream-connections 256
 RESULT=$?
 set -e

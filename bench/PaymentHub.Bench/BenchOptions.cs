@@ -30,6 +30,8 @@ public sealed record BenchOptions
     public string? CeilingFile { get; init; }
     /// <summary>A command the suite runs right before each step that has a ratio, with the step's wallets and clients appended; its output starts with pgbench's tps.</summary>
     public string? CeilingCommand { get; init; }
+    /// <summary>As <see cref="CeilingCommand"/>, for the same transaction on tables with the gateway's foreign keys; its ratio is printed beside the first.</summary>
+    public string? ForeignKeyCeilingCommand { get; init; }
     public int StepSeconds { get; init; } = 10;
     /// <summary>Suite: seconds of uncounted load before the first measured step (see SuiteRun's warm-up).</summary>
     public int WarmupSeconds { get; init; } = 45;
@@ -68,6 +70,8 @@ public sealed record BenchOptions
           --ceiling FILE         Suite: pgbench results, lines "wallets clients tps".
           --ceiling-command CMD  Suite: run CMD WALLETS CLIENTS right before each step that has a ratio; the first
                                  word it prints is pgbench's tps for that step (instead of --ceiling's figure).
+          --fk-ceiling-command CMD  Suite: as --ceiling-command, run after it, for the same transaction on tables
+                                 with the gateway's foreign keys; printed as a second pgbench figure and ratio.
           --step-seconds N       Suite: seconds per step (1..600). Default 10.
           --warmup-seconds N     Suite: uncounted load before the first step, split over submit (many wallets and
                                  the hot one) and recharge at 32 connections (0..600). Default 45.
@@ -161,6 +165,9 @@ public sealed record BenchOptions
                     break;
                 case "--ceiling-command":
                     options = options with { CeilingCommand = value };
+                    break;
+                case "--fk-ceiling-command":
+                    options = options with { ForeignKeyCeilingCommand = value };
                     break;
                 case "--step-seconds":
                     options = options with { StepSeconds = ParseInt(name, value, 1, 600, ref error) };

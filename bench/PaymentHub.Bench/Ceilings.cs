@@ -13,14 +13,24 @@ public sealed class Ceilings
 {
     private readonly Dictionary<(int Wallets, int Clients), double> _fromFile;
     private readonly string[]? _command;
+    private readonly string _label;
     private readonly TimeSpan _timeout;
 
-    public Ceilings(BenchOptions options)
+    private Ceilings(string? command, string? file, string label, int stepSeconds)
     {
-        _fromFile = ReadFile(options.CeilingFile);
-        _command = options.CeilingCommand?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        _timeout = TimeSpan.FromSeconds(options.StepSeconds + 120);
+        _fromFile = ReadFile(file);
+        _command = command?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        _label = label;
+        _timeout = TimeSpan.FromSeconds(stepSeconds + 120);
     }
+
+    /// <summary>The ceiling of <c>--ceiling-command</c> (or <c>--ceiling</c>): the transaction on tables without foreign keys.</summary>
+    public static Ceilings Plain(BenchOptions options) =>
+        new(options.CeilingCommand, options.CeilingFile, "pgbench beside it", options.StepSeconds);
+
+    /// <summary>The ceiling of <c>--fk-ceiling-command</c>: the same transaction on tables with the gateway's foreign keys; none without it.</summary>
+    public static Ceilings WithForeignKeys(BenchOptions options) =>
+        new(options.ForeignKeyCeilingCommand, null, "pgbench, foreign keys", options.StepSeconds);
 
     /// <summary>pgbench's tps for <paramref name="wallets"/> at <paramref name="clients"/>; null when there is none.</summary>
     public async Task<double?> ForStepAsync(int wallets, int clients)
@@ -55,7 +65,7 @@ public sealed class Ceilings
             throw new BenchSetupException($"{command[0]} did not finish within {_timeout.TotalSeconds:0} s.");
         }
         var line = (await output).Trim();
-        Console.WriteLine($"  {"pgbench beside it",-24} c={clients,-4} wallets={wallets}: {line}");
+        Console.WriteLine($"  {_label,-24} c={clients,-4} wallets={wallets}: {line}");
         if (process.ExitCode != 0 || !double.TryParse(line.Split(' ', 2)[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
         {
             Console.WriteLine($"  (no ceiling for this step: exit {process.ExitCode}; {(await errors).Trim()})");

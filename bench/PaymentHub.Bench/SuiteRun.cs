@@ -22,7 +22,13 @@ public sealed class SuiteReseller(int id, string apiKey, string apiSecret, decim
 
 /// <summary>One row of the suite's table.</summary>
 public sealed record SuiteRow(
-    string Scenario, int Connections, PhaseStats Stats, double GatewayCpu, double PostgresCpu, double RssMiB, double? Ceiling);
+    string Scenario, int Connections, PhaseStats Stats, double GatewayCpu, double PostgresCpu, double RssMiB, StepCeiling Ceiling);
+
+/// <summary>pgbench's tps for a step's transaction: on tables without foreign keys, and on tables with the gateway's.</summary>
+public sealed record StepCeiling(double? Plain, double? WithForeignKeys)
+{
+    public static readonly StepCeiling None = new(null, null);
+}
 
 /// <summary>
 /// bench/run.sh's suite: bill submit over many wallets and on one hot wallet, sandbox recharge over many wallets, and
@@ -50,7 +56,10 @@ public static class SuiteRun
         })
         { BaseAddress = baseAddress, Timeout = options.RequestTimeout };
         var admin = new AdminClient(adminHttp, options.AdminKey);
-        var ceilings = new Ceilings(options);
+        var plainCeilings = Ceilings.Plain(options);
+        var foreignKeyCeilings = Ceilings.WithForeignKeys(options);
+        async Task<StepCeiling> CeilingAsync(int wallets, int clients) =>
+            new(await plainCeilings.ForStepAsync(wallets, clients), await foreignKeyCeilings.ForStepAsync(wallets, clients));
 
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         if (!await admin.IsHealthyAsync(setup.Token))
@@ -96,11 +105,11 @@ public static class SuiteRun
         if (warmup > TimeSpan.Zero)
         {
             await StepAsync(loadHttp, options, "warm-up submit", 32, warmup,
-                i => Submit(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, submitDebit), null, rows);
+                i => Submit(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, submitDebit), StepCeiling.None, rows);
             await StepAsync(loadHttp, options, "warm-up hot", 32, warmup,
-                _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), null, rows);
+                _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), StepCeiling.None, rows);
             await StepAsync(loadHttp, options, "warm-up recharge", 32, warmup,
-                i => Recharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, rechargeDebit), null, rows);
+                i => Recharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, rechargeDebit), StepCeiling.None, rows);
             rows.Clear();
         }
 
@@ -109,12 +118,12 @@ public static class SuiteRun
             var duration = TimeSpan.FromSeconds(options.StepSeconds);
             await StepAsync(loadHttp, options, "submit, many wallets", connections, duration,
                 i => Submit(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, submitDebit),
-                await ceilings.ForStepAsync(1000, connections), rows);
+                await CeilingAsync(1000, connections), rows);
             await StepAsync(loadHttp, options, "submit, one hot wallet", connections, duration,
-                _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), await ceilings.ForStepAsync(1, connections), rows);
+                _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), await CeilingAsync(1, connections), rows);
             await StepAsync(loadHttp, options, "recharge sandbox, many", connections, duration,
                 i => Recharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, rechargeDebit),
-                await ceilings.ForStepAsync(1000, connections), rows);
+                await CeilingAsync(1000, connections), rows);
         }
         // One order per reseller for status_check to look up.
         var orders = new string[many.Count];
@@ -127,9 +136,9 @@ public static class SuiteRun
         }
         var readDuration = TimeSpan.FromSeconds(Math.Max(1, options.StepSeconds / 2));
         await StepAsync(loadHttp, options, "provider_check", 32, readDuration,
-            i => Form(many[i % many.Count], "api/bill-payment.php?action=provider_check"), null, null, rows);
+            i => Form(many[i % many.Count], "api/bill-payment.php?action=provider_check"), null, StepCeiling.None, rows);
         await StepAsync(loadHttp, options, "status_check (bill)", 32, readDuration,
-            i => Form(many[i % many.Count], "api/bill-payment.php?action=status_check", ("order_number", orders[i % many.Count])), null, null, rows);
+            i => Form(many[i % many.Count], "api/bill-payment.php?action=status_check", ("order_number", orders[i % many.Count])), null, StepCeiling.None, rows);
 
         if (options.UpstreamUrl is { } upstreamUrl)
         {
@@ -156,7 +165,7 @@ public static class SuiteRun
 
     private static async Task StepAsync(
         HttpClient http, BenchOptions options, string scenario, int connections, TimeSpan duration,
-        Func<int, HttpRequestMessage> build, Action<int, bool, bool>? account, double? ceiling, List<SuiteRow> rows)
+        Func<int, HttpRequestMessage> build, Action<int, bool, bool>? account, StepCeiling ceiling, List<SuiteRow> rows)
     {
         var gatewayBefore = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) : 0;
         var postgresBefore = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) : 0;
@@ -192,8 +201,8 @@ public static class SuiteRun
     private static void PrintTable(List<SuiteRow> rows)
     {
         Console.WriteLine();
-        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio | pgbench tps, FKs | ratio, FKs |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var row in rows)
         {
             var s = row.Stats;
@@ -205,10 +214,14 @@ public static class SuiteRun
                 $"| {row.Scenario} | {row.Connections} | {s.SuccessesPerSecond:0} | {(nonSuccess.Length == 0 ? "0" : nonSuccess)} | {s.FailureCount} | " +
                 $"{latency.P50:0.0} | {latency.P95:0.0} | {latency.P99:0.0} | {latency.Max:0} | {row.GatewayCpu * 1000 / replies:0.00} | " +
                 $"{row.PostgresCpu * 1000 / replies:0.00} | {row.GatewayCpu / seconds:0.00} | {row.RssMiB:0} | " +
-                $"{(row.Ceiling is { } c ? c.ToString("0", CultureInfo.InvariantCulture) : "")} | " +
-                $"{(row.Ceiling is { } d && d > 0 ? (s.SuccessesPerSecond / d).ToString("0.00", CultureInfo.InvariantCulture) : "")} |"));
+                $"{Ceiling(row.Ceiling.Plain, s.SuccessesPerSecond)} | {Ceiling(row.Ceiling.WithForeignKeys, s.SuccessesPerSecond)} |"));
         }
     }
+
+    /// <summary>Two cells: pgbench's tps and the step's ratio to it, or two empty cells.</summary>
+    private static string Ceiling(double? tps, double successesPerSecond) => tps is { } t && t > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{t:0} | {successesPerSecond / t:0.00}")
+        : " | ";
 
     private static async Task<int> CheckMoneyAsync(AdminClient admin, List<SuiteReseller> resellers, List<SuiteRow> rows, CancellationToken ct)
     {
@@ -268,11 +281,11 @@ public static class SuiteRun
         if (options.WarmupSeconds > 0)
         {
             await StepAsync(http, options, $"warm-up {scenario}", options.UpstreamConnections, TimeSpan.FromSeconds(options.WarmupSeconds / 3.0),
-                build, account, null, []);
+                build, account, StepCeiling.None, []);
         }
         using var sampling = new CancellationTokenSource();
         var peakThreads = SamplePeakThreadsAsync(options.GatewayPid, sampling.Token);
-        await StepAsync(http, options, scenario, options.UpstreamConnections, TimeSpan.FromSeconds(options.StepSeconds), build, account, null, rows);
+        await StepAsync(http, options, scenario, options.UpstreamConnections, TimeSpan.FromSeconds(options.StepSeconds), build, account, StepCeiling.None, rows);
         await sampling.CancelAsync();
         var bound = options.UpstreamDelayMs == 0 ? double.PositiveInfinity : options.UpstreamConnections * 1000.0 / options.UpstreamDelayMs;
         var reached = rows[^1].Stats.SuccessesPerSecond;

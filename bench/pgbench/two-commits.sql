@@ -3,21 +3,21 @@
 -- statement, a transaction of its own (the wallet's conditional debit, the journal, its entries and the order;
 -- LedgerService.TryPostAloneAsync), and the settlement locks the order, writes its outcome with one UPDATE and commits.
 -- A recharge cannot answer faster than these two commits; run.sh prints this script's tps and p50/p95/p99 beside the
--- ceiling. :wallets as in submit.sql.
+-- ceiling. :wallets and the schema as in submit.sql.
 \set wallet random(1, :wallets)
 WITH wallet AS (
-    UPDATE bench.ledger_accounts SET balance = balance - 99.00
+    UPDATE ledger_accounts SET balance = balance - 99.00
      WHERE id = :wallet AND kind = 'ResellerWallet' AND balance - 99.00 >= 0
     RETURNING balance),
 journal AS (
-    INSERT INTO bench.ledger_journals (created_at, description, kind, reference)
+    INSERT INTO ledger_journals (created_at, description, kind, reference)
     SELECT now(), 'Recharge GP 01700000000', 'RechargeDebit', 'RC-' || gen_random_uuid() FROM wallet
     RETURNING id, reference),
 entries AS (
-    INSERT INTO bench.ledger_entries (account_id, amount, created_at, journal_id)
+    INSERT INTO ledger_entries (account_id, amount, created_at, journal_id)
     SELECT entry.account, entry.amount, now(), journal.id
       FROM journal, (VALUES (:wallet, -99.00), (1001, 100.00), (1003, -1.00)) AS entry (account, amount))
-INSERT INTO bench.recharge_orders (order_number, reseller_id, phone, operator_code, operator_name, account_type, amount,
+INSERT INTO recharge_orders (order_number, reseller_id, phone, operator_code, operator_name, account_type, amount,
     commission, debit_amount, before_balance, after_balance, status, debit_journal_id, connector, stage, attempts,
     next_attempt_at, created_at, updated_at)
 SELECT journal.reference, :wallet, '01700000000', 'GP', 'Grameenphone', 'prepaid', 100.00, 1.00, 99.00,
@@ -26,8 +26,8 @@ SELECT journal.reference, :wallet, '01700000000', 'GP', 'Grameenphone', 'prepaid
   FROM journal, wallet
 RETURNING id \gset o_
 BEGIN;
-SELECT id FROM bench.recharge_orders WHERE id = :o_id AND status = 'Processing' FOR UPDATE;
-UPDATE bench.recharge_orders SET status = 'Success', stage = 'Done', operator_transaction_id = 'SBX-' || :o_id,
+SELECT id FROM recharge_orders WHERE id = :o_id AND status = 'Processing' FOR UPDATE;
+UPDATE recharge_orders SET status = 'Success', stage = 'Done', operator_transaction_id = 'SBX-' || :o_id,
     reward_result = '{"ok": true}', next_attempt_at = NULL, completed_at = now(), updated_at = now()
  WHERE id = :o_id;
 COMMIT;
