@@ -125,12 +125,15 @@ public static class SuiteRun
                 i => Recharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, rechargeDebit),
                 await CeilingAsync(1000, connections), rows);
         }
+        // The steps took minutes: what follows (the read steps' orders, the slow upstream's operator, the money check) has
+        // a budget of its own, as the set-up had.
+        using var after = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         // One order per reseller for status_check to look up.
         var orders = new string[many.Count];
         for (var i = 0; i < many.Count; i++)
         {
-            using var response = await loadHttp.SendAsync(Submit(many[i]), setup.Token);
-            using var reply = JsonDocument.Parse(await response.Content.ReadAsStringAsync(setup.Token));
+            using var response = await loadHttp.SendAsync(Submit(many[i]), after.Token);
+            using var reply = JsonDocument.Parse(await response.Content.ReadAsStringAsync(after.Token));
             orders[i] = reply.RootElement.GetProperty("order_number").GetString()!;
             many[i].Paid(submitDebit);
         }
@@ -142,13 +145,13 @@ public static class SuiteRun
 
         if (options.UpstreamUrl is { } upstreamUrl)
         {
-            var upstreamDebit = await OperatorDebitAsync(admin, UpstreamOperator, "nurr", setup.Token);
+            var upstreamDebit = await OperatorDebitAsync(admin, UpstreamOperator, "nurr", after.Token);
             await SlowUpstreamStepAsync(loadHttp, options, upstreamUrl,
                 i => UpstreamRecharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, upstreamDebit), rows);
         }
 
         PrintTable(rows);
-        return await CheckMoneyAsync(admin, [.. many, hot], rows, setup.Token);
+        return await CheckMoneyAsync(admin, [.. many, hot], rows, after.Token);
     }
 
     private static void Account(SuiteReseller reseller, bool ok, bool unknown, decimal debit)

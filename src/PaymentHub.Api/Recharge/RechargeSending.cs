@@ -68,7 +68,7 @@ public sealed partial class RechargeSending(
         switch (outcome)
         {
             case RechargeOutcome.Succeeded success:
-                return await settlement.SucceedAsync(order.Id, success.OperatorTransactionId, null, ct);
+                return await settlement.SucceedAsync(order, success.OperatorTransactionId, ct);
             case RechargeOutcome.Failed failed:
                 return await settlement.FailAsync(order.Id, failed.Reason, null, ct);
             case RechargeOutcome.Unknown unknown:

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
@@ -35,6 +36,43 @@ public sealed partial class RechargeSettlement(
         // The success is settled again, without rewards, exactly as if the step had been rolled back alone.
         db.ChangeTracker.Clear();
         return (await SettleSuccessAsync(orderId, operatorTransactionId, leaseOwner, grantRewards: false, ct)).Order;
+    }
+
+    /// <summary>
+    /// The request thread's success: <paramref name="placed"/> is the order as this request placed it. Most recharges need
+    /// no cashback and no callback, and on PostgreSQL those settle in one statement (<see cref="RechargeSuccessStatement"/>);
+    /// the others, and any recharge that statement could not settle, settle as
+    /// <see cref="SucceedAsync(long, string, string?, CancellationToken)"/> does. Returns the same as that.
+    /// </summary>
+    public async Task<RechargeOrder?> SucceedAsync(RechargeOrder placed, string operatorTransactionId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (db.IsPostgres && !await rewards.MayPayCashbackAsync(placed, now, ct))
+        {
+            try
+            {
+                var (outcome, rewardResult) = await RechargeSuccessStatement.RunAsync(db, placed.Id, operatorTransactionId, now, ct);
+                switch (outcome)
+                {
+                    case RechargeSuccessStatement.Outcome.NotOpen:
+                        return null;
+                    case RechargeSuccessStatement.Outcome.Settled:
+                        Close(placed, now);
+                        placed.Status = RechargeStatus.Success;
+                        placed.OperatorTransactionId = operatorTransactionId;
+                        placed.RewardResult = rewardResult;
+                        PaymentHubMetrics.OrderSettled("recharge", placed.Connector, placed.Status.ToString());
+                        return placed;
+                }
+            }
+            catch (DbException ex)
+            {
+                // It wrote nothing, or (its reply lost) settled the order: the settlement below finds it open, or not.
+                // A failing reward step ends here too, and the settlement below settles without it.
+                LogOneStatementFailed(logger, ex, placed.OrderNumber);
+            }
+        }
+        return await SucceedAsync(placed.Id, operatorTransactionId, null, ct);
     }
 
     /// <summary>
@@ -172,6 +210,9 @@ public sealed partial class RechargeSettlement(
         order.UpdatedAt = now;
         Leases.Release(order);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recharge {OrderNumber}: the one-statement success settlement failed; settling it step by step")]
+    private static partial void LogOneStatementFailed(ILogger logger, Exception ex, string orderNumber);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rewards for recharge {OrderNumber} failed")]
     private static partial void LogRewardFailed(ILogger logger, Exception ex, string orderNumber);

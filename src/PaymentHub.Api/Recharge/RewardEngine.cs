@@ -72,20 +72,29 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
             .FirstOrDefaultAsync(l => db.ResellerRewardAccounts.Any(a => a.ResellerId == resellerId && a.LevelId == l.Id), ct);
     }
 
-    private const string AddPointsSql = """
+    private const string AddPointsSql = $"""
         WITH granted AS (
             INSERT INTO reseller_reward_accounts AS a (reseller_id, points, lifetime_points, level_id)
             VALUES (@reseller, @points, @points, (
                 SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= @points
                 ORDER BY l.min_lifetime_points DESC LIMIT 1))
-            ON CONFLICT (reseller_id) DO UPDATE SET
+            {AddPointsOnConflict})
+        SELECT l.id, l.key, l.name, l.min_lifetime_points FROM reward_levels AS l JOIN granted AS g ON l.id = g.level_id
+        """;
+
+    /// <summary>
+    /// The points upsert's conflict clause (<c>reseller_reward_accounts AS a</c>), shared with
+    /// <see cref="RechargeSuccessStatement"/>: an existing account is incremented under its row lock, and its level is
+    /// the one its new lifetime total reaches.
+    /// </summary>
+    internal const string AddPointsOnConflict = """
+        ON CONFLICT (reseller_id) DO UPDATE SET
                 points = a.points + excluded.points,
                 lifetime_points = a.lifetime_points + excluded.lifetime_points,
                 level_id = (
                     SELECT l.id FROM reward_levels AS l WHERE l.min_lifetime_points <= a.lifetime_points + excluded.lifetime_points
                     ORDER BY l.min_lifetime_points DESC LIMIT 1)
-            RETURNING a.level_id)
-        SELECT l.id, l.key, l.name, l.min_lifetime_points FROM reward_levels AS l JOIN granted AS g ON l.id = g.level_id
+            RETURNING a.level_id
         """;
 
     private sealed record OfferUse(CashbackOffer Offer, int UsedToday);
@@ -98,9 +107,16 @@ public sealed class RewardEngine(PaymentHubDbContext db, LedgerService ledger, H
                 .Select(o => new OfferUse(o,
                     db.CashbackGrants.Count(g => g.OfferId == o.Id && g.ResellerId == resellerId && g.GrantedAt >= dayStart)))));
 
+    /// <summary>Whether an active offer may pay cashback on <paramref name="order"/> at <paramref name="now"/> (the cached list, as <see cref="GrantAsync"/> reads it first).</summary>
+    public async Task<bool> MayPayCashbackAsync(RechargeOrder order, DateTime now, CancellationToken ct) =>
+        (await CandidateOffersAsync(order, now, ct)).Length > 0;
+
+    private async Task<int[]> CandidateOffersAsync(RechargeOrder order, DateTime now, CancellationToken ct) =>
+        (await activeOffers.GetAsync(db, ct)).Where(o => o.AppliesTo(now, order.Amount, order.OperatorCode)).Select(o => o.Id).ToArray();
+
     private async Task<JsonObject> CashbackAsync(RechargeOrder order, long walletAccountId, DateTime now, CancellationToken ct)
     {
-        var candidates = (await activeOffers.GetAsync(db, ct)).Where(o => o.AppliesTo(now, order.Amount, order.OperatorCode)).Select(o => o.Id).ToArray();
+        var candidates = await CandidateOffersAsync(order, now, ct);
         if (candidates.Length == 0)
         {
             return NoEligibleOffer();

@@ -10,7 +10,8 @@ namespace PaymentHub.Tests.Settlement;
 /// What a settlement sends to PostgreSQL, read from Npgsql's own trace of the commands this class's database received: a
 /// recharge settled on the request thread (success and failure) and a bill order settled by the worker run without a
 /// savepoint, because none of them goes on in its transaction after a failed save (see SavepointFreeSave), and read
-/// their order under a row lock (see RowLocks).
+/// their order under a row lock (see RowLocks); the recharge's success, needing no cashback and no callback here, in the
+/// one statement that is its whole settlement (RechargeSuccessStatement).
 /// </summary>
 public sealed class SettlementStatementTests(GatewayFixture fixture)
     : GatewayTest(fixture, "settlement_statements"), IClassFixture<GatewayFixture>, IDisposable
@@ -66,8 +67,13 @@ public sealed class SettlementStatementTests(GatewayFixture fixture)
         Assert.Equal(outcome, body["status"]!.GetValue<string>());
         // The trace is read at all: the settlement's write of the order is in it.
         Assert.Contains(sent, s => s.Contains("UPDATE recharge_orders", StringComparison.Ordinal));
-        // The settlement read its order under a row lock (RowLocks), of the order's row only.
-        Assert.Contains(sent, s => s.Contains("FROM recharge_orders AS r", StringComparison.Ordinal) && s.Contains("\nFOR UPDATE OF r", StringComparison.Ordinal));
+        // The settlement read its order under a row lock of the order's row only: a success without cashback or callback
+        // in the one statement that is all of its settlement (RechargeSuccessStatement), a failure in its own read (RowLocks).
+        var oneStatement = sent.Where(s => s.Contains("WITH target AS", StringComparison.Ordinal)).ToList();
+        var lockingRead = sent.Where(s => s.Contains("INNER JOIN resellers AS r0", StringComparison.Ordinal)).ToList();
+        Assert.All(oneStatement, s => Assert.Contains("FOR UPDATE OF r)", s, StringComparison.Ordinal));
+        Assert.All(lockingRead, s => Assert.Contains("\nFOR UPDATE OF r", s, StringComparison.Ordinal));
+        Assert.Equal(outcome == "Success" ? (1, 0) : (0, 1), (oneStatement.Count, lockingRead.Count));
         Assert.DoesNotContain(sent, s => s.Contains("SAVEPOINT", StringComparison.OrdinalIgnoreCase));
     }
 
