@@ -13,7 +13,7 @@ namespace PaymentHub.Recharge;
 /// It settles only a recharge that needs nothing else: no cashback offer may apply (the caller asks
 /// <see cref="RewardEngine.MayPayCashbackAsync"/>) and the reseller has no enabled webhook endpoint (tested under the lock:
 /// such an order is left as it was, for the full settlement, which writes the callback event). The reward block is the
-/// one <see cref="RewardEngine.GrantAsync"/> writes for the same points and level, byte for byte (RechargeSettlementTests).
+/// one <see cref="RewardEngine.GrantAsync"/> writes for the same points and level, byte for byte (RechargeSuccessStatementTests).
 /// </summary>
 public static class RechargeSuccessStatement
 {
