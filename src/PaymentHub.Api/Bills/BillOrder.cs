@@ -82,6 +82,7 @@ public sealed class BillOrderConfiguration : IEntityTypeConfiguration<BillOrder>
         builder.HasIndex(o => new { o.ResellerId, o.CreatedAt });
         builder.HasIndex(o => new { o.Status, o.NextAttemptAt });
         builder.HasOne<Resellers.Reseller>().WithMany().HasForeignKey(o => o.ResellerId).OnDelete(DeleteBehavior.Restrict);
+        // The service and journal keys have no index of their own (PaymentHubDbContext.ConfigureConventions says why).
         builder.HasOne<Catalog.BillService>().WithMany().HasForeignKey(o => o.ServiceId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(o => o.DebitJournal).WithMany().HasForeignKey(o => o.DebitJournalId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Ledger.LedgerJournal>().WithMany().HasForeignKey(o => o.RefundJournalId).OnDelete(DeleteBehavior.Restrict);

@@ -24,6 +24,8 @@ public sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<LedgerEn
         builder.HasKey(e => e.Id);
         // Statements read a wallet's entries by time, in (created_at, id) order.
         builder.HasIndex(e => new { e.AccountId, e.CreatedAt, e.Id });
+        // A journal's entries are read together (a reversal, the ledger checks).
+        builder.HasIndex(e => e.JournalId);
         builder.HasOne<LedgerAccount>().WithMany().HasForeignKey(e => e.AccountId).OnDelete(DeleteBehavior.Restrict);
     }
 }

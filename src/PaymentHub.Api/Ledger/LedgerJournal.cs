@@ -35,8 +35,9 @@ public sealed class LedgerJournalConfiguration : IEntityTypeConfiguration<Ledger
         builder.Property(j => j.Kind).HasMaxLength(32);
         builder.Property(j => j.Reference).HasMaxLength(64).IsRequired();
         builder.Property(j => j.Description).HasMaxLength(500);
-        builder.HasIndex(j => new { j.Kind, j.Reference }).IsUnique();
-        builder.HasIndex(j => j.Reference);
+        // One journal of a kind per reference. Reference first, so that the same index also finds every journal of an
+        // order (its debit, refund and cashback) by reference alone; every posting inserts into it, so one index, not two.
+        builder.HasIndex(j => new { j.Reference, j.Kind }).IsUnique();
         builder.HasMany(j => j.Entries).WithOne().HasForeignKey(e => e.JournalId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -74,6 +74,7 @@ public sealed class RechargeOrderConfiguration : IEntityTypeConfiguration<Rechar
         builder.HasIndex(o => new { o.ResellerId, o.CreatedAt });
         builder.HasIndex(o => new { o.Status, o.NextAttemptAt });
         builder.HasOne<Resellers.Reseller>().WithMany().HasForeignKey(o => o.ResellerId).OnDelete(DeleteBehavior.Restrict);
+        // The journal and operator keys have no index of their own (PaymentHubDbContext.ConfigureConventions says why).
         builder.HasOne(o => o.DebitJournal).WithMany().HasForeignKey(o => o.DebitJournalId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<LedgerJournal>().WithMany().HasForeignKey(o => o.RefundJournalId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<MobileOperator>().WithMany().HasForeignKey(o => o.OperatorCode).OnDelete(DeleteBehavior.Restrict);

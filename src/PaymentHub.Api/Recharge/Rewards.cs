@@ -143,6 +143,7 @@ public sealed class CashbackGrantConfiguration : IEntityTypeConfiguration<Cashba
         builder.HasIndex(g => new { g.OfferId, g.ResellerId, g.GrantedAt });
         builder.HasOne<CashbackOffer>().WithMany().HasForeignKey(g => g.OfferId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<RechargeOrder>().WithMany().HasForeignKey(g => g.RechargeOrderId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(g => g.JournalId);
         builder.HasOne(g => g.Journal).WithMany().HasForeignKey(g => g.JournalId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -33,6 +33,8 @@ public sealed class ApiCredentialConfiguration : IEntityTypeConfiguration<ApiCre
         builder.HasIndex(c => c.ApiKey).IsUnique();
         builder.Property(c => c.SecretHash).HasMaxLength(32).IsRequired();
         builder.Property(c => c.AllowedIps).HasMaxLength(ApiKeyAllowlist.MaxStoredLength);
+        // A reseller's keys are listed and revoked together.
+        builder.HasIndex(c => c.ResellerId);
         builder.HasOne(c => c.Reseller).WithMany().HasForeignKey(c => c.ResellerId).OnDelete(DeleteBehavior.Restrict);
     }
 }

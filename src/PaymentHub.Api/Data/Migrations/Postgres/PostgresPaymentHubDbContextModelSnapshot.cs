@@ -296,14 +296,8 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DebitJournalId");
-
                     b.HasIndex("OrderNumber")
                         .IsUnique();
-
-                    b.HasIndex("RefundJournalId");
-
-                    b.HasIndex("ServiceId");
 
                     b.HasIndex("ResellerId", "CreatedAt");
 
@@ -911,9 +905,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Reference");
-
-                    b.HasIndex("Kind", "Reference")
+                    b.HasIndex("Reference", "Kind")
                         .IsUnique();
 
                     b.ToTable("ledger_journals", null, t =>
@@ -1281,14 +1273,8 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DebitJournalId");
-
-                    b.HasIndex("OperatorCode");
-
                     b.HasIndex("OrderNumber")
                         .IsUnique();
-
-                    b.HasIndex("RefundJournalId");
 
                     b.HasIndex("ResellerId", "CreatedAt");
 

@@ -285,14 +285,8 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DebitJournalId");
-
                     b.HasIndex("OrderNumber")
                         .IsUnique();
-
-                    b.HasIndex("RefundJournalId");
-
-                    b.HasIndex("ServiceId");
 
                     b.HasIndex("ResellerId", "CreatedAt");
 
@@ -886,9 +880,7 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Reference");
-
-                    b.HasIndex("Kind", "Reference")
+                    b.HasIndex("Reference", "Kind")
                         .IsUnique();
 
                     b.ToTable("ledger_journals", null, t =>
@@ -1250,14 +1242,8 @@ namespace PaymentHub.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DebitJournalId");
-
-                    b.HasIndex("OperatorCode");
-
                     b.HasIndex("OrderNumber")
                         .IsUnique();
-
-                    b.HasIndex("RefundJournalId");
 
                     b.HasIndex("ResellerId", "CreatedAt");
 
