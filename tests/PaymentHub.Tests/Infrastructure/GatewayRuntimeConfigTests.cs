@@ -3,9 +3,10 @@ using System.Text.Json.Nodes;
 namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
-/// The garbage collector's settings the gateway is built with (its runtimeconfig.json, read by the runtime at start):
-/// without the cap, its memory under load grows with the L3 cache the host's CPU reports
-/// (bench/README.md, "A new machine, and the gen0 budget capped").
+/// The runtime settings the gateway is built with (its runtimeconfig.json, read by the runtime at start): without the
+/// gen0 cap, its memory under load grows with the L3 cache the host's CPU reports (bench/README.md, "A new machine, and
+/// the gen0 budget capped"); with spinning thread-pool workers it takes CPU from the database beside it
+/// (bench/README.md, "Thread-pool workers that do not spin").
 /// </summary>
 public sealed class GatewayRuntimeConfigTests
 {
@@ -28,5 +29,11 @@ public sealed class GatewayRuntimeConfigTests
         var budget = ConfigProperties()["System.GC.Gen0MaxBudget"]?.GetValue<long>();
 
         Assert.Equal(16L * 1024 * 1024, budget);
+    }
+
+    [Fact]
+    public void Idle_thread_pool_workers_sleep_without_spinning()
+    {
+        Assert.Equal(0, ConfigProperties()["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]?.GetValue<int>());
     }
 }
