@@ -44,7 +44,7 @@ public sealed class BillServiceConfiguration : IEntityTypeConfiguration<BillServ
         builder.Property(s => s.ConnectorProductCode).HasMaxLength(64);
         builder.Property(s => s.CustomerNumberField).HasMaxLength(64);
         builder.Property(s => s.Status).HasMaxLength(16);
-        // A provider's services are read together (provider_check, the catalogue).
+        // A provider's services are listed together (GET /admin/v1/providers/{id}/services).
         builder.HasIndex(s => s.ProviderId);
         builder.HasOne(s => s.Provider).WithMany().HasForeignKey(s => s.ProviderId).OnDelete(DeleteBehavior.Restrict);
         builder.Ignore(s => s.ModuleFieldList);
