@@ -68,7 +68,8 @@ public sealed partial class RechargeSettlement(
             catch (DbException ex)
             {
                 // It wrote nothing, or (its reply lost) settled the order: the settlement below finds it open, or not.
-                // A failing reward step ends here too, and the settlement below settles without it.
+                // A failing reward step ends here too: the settlement below tries the reward again, and settles without it
+                // if it fails there as well.
                 LogOneStatementFailed(logger, ex, placed.OrderNumber);
             }
         }
