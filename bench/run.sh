@@ -3,8 +3,8 @@
 # Production, logs at Warning, rate limit raised), pgbench's two-commit floor of a recharge, then PaymentHub.Bench's
 # suite against the gateway, which measures pgbench's ceiling for the same transaction (bench/pgbench/submit.sql, over
 # 1,000 wallets or the one hot wallet) right before each of its steps at the same connection count, on tables without
-# foreign keys and again on tables with the gateway's, with CPU per request, RSS and the ratios to both, ending with
-# the ledger check and the balance reconciliation.
+# foreign keys and again on tables with the gateway's (and before each recharge step the two-commit floor once more),
+# with CPU per request, RSS and the ratios to both, ending with the ledger check and the balance reconciliation.
 #
 #   bench/run.sh            # full: 20 s per step
 #   bench/run.sh --short    # ~5-8 minutes: 8 s per step
@@ -82,12 +82,14 @@ done
 
 echo "== gateway suite; before each submit and recharge step, pgbench's ceiling (bench/pgbench/submit.sql) at the step's"
 echo "   connection count over 1,000 wallets (the hot-wallet step: one wallet), printed as tps and its own p50/p95/p99 ms;"
-echo "   then the same on the tables with the gateway's foreign keys"
+echo "   then the same on the tables with the gateway's foreign keys; before each recharge step, then, the recharge's floor"
+echo "   (bench/pgbench/two-commits.sql on the tables with foreign keys), whose p99 the table prints beside the step's"
 set +e
 env "${PGENV[@]}" dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
   --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
   --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" \
-  --fk-ceiling-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/submit.sql" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
+  --fk-ceiling-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/submit.sql" \
+  --floor-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
   --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms "$UPSTREAM_DELAY_MS" --upstream-connections 256
 RESULT=$?
 set -e

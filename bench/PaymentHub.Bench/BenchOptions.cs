@@ -32,6 +32,11 @@ public sealed record BenchOptions
     public string? CeilingCommand { get; init; }
     /// <summary>As <see cref="CeilingCommand"/>, for the same transaction on tables with the gateway's foreign keys; its ratio is printed beside the first.</summary>
     public string? ForeignKeyCeilingCommand { get; init; }
+    /// <summary>
+    /// As <see cref="CeilingCommand"/>, run before each recharge step only: the recharge's two-commit floor (two-commits.sql on
+    /// the tables with the gateway's foreign keys), whose p99 is printed beside the step's.
+    /// </summary>
+    public string? FloorCommand { get; init; }
     public int StepSeconds { get; init; } = 10;
     /// <summary>Suite: seconds of uncounted load before the first measured step (see SuiteRun's warm-up).</summary>
     public int WarmupSeconds { get; init; } = 45;
@@ -72,6 +77,8 @@ public sealed record BenchOptions
                                  word it prints is pgbench's tps for that step (instead of --ceiling's figure).
           --fk-ceiling-command CMD  Suite: as --ceiling-command, run after it, for the same transaction on tables
                                  with the gateway's foreign keys; printed as a second pgbench figure and ratio.
+          --floor-command CMD    Suite: as --ceiling-command, run last before each recharge step only, for the
+                                 recharge's two-commit floor; its tps and p99 are printed beside the step's p99.
           --step-seconds N       Suite: seconds per step (1..600). Default 10.
           --warmup-seconds N     Suite: uncounted load before the first step, split over submit (many wallets and
                                  the hot one) and recharge at 32 connections (0..600). Default 45.
@@ -168,6 +175,9 @@ public sealed record BenchOptions
                     break;
                 case "--fk-ceiling-command":
                     options = options with { ForeignKeyCeilingCommand = value };
+                    break;
+                case "--floor-command":
+                    options = options with { FloorCommand = value };
                     break;
                 case "--step-seconds":
                     options = options with { StepSeconds = ParseInt(name, value, 1, 600, ref error) };

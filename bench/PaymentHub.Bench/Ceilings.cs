@@ -32,12 +32,20 @@ public sealed class Ceilings
     public static Ceilings WithForeignKeys(BenchOptions options) =>
         new(options.ForeignKeyCeilingCommand, null, "pgbench, foreign keys", options.StepSeconds);
 
-    /// <summary>pgbench's tps for <paramref name="wallets"/> at <paramref name="clients"/>; null when there is none.</summary>
-    public async Task<double?> ForStepAsync(int wallets, int clients)
+    /// <summary>
+    /// The recharge's floor of <c>--floor-command</c>: its two commits on tables with the gateway's foreign keys, measured
+    /// right before each recharge step, because a p99 the machine's own database cannot reach in that minute is not the
+    /// gateway's (bench/README.md, "The recharge's floor beside its step"); none without it.
+    /// </summary>
+    public static Ceilings Floor(BenchOptions options) =>
+        new(options.FloorCommand, null, "floor, two commits, FKs", options.StepSeconds);
+
+    /// <summary>pgbench's tps (and its own p99, when printed) for <paramref name="wallets"/> at <paramref name="clients"/>; null when there is none.</summary>
+    public async Task<PgbenchFigure?> ForStepAsync(int wallets, int clients)
     {
         if (_command is not { Length: > 0 } command)
         {
-            return _fromFile.TryGetValue((wallets, clients), out var tps) ? tps : null;
+            return _fromFile.TryGetValue((wallets, clients), out var tps) ? new PgbenchFigure(tps, null) : null;
         }
         var start = new ProcessStartInfo(command[0])
         {
@@ -66,12 +74,15 @@ public sealed class Ceilings
         }
         var line = (await output).Trim();
         Console.WriteLine($"  {_label,-24} c={clients,-4} wallets={wallets}: {line}");
-        if (process.ExitCode != 0 || !double.TryParse(line.Split(' ', 2)[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (process.ExitCode != 0 || !double.TryParse(words[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
         {
             Console.WriteLine($"  (no ceiling for this step: exit {process.ExitCode}; {(await errors).Trim()})");
             return null;
         }
-        return measured;
+        var p99At = Array.IndexOf(words, "p99");
+        return new PgbenchFigure(measured,
+            p99At >= 0 && p99At + 1 < words.Length && double.TryParse(words[p99At + 1], CultureInfo.InvariantCulture, out var p99) ? p99 : null);
     }
 
     private static Dictionary<(int, int), double> ReadFile(string? file)
@@ -94,3 +105,6 @@ public sealed class Ceilings
         return result;
     }
 }
+
+/// <summary>One pgbench measurement: its tps, and its own p99 in ms when step.sh printed one.</summary>
+public sealed record PgbenchFigure(double Tps, double? P99Ms);

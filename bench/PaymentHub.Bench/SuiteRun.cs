@@ -24,8 +24,11 @@ public sealed class SuiteReseller(int id, string apiKey, string apiSecret, decim
 public sealed record SuiteRow(
     string Scenario, int Connections, PhaseStats Stats, double GatewayCpu, double PostgresCpu, double RssMiB, StepCeiling Ceiling);
 
-/// <summary>pgbench's tps for a step's transaction: on tables without foreign keys, and on tables with the gateway's.</summary>
-public sealed record StepCeiling(double? Plain, double? WithForeignKeys)
+/// <summary>
+/// pgbench's figures for a step's transaction: on tables without foreign keys, on tables with the gateway's, and for a
+/// recharge step the two-commit floor on tables with the gateway's foreign keys.
+/// </summary>
+public sealed record StepCeiling(PgbenchFigure? Plain, PgbenchFigure? WithForeignKeys, PgbenchFigure? Floor = null)
 {
     public static readonly StepCeiling None = new(null, null);
 }
@@ -58,8 +61,11 @@ public static class SuiteRun
         var admin = new AdminClient(adminHttp, options.AdminKey);
         var plainCeilings = Ceilings.Plain(options);
         var foreignKeyCeilings = Ceilings.WithForeignKeys(options);
+        var floors = Ceilings.Floor(options);
         async Task<StepCeiling> CeilingAsync(int wallets, int clients) =>
             new(await plainCeilings.ForStepAsync(wallets, clients), await foreignKeyCeilings.ForStepAsync(wallets, clients));
+        async Task<StepCeiling> RechargeCeilingAsync(int clients) =>
+            await CeilingAsync(1000, clients) with { Floor = await floors.ForStepAsync(1000, clients) };
 
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         if (!await admin.IsHealthyAsync(setup.Token))
@@ -123,7 +129,7 @@ public static class SuiteRun
                 _ => Submit(hot), (_, ok, unknown) => Account(hot, ok, unknown, submitDebit), await CeilingAsync(1, connections), rows);
             await StepAsync(loadHttp, options, "recharge sandbox, many", connections, duration,
                 i => Recharge(many[i % many.Count]), (i, ok, unknown) => Account(many[i % many.Count], ok, unknown, rechargeDebit),
-                await CeilingAsync(1000, connections), rows);
+                await RechargeCeilingAsync(connections), rows);
         }
         // The steps took minutes: what follows (the read steps' orders, the slow upstream's operator, the money check) has
         // a budget of its own, as the set-up had.
@@ -204,8 +210,8 @@ public static class SuiteRun
     private static void PrintTable(List<SuiteRow> rows)
     {
         Console.WriteLine();
-        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio | pgbench tps, FKs | ratio, FKs |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio | pgbench tps, FKs | ratio, FKs | floor tps, FKs | floor p99 ms |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var row in rows)
         {
             var s = row.Stats;
@@ -217,13 +223,19 @@ public static class SuiteRun
                 $"| {row.Scenario} | {row.Connections} | {s.SuccessesPerSecond:0} | {(nonSuccess.Length == 0 ? "0" : nonSuccess)} | {s.FailureCount} | " +
                 $"{latency.P50:0.0} | {latency.P95:0.0} | {latency.P99:0.0} | {latency.Max:0} | {row.GatewayCpu * 1000 / replies:0.00} | " +
                 $"{row.PostgresCpu * 1000 / replies:0.00} | {row.GatewayCpu / seconds:0.00} | {row.RssMiB:0} | " +
-                $"{Ceiling(row.Ceiling.Plain, s.SuccessesPerSecond)} | {Ceiling(row.Ceiling.WithForeignKeys, s.SuccessesPerSecond)} |"));
+                $"{Ceiling(row.Ceiling.Plain, s.SuccessesPerSecond)} | {Ceiling(row.Ceiling.WithForeignKeys, s.SuccessesPerSecond)} | " +
+                $"{Floor(row.Ceiling.Floor)} |"));
         }
     }
 
     /// <summary>Two cells: pgbench's tps and the step's ratio to it, or two empty cells.</summary>
-    private static string Ceiling(double? tps, double successesPerSecond) => tps is { } t && t > 0
-        ? string.Create(CultureInfo.InvariantCulture, $"{t:0} | {successesPerSecond / t:0.00}")
+    private static string Ceiling(PgbenchFigure? figure, double successesPerSecond) => figure is { Tps: > 0 } f
+        ? string.Create(CultureInfo.InvariantCulture, $"{f.Tps:0} | {successesPerSecond / f.Tps:0.00}")
+        : " | ";
+
+    /// <summary>Two cells: the two-commit floor's tps and its own p99, or empty cells.</summary>
+    private static string Floor(PgbenchFigure? floor) => floor is { } f
+        ? string.Create(CultureInfo.InvariantCulture, $"{f.Tps:0} | {(f.P99Ms is { } p99 ? p99.ToString("0.0", CultureInfo.InvariantCulture) : "")}")
         : " | ";
 
     private static async Task<int> CheckMoneyAsync(AdminClient admin, List<SuiteReseller> resellers, List<SuiteRow> rows, CancellationToken ct)
