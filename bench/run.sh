@@ -98,5 +98,11 @@ sleep 15
 IDLE0=$(awk '{print $14+$15}' "/proc/$GW_PID/stat"); sleep 10; IDLE1=$(awk '{print $14+$15}' "/proc/$GW_PID/stat")
 echo "   gateway idle CPU after the suite (15 s settle, then 10 s): $(awk "BEGIN{printf \"%.1f\", ($IDLE1-$IDLE0)/10}") % of one core"
 echo "   gateway peak RSS $(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$GW_PID/status"); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ -z "${PG_URL:-}" ]]; then
+  # PostgreSQL 15 logs every checkpoint; the steps print their UTC windows. A checkpoint started during a step, or just
+  # before it, makes every first write to a page since then log the whole page (bench/README.md).
+  echo "   checkpoints started (UTC): $(grep -o '[0-9:]\{8\}\.[0-9]* UTC \[[0-9]*\] LOG:  checkpoint starting: [a-z ]*' "$WORK/pg.log" \
+    | awk '{printf "%s%s (%s)", sep, substr($1, 1, 8), $NF; sep = ", "}')"
+fi
 grep -E "warn|fail|crit|error" -i "$WORK/gateway.log" | head -5 || true
 exit $RESULT

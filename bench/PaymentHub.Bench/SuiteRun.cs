@@ -178,6 +178,7 @@ public static class SuiteRun
     {
         var gatewayBefore = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) : 0;
         var postgresBefore = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) : 0;
+        var started = DateTime.UtcNow;
         using var deadline = new CancellationTokenSource(duration);
         var sent = new bool[StepCapacity];
         var stats = await LoadRunner.RunAsync(http, scenario, StepCapacity, connections,
@@ -204,7 +205,10 @@ public static class SuiteRun
         var postgresCpu = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) - postgresBefore : 0;
         var rss = options.GatewayPid > 0 ? ProcStat.MemoryMiB(options.GatewayPid).Rss : 0;
         rows.Add(new SuiteRow(scenario, connections, stats, gatewayCpu, postgresCpu, rss, ceiling));
-        Console.WriteLine($"  {scenario,-24} c={connections,-4} {stats.SuccessesPerSecond,8:0.0} 2xx/s");
+        // The wall-clock window, to set beside the database's log (run.sh prints when its checkpoints started): a step
+        // that a checkpoint's burst of full-page writes falls on pays for it (bench/README.md, "The recharge's floor beside its step").
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {scenario,-24} c={connections,-4} {stats.SuccessesPerSecond,8:0.0} 2xx/s   ({started:HH:mm:ss}-{DateTime.UtcNow:HH:mm:ss} UTC)"));
     }
 
     private static void PrintTable(List<SuiteRow> rows)
