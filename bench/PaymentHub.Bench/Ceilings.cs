@@ -75,7 +75,7 @@ public sealed class Ceilings
         var line = (await output).Trim();
         Console.WriteLine($"  {_label,-24} c={clients,-4} wallets={wallets}: {line}");
         var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (process.ExitCode != 0 || !double.TryParse(words[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
+        if (process.ExitCode != 0 || words.Length == 0 || !double.TryParse(words[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
         {
             Console.WriteLine($"  (no ceiling for this step: exit {process.ExitCode}; {(await errors).Trim()})");
             return null;
