@@ -39,7 +39,7 @@ if [[ -z "${PG_URL:-}" ]]; then
   [[ $(id -u) == 0 ]] && chown postgres:postgres "$WORK"
   as_pg "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
   as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -t 60 \
-    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" start >/dev/null
+    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c track_wal_io_timing=on" start >/dev/null
   PG_PID=$(head -1 "$WORK/data/postmaster.pid")
   "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres paymenthub
   # No pool size: the gateway runs with its own default (DatabaseSetup.DefaultMaxPoolSize, 16), as deployed. With 200, the
@@ -89,7 +89,8 @@ env "${PGENV[@]}" dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.B
   --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
   --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" \
   --fk-ceiling-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/submit.sql" \
-  --floor-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql" --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
+  --floor-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql" \
+  --wal-stats-command bench/pgbench/wal-stats.sh --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
   --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms "$UPSTREAM_DELAY_MS" --upstream-connections 256
 RESULT=$?
 set -e

@@ -37,6 +37,8 @@ public sealed record BenchOptions
     /// the tables with the gateway's foreign keys), whose p99 is printed beside the step's.
     /// </summary>
     public string? FloorCommand { get; init; }
+    /// <summary>A command the suite runs before and after each step that prints pg_stat_wal's "wal_sync wal_sync_time wal_fpi" (bench/pgbench/wal-stats.sh).</summary>
+    public string? WalStatsCommand { get; init; }
     public int StepSeconds { get; init; } = 10;
     /// <summary>Suite: seconds of uncounted load before the first measured step (see SuiteRun's warm-up).</summary>
     public int WarmupSeconds { get; init; } = 45;
@@ -79,6 +81,8 @@ public sealed record BenchOptions
                                  with the gateway's foreign keys; printed as a second pgbench figure and ratio.
           --floor-command CMD    Suite: as --ceiling-command, run last before each recharge step only, for the
                                  recharge's two-commit floor; its tps and p99 are printed beside the step's p99.
+          --wal-stats-command CMD  Suite: run CMD before and after each step; it prints pg_stat_wal's wal_sync,
+                                 wal_sync_time and wal_fpi; the table shows ms per WAL flush and full-page images.
           --step-seconds N       Suite: seconds per step (1..600). Default 10.
           --warmup-seconds N     Suite: uncounted load before the first step, split over submit (many wallets and
                                  the hot one) and recharge at 32 connections (0..600). Default 45.
@@ -178,6 +182,9 @@ public sealed record BenchOptions
                     break;
                 case "--floor-command":
                     options = options with { FloorCommand = value };
+                    break;
+                case "--wal-stats-command":
+                    options = options with { WalStatsCommand = value };
                     break;
                 case "--step-seconds":
                     options = options with { StepSeconds = ParseInt(name, value, 1, 600, ref error) };

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace PaymentHub.Bench;
@@ -47,37 +46,14 @@ public sealed class Ceilings
         {
             return _fromFile.TryGetValue((wallets, clients), out var tps) ? new PgbenchFigure(tps, null) : null;
         }
-        var start = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.ArgumentList.Add(wallets.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(clients.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(start) ?? throw new BenchSetupException($"Could not start {command[0]}.");
-        using var timeout = new CancellationTokenSource(_timeout);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new BenchSetupException($"{command[0]} did not finish within {_timeout.TotalSeconds:0} s.");
-        }
-        var line = (await output).Trim();
+        var result = await ExternalCommand.RunAsync(command,
+            [wallets.ToString(CultureInfo.InvariantCulture), clients.ToString(CultureInfo.InvariantCulture)], _timeout);
+        var line = result.Output;
         Console.WriteLine($"  {_label,-24} c={clients,-4} wallets={wallets}: {line}");
         var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (process.ExitCode != 0 || words.Length == 0 || !double.TryParse(words[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
+        if (result.ExitCode != 0 || words.Length == 0 || !double.TryParse(words[0], CultureInfo.InvariantCulture, out var measured) || measured <= 0)
         {
-            Console.WriteLine($"  (no ceiling for this step: exit {process.ExitCode}; {(await errors).Trim()})");
+            Console.WriteLine($"  (no ceiling for this step: exit {result.ExitCode}; {result.Errors})");
             return null;
         }
         var p99At = Array.IndexOf(words, "p99");

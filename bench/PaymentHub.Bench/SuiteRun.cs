@@ -22,7 +22,8 @@ public sealed class SuiteReseller(int id, string apiKey, string apiSecret, decim
 
 /// <summary>One row of the suite's table.</summary>
 public sealed record SuiteRow(
-    string Scenario, int Connections, PhaseStats Stats, double GatewayCpu, double PostgresCpu, double RssMiB, StepCeiling Ceiling);
+    string Scenario, int Connections, PhaseStats Stats, double GatewayCpu, double PostgresCpu, double RssMiB, StepCeiling Ceiling,
+    WalSample? WalBefore, WalSample? WalAfter);
 
 /// <summary>
 /// pgbench's figures for a step's transaction: on tables without foreign keys, on tables with the gateway's, and for a
@@ -176,6 +177,9 @@ public static class SuiteRun
         HttpClient http, BenchOptions options, string scenario, int connections, TimeSpan duration,
         Func<int, HttpRequestMessage> build, Action<int, bool, bool>? account, StepCeiling ceiling, List<SuiteRow> rows)
     {
+        // Read outside the CPU window: the read's own backend is PostgreSQL CPU that the step did not cause.
+        var wal = new WalStats(options.WalStatsCommand);
+        var walBefore = await wal.ReadAsync();
         var gatewayBefore = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) : 0;
         var postgresBefore = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) : 0;
         var started = DateTime.UtcNow;
@@ -204,18 +208,19 @@ public static class SuiteRun
         var gatewayCpu = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) - gatewayBefore : 0;
         var postgresCpu = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) - postgresBefore : 0;
         var rss = options.GatewayPid > 0 ? ProcStat.MemoryMiB(options.GatewayPid).Rss : 0;
-        rows.Add(new SuiteRow(scenario, connections, stats, gatewayCpu, postgresCpu, rss, ceiling));
+        var ended = DateTime.UtcNow;
+        rows.Add(new SuiteRow(scenario, connections, stats, gatewayCpu, postgresCpu, rss, ceiling, walBefore, await wal.ReadAsync()));
         // The wall-clock window, to set beside the database's log (run.sh prints when its checkpoints started): a step
         // that a checkpoint's burst of full-page writes falls on pays for it (bench/README.md, "The recharge's floor beside its step").
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {scenario,-24} c={connections,-4} {stats.SuccessesPerSecond,8:0.0} 2xx/s   ({started:HH:mm:ss}-{DateTime.UtcNow:HH:mm:ss} UTC)"));
+            $"  {scenario,-24} c={connections,-4} {stats.SuccessesPerSecond,8:0.0} 2xx/s   ({started:HH:mm:ss}-{ended:HH:mm:ss} UTC)"));
     }
 
     private static void PrintTable(List<SuiteRow> rows)
     {
         Console.WriteLine();
-        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio | pgbench tps, FKs | ratio, FKs | floor tps, FKs | floor p99 ms |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio | pgbench tps, FKs | ratio, FKs | floor tps, FKs | floor p99 ms | ms per WAL flush | full-page images |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var row in rows)
         {
             var s = row.Stats;
@@ -228,7 +233,7 @@ public static class SuiteRun
                 $"{latency.P50:0.0} | {latency.P95:0.0} | {latency.P99:0.0} | {latency.Max:0} | {row.GatewayCpu * 1000 / replies:0.00} | " +
                 $"{row.PostgresCpu * 1000 / replies:0.00} | {row.GatewayCpu / seconds:0.00} | {row.RssMiB:0} | " +
                 $"{Ceiling(row.Ceiling.Plain, s.SuccessesPerSecond)} | {Ceiling(row.Ceiling.WithForeignKeys, s.SuccessesPerSecond)} | " +
-                $"{Floor(row.Ceiling.Floor)} |"));
+                $"{Floor(row.Ceiling.Floor)} | {WalSample.Cells(row.WalBefore, row.WalAfter)} |"));
         }
     }
 
