@@ -49,6 +49,8 @@ if [[ -z "${PG_URL:-}" ]]; then
   PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d paymenthub -q -v ON_ERROR_STOP=1)
   # What bench/pgbench/step.sh needs, given to it and to the suite (which runs it) only.
   PGENV=(PGBENCH="$PGBIN/pgbench" PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=postgres STEP="$STEP")
+  # Only this cluster has track_wal_io_timing on; a database of PG_URL's gives no time per flush.
+  WAL_STATS=(--wal-stats-command bench/pgbench/wal-stats.sh)
 else
   PG_PID=0; CONN="$PG_URL"; PSQL=(psql "$PG_URL" -q -v ON_ERROR_STOP=1); PGENV=(STEP="$STEP")
 fi
@@ -90,7 +92,7 @@ env "${PGENV[@]}" dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.B
   --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" \
   --fk-ceiling-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/submit.sql" \
   --floor-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql" \
-  --wal-stats-command bench/pgbench/wal-stats.sh --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
+  ${WAL_STATS[@]+"${WAL_STATS[@]}"} --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
   --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms "$UPSTREAM_DELAY_MS" --upstream-connections 256
 RESULT=$?
 set -e
