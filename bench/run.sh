@@ -13,7 +13,7 @@
 #   CONNECTIONS=32 UPSTREAM_DELAY_MS=1000 bench/run.sh --short   # other connection counts; a slower upstream fake
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEP=20; CONNECTIONS=${CONNECTIONS:-8,32,128}; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-200}
+STEP=20; CONNECTIONS=${CONNECTIONS:-8,32,128}; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-200}; RESELLERS=50
 [[ "${1:-}" == "--short" ]] && STEP=8
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/paymenthub-bench.XXXXXX); chmod 755 "$WORK"
@@ -76,23 +76,25 @@ echo "== pgbench set-up (bench/pgbench/setup.sql): the gateway's tables copied w
 echo "   foreign keys) and schema bench_fk (the gateway's foreign keys)"
 "${PSQL[@]}" -f bench/pgbench/setup.sql
 # A synchronous recharge commits twice (its debit, then its settlement): its latency floor is two commits', not one's.
+# Over the suite's own resellers: each recharge also updates its reseller's reward account, a row per reseller.
 echo "== pgbench two commits (bench/pgbench/two-commits.sql), the recharge's floor: wallets, clients, tps, latency p50/p95/p99 ms"
 for clients in ${CONNECTIONS//,/ }; do
-  echo "1000 $clients $(env "${PGENV[@]}" bench/pgbench/step.sh bench/pgbench/two-commits.sql 1000 "$clients")"
-  echo "1000 $clients $(env "${PGENV[@]}" bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql 1000 "$clients")   (foreign keys)"
+  echo "$RESELLERS $clients $(env "${PGENV[@]}" bench/pgbench/step.sh bench/pgbench/two-commits.sql "$RESELLERS" "$clients")"
+  echo "$RESELLERS $clients $(env "${PGENV[@]}" bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql "$RESELLERS" "$clients")   (foreign keys)"
 done
 
 echo "== gateway suite; before each submit and recharge step, pgbench's ceiling (bench/pgbench/submit.sql) at the step's"
 echo "   connection count over 1,000 wallets (the hot-wallet step: one wallet), printed as tps and its own p50/p95/p99 ms;"
 echo "   then the same on the tables with the gateway's foreign keys; before each recharge step, then, the recharge's floor"
-echo "   (bench/pgbench/two-commits.sql on the tables with foreign keys), whose p99 the table prints beside the step's"
+echo "   (bench/pgbench/two-commits.sql on the tables with foreign keys, over the suite's $RESELLERS resellers), whose p99 the"
+echo "   table prints beside the step's"
 set +e
 env "${PGENV[@]}" dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
   --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
   --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" \
   --fk-ceiling-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/submit.sql" \
   --floor-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql" \
-  ${WAL_STATS[@]+"${WAL_STATS[@]}"} --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers 50 --timeout 60 \
+  ${WAL_STATS[@]+"${WAL_STATS[@]}"} --step-seconds "$STEP" --connections "$CONNECTIONS" --resellers "$RESELLERS" --timeout 60 \
   --upstream-url "http://127.0.0.1:$UP_PORT/" --upstream-delay-ms "$UPSTREAM_DELAY_MS" --upstream-connections 256
 RESULT=$?
 set -e

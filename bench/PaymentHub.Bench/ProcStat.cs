@@ -47,6 +47,31 @@ public static class ProcStat
         return total;
     }
 
+    /// <summary>
+    /// The whole machine's CPU ticks so far, all cores (/proc/stat's first line): every state's, and those stolen, when the
+    /// hypervisor ran something else while this VM had work for a core (the "steal" column); null when it cannot be read.
+    /// </summary>
+    public static MachineTicks? Machine()
+    {
+        string? line;
+        try
+        {
+            line = File.ReadLines("/proc/stat").FirstOrDefault();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // "cpu  user nice system idle iowait irq softirq steal guest guest_nice": guest time is already counted in user.
+        var words = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words is not { Length: >= 9 } || words[0] != "cpu")
+        {
+            return null;
+        }
+        var ticks = words[1..9].Select(w => long.Parse(w, CultureInfo.InvariantCulture)).ToArray();
+        return new MachineTicks(ticks.Sum(), ticks[7]);
+    }
+
     /// <summary>Resident set size and its peak, in MiB (VmRSS, VmHWM).</summary>
     /// <summary>The process's current thread count ("Threads:" in /proc/PID/status); 0 when it cannot be read.</summary>
     public static int Threads(int pid)
@@ -103,4 +128,13 @@ public static class ProcStat
         // The command name may hold spaces and parentheses: the fields start after the last ')'.
         return text[(text.LastIndexOf(')') + 2)..].Split(' ');
     }
+}
+
+/// <summary>The machine's CPU ticks at one moment: all of them, and the stolen ones.</summary>
+public sealed record MachineTicks(long Total, long Stolen)
+{
+    /// <summary>The share of the machine's CPU time from <paramref name="before"/> to <paramref name="after"/> that was stolen, in %; one cell.</summary>
+    public static string Cell(MachineTicks? before, MachineTicks? after) => before is null || after is null || after.Total <= before.Total
+        ? ""
+        : (100.0 * (after.Stolen - before.Stolen) / (after.Total - before.Total)).ToString("0.0", CultureInfo.InvariantCulture);
 }

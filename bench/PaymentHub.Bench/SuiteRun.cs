@@ -23,7 +23,7 @@ public sealed class SuiteReseller(int id, string apiKey, string apiSecret, decim
 /// <summary>One row of the suite's table.</summary>
 public sealed record SuiteRow(
     string Scenario, int Connections, PhaseStats Stats, double GatewayCpu, double PostgresCpu, double RssMiB, StepCeiling Ceiling,
-    WalSample? WalBefore, WalSample? WalAfter);
+    WalSample? WalBefore, WalSample? WalAfter, MachineTicks? MachineBefore, MachineTicks? MachineAfter);
 
 /// <summary>
 /// pgbench's figures for a step's transaction: on tables without foreign keys, on tables with the gateway's, and for a
@@ -66,7 +66,9 @@ public static class SuiteRun
         async Task<StepCeiling> CeilingAsync(int wallets, int clients) =>
             new(await plainCeilings.ForStepAsync(wallets, clients), await foreignKeyCeilings.ForStepAsync(wallets, clients));
         async Task<StepCeiling> RechargeCeilingAsync(int clients) =>
-            await CeilingAsync(1000, clients) with { Floor = await floors.ForStepAsync(1000, clients) };
+            // The floor over the suite's own resellers: a recharge also adds points to its reseller's reward account, a row
+            // per reseller as hot as its wallet, so over 1,000 the floor would meet fewer same-row waits than the step does.
+            await CeilingAsync(1000, clients) with { Floor = await floors.ForStepAsync(options.Resellers, clients) };
 
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         if (!await admin.IsHealthyAsync(setup.Token))
@@ -182,6 +184,7 @@ public static class SuiteRun
         var walBefore = await wal.ReadAsync();
         var gatewayBefore = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) : 0;
         var postgresBefore = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) : 0;
+        var machineBefore = ProcStat.Machine();
         var started = DateTime.UtcNow;
         using var deadline = new CancellationTokenSource(duration);
         var sent = new bool[StepCapacity];
@@ -207,9 +210,11 @@ public static class SuiteRun
         }
         var gatewayCpu = options.GatewayPid > 0 ? ProcStat.CpuSeconds(options.GatewayPid) - gatewayBefore : 0;
         var postgresCpu = options.PostgresPid > 0 ? ProcStat.TreeCpuSeconds(options.PostgresPid) - postgresBefore : 0;
+        var machineAfter = ProcStat.Machine();
         var rss = options.GatewayPid > 0 ? ProcStat.MemoryMiB(options.GatewayPid).Rss : 0;
         var ended = DateTime.UtcNow;
-        rows.Add(new SuiteRow(scenario, connections, stats, gatewayCpu, postgresCpu, rss, ceiling, walBefore, await wal.ReadAsync()));
+        rows.Add(new SuiteRow(scenario, connections, stats, gatewayCpu, postgresCpu, rss, ceiling, walBefore, await wal.ReadAsync(),
+            machineBefore, machineAfter));
         // The wall-clock window, to set beside the database's log (run.sh prints when its checkpoints started): a step
         // that a checkpoint's burst of full-page writes falls on pays for it (bench/README.md, "The recharge's floor beside its step").
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -219,8 +224,8 @@ public static class SuiteRun
     private static void PrintTable(List<SuiteRow> rows)
     {
         Console.WriteLine();
-        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio | pgbench tps, FKs | ratio, FKs | floor tps, FKs | floor p99 ms | ms per WAL flush | full-page images |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| scenario | conns | 2xx/s | non-2xx | no reply | p50 ms | p95 ms | p99 ms | max ms | gateway CPU ms/req | PostgreSQL CPU ms/req | gateway cores | RSS MiB | pgbench tps | ratio | pgbench tps, FKs | ratio, FKs | floor tps, FKs | floor p99 ms | ms per WAL flush | full-page images | CPU stolen % |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var row in rows)
         {
             var s = row.Stats;
@@ -233,7 +238,7 @@ public static class SuiteRun
                 $"{latency.P50:0.0} | {latency.P95:0.0} | {latency.P99:0.0} | {latency.Max:0} | {row.GatewayCpu * 1000 / replies:0.00} | " +
                 $"{row.PostgresCpu * 1000 / replies:0.00} | {row.GatewayCpu / seconds:0.00} | {row.RssMiB:0} | " +
                 $"{Ceiling(row.Ceiling.Plain, s.SuccessesPerSecond)} | {Ceiling(row.Ceiling.WithForeignKeys, s.SuccessesPerSecond)} | " +
-                $"{Floor(row.Ceiling.Floor)} | {WalSample.Cells(row.WalBefore, row.WalAfter)} |"));
+                $"{Floor(row.Ceiling.Floor)} | {WalSample.Cells(row.WalBefore, row.WalAfter)} | {MachineTicks.Cell(row.MachineBefore, row.MachineAfter)} |"));
         }
     }
 
