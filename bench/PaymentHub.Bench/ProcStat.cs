@@ -72,7 +72,6 @@ public static class ProcStat
         return new MachineTicks(ticks.Sum(), ticks[7]);
     }
 
-    /// <summary>Resident set size and its peak, in MiB (VmRSS, VmHWM).</summary>
     /// <summary>The process's current thread count ("Threads:" in /proc/PID/status); 0 when it cannot be read.</summary>
     public static int Threads(int pid)
     {
@@ -87,6 +86,7 @@ public static class ProcStat
         }
     }
 
+    /// <summary>Resident set size and its peak, in MiB (VmRSS, VmHWM).</summary>
     public static (double Rss, double Peak) MemoryMiB(int pid)
     {
         double rss = 0, peak = 0;
