@@ -5,7 +5,7 @@
 -- of its own: it locks the open order, adds the reseller's points to its reward account (a row per reseller, as hot as
 -- its wallet) and writes the outcome with the reward block. Its constants are the values the gateway binds (the stages a
 -- request may settle from, no lease); "ok":true is split in two ('…":' || 'true…') only because pgbench would take
--- :true for a variable, and the text is the same.
+-- :true for a variable, and the text is the same. BenchFloorScriptTests fails when this copy and the gateway's differ.
 -- A recharge cannot answer faster than these two commits; run.sh prints this script's tps and p50/p95/p99 beside the
 -- ceiling. :wallets and the schema as in submit.sql.
 \set wallet random(1, :wallets)

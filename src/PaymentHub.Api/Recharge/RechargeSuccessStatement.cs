@@ -63,7 +63,8 @@ public static class RechargeSuccessStatement
     // whose conflict clause is RewardEngine's own. The target's FOR UPDATE waits for a concurrent settler's commit and tests
     // the row again as that left it, so an order settled meanwhile yields no row and nothing is written. The outcome's
     // columns are those of RechargeSettlement.Close and the success; the reward block is RewardEngine's with no offer.
-    private const string Sql = $$$"""
+    // Internal for BenchFloorScriptTests: bench/pgbench/two-commits.sql sends this statement as the recharge's floor.
+    internal const string Sql = $$$"""
         WITH target AS (
             SELECT r.id, r.reseller_id,
                 trunc(r.amount * coalesce((SELECT s.points_percent FROM reward_settings AS s WHERE s.id = 1), 0) / 100, 2) AS points,
