@@ -208,9 +208,7 @@ public static partial class BillPaymentApi
         if (orderNumber is null && form["request_id"] is { } requestId)
         {
             // Beyond the seed: a caller whose submit timed out can look the order up by its own request_id.
-            orderNumber = await db.IdempotencyRecords
-                .Where(r => r.ResellerId == reseller.Id && r.Scope == IdempotencyScope && r.Key == requestId)
-                .Select(r => r.OrderNumber).FirstOrDefaultAsync(ct) ?? "";
+            orderNumber = await IdempotencyGate.OrderNumberForKeyAsync(db, reseller.Id, IdempotencyScope, requestId, ct) ?? "";
         }
         if (orderNumber is null)
         {

@@ -37,6 +37,17 @@ public sealed partial class IdempotencyGate(PaymentHubDbContext db, TimeProvider
 {
     public const int MaxKeyLength = 100;
 
+    /// <summary>The order a reseller's request_id placed in <paramref name="scope"/> (status_check by request_id), or null.</summary>
+    public static Task<string?> OrderNumberForKeyAsync(
+        PaymentHubDbContext db, int resellerId, string scope, string key, CancellationToken ct) =>
+        OrderNumberQuery.For(db)(db, resellerId, scope, key, ct);
+
+    // Compiled once per model, as the status_check's order lookups are (BillPaymentApi.StatusQuery).
+    private static readonly CompiledPerModel<Func<PaymentHubDbContext, int, string, string, CancellationToken, Task<string?>>> OrderNumberQuery =
+        new(() => EF.CompileAsyncQuery((PaymentHubDbContext db, int resellerId, string scope, string key, CancellationToken ct) =>
+            db.IdempotencyRecords.Where(r => r.ResellerId == resellerId && r.Scope == scope && r.Key == key)
+                .Select(r => r.OrderNumber).FirstOrDefault()));
+
     public static (string? Key, IResult? Error) ReadKey(HttpRequest request, ResellerForm form)
     {
         var fromForm = form["request_id"];

@@ -74,8 +74,7 @@ public static partial class RechargeApi
         var requestId = form["request_id"];
         if (orderNumber is null && requestId is not null)
         {
-            orderNumber = await db.IdempotencyRecords.Where(r => r.ResellerId == reseller.Id && r.Scope == IdempotencyScope && r.Key == requestId)
-                .Select(r => r.OrderNumber).FirstOrDefaultAsync(ct);
+            orderNumber = await IdempotencyGate.OrderNumberForKeyAsync(db, reseller.Id, IdempotencyScope, requestId, ct);
             if (orderNumber is null)
             {
                 return ResellerResults.Error(StatusCodes.Status404NotFound, "Transaction not found.");

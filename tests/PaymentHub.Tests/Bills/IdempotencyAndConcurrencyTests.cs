@@ -67,6 +67,27 @@ public sealed class IdempotencyAndConcurrencyTests(GatewayFixture fixture) : Gat
     }
 
     [Fact]
+    public async Task Status_check_finds_an_order_by_its_request_id_for_its_own_reseller_only()
+    {
+        var shop = await App.CreateResellerAsync(1_000m, "Lookup Shop");
+        var other = await App.CreateResellerAsync(1_000m, "Other Shop");
+        var placed = await shop.BillAsync("submit", Submit("200", "req-lookup"));
+        Assert.Equal(200, placed.Status);
+
+        var byKey = await shop.BillAsync("status_check", [("request_id", "req-lookup")]);
+        Assert.Equal(200, byKey.Status);
+        Assert.Equal(placed.Body["order_number"]!.GetValue<string>(), byKey.Body["order_number"]!.GetValue<string>());
+
+        var unknown = await shop.BillAsync("status_check", [("request_id", "req-never-sent")]);
+        var othersKey = await other.BillAsync("status_check", [("request_id", "req-lookup")]);
+        foreach (var (status, body) in new[] { unknown, othersKey })
+        {
+            Assert.Equal(404, status);
+            Assert.Equal("Transaction not found.", body["error"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task The_same_key_with_other_parameters_is_refused()
     {
         var shop = await App.CreateResellerAsync(1_000m, "Mismatch Shop");

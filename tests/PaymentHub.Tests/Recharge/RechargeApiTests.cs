@@ -303,6 +303,15 @@ public sealed class RechargeApiTests(GatewayFixture fixture) : GatewayTest(fixtu
         Assert.Equal(80.20m, await shop.BalanceAsync());
         var byRequestId = (await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("request_id", "rc-1")])).Body;
         Assert.Equal(first.Body["order_number"]!.GetValue<string>(), byRequestId["order_number"]!.GetValue<string>());
+
+        var other = await App.CreateResellerAsync(100m);
+        var othersKey = await other.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("request_id", "rc-1")]);
+        var unknown = await shop.PostFormAsync("/api/mobile-recharge.php?action=status_check", [("request_id", "rc-never-sent")]);
+        foreach (var (status, body) in new[] { othersKey, unknown })
+        {
+            Assert.Equal(404, status);
+            Assert.Equal("Transaction not found.", body["error"]!.GetValue<string>());
+        }
     }
 
     [Fact]
