@@ -40,8 +40,7 @@ public sealed class EnumCheckConstraintTests
             var name = $"CK_{table}_{column}";
             Assert.True(constraints.TryGetValue((table, name), out var definition), $"{table}.{column} has no {name}");
             Assert.Contains(column, definition);
-            var allowed = Regex.Matches(definition, "'((?:[^']|'')*)'").Select(m => m.Groups[1].Value.Replace("''", "'")).Order().ToList();
-            Assert.Equal(names.Order().ToList(), allowed);
+            Assert.Equal(names.Order().ToList(), AllowedValues(definition).Order().ToList());
         }
     }
 
@@ -91,6 +90,34 @@ public sealed class EnumCheckConstraintTests
         {
             Assert.Equal(ResellerStatus.Suspended, (await db.Resellers.SingleAsync(r => r.Id == resellerId)).Status);
         }
+    }
+
+    [Fact]
+    public async Task On_postgres_the_names_are_one_array_constant_and_not_an_array_of_constants()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Postgres, "enum_check_form");
+        await using (var db = database.Context())
+        {
+            await db.Database.MigrateAsync();
+        }
+        var constraints = await CheckConstraintsAsync(database);
+        Assert.Equal("CHECK (((kind)::text = ANY ('{ResellerWallet,OperatorFunding,FeeIncome,CommissionExpense,UpstreamPayable,"
+            + "RewardExpense,GatewayClearing,GatewayFeeExpense}'::text[])))", constraints[("ledger_accounts", "CK_ledger_accounts_kind")]);
+        Assert.DoesNotContain(constraints, c => c.Key.Name.StartsWith("CK_", StringComparison.Ordinal) && c.Value.Contains("ARRAY["));
+    }
+
+    /// <summary>
+    /// The names a stored definition allows: PostgreSQL's <c>= ANY ('{A,B}'::text[])</c> (an element in double quotes
+    /// where the array syntax needs them) or SQLite's <c>IN ('A', 'B')</c>.
+    /// </summary>
+    private static IEnumerable<string> AllowedValues(string definition)
+    {
+        if (Regex.Match(definition, @"= ANY \('\{(?<list>(?:[^']|'')*)\}'::text\[\]\)") is { Success: true } array)
+        {
+            return Regex.Matches(array.Groups["list"].Value.Replace("''", "'"), @"""(?<quoted>(?:[^""\\]|\\.)*)""|(?<bare>[^,""]+)")
+                .Select(m => m.Groups["quoted"].Success ? Regex.Replace(m.Groups["quoted"].Value, @"\\(.)", "$1") : m.Groups["bare"].Value);
+        }
+        return Regex.Matches(definition, "'((?:[^']|'')*)'").Select(m => m.Groups[1].Value.Replace("''", "'"));
     }
 
     internal static void AssertCheckViolation(Exception exception, string constraint)

@@ -305,9 +305,9 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("bill_orders", null, t =>
                         {
-                            t.HasCheckConstraint("CK_bill_orders_stage", "stage IN ('New', 'SandboxWait', 'Paying', 'Checking', 'Submitting', 'Submitted', 'Settling', 'Done')");
+                            t.HasCheckConstraint("CK_bill_orders_stage", "stage = ANY ('{\"New\",\"SandboxWait\",\"Paying\",\"Checking\",\"Submitting\",\"Submitted\",\"Settling\",\"Done\"}'::text[])");
 
-                            t.HasCheckConstraint("CK_bill_orders_status", "status IN ('Processing', 'Success', 'Cancelled')");
+                            t.HasCheckConstraint("CK_bill_orders_status", "status = ANY ('{\"Processing\",\"Success\",\"Cancelled\"}'::text[])");
                         });
                 });
 
@@ -398,7 +398,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("bill_services", null, t =>
                         {
-                            t.HasCheckConstraint("CK_bill_services_status", "status IN ('Active', 'Inactive')");
+                            t.HasCheckConstraint("CK_bill_services_status", "status = ANY ('{\"Active\",\"Inactive\"}'::text[])");
                         });
                 });
 
@@ -441,7 +441,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("providers", null, t =>
                         {
-                            t.HasCheckConstraint("CK_providers_status", "status IN ('Active', 'Inactive')");
+                            t.HasCheckConstraint("CK_providers_status", "status = ANY ('{\"Active\",\"Inactive\"}'::text[])");
                         });
                 });
 
@@ -500,7 +500,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("iak_products", null, t =>
                         {
-                            t.HasCheckConstraint("CK_iak_products_status", "status IN ('Active', 'Inactive')");
+                            t.HasCheckConstraint("CK_iak_products_status", "status = ANY ('{\"Active\",\"Inactive\"}'::text[])");
                         });
                 });
 
@@ -561,7 +561,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("funding_gateways", null, t =>
                         {
-                            t.HasCheckConstraint("CK_funding_gateways_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay', 'Sandbox')");
+                            t.HasCheckConstraint("CK_funding_gateways_gateway", "gateway = ANY ('{\"ShurjoPay\",\"SecureSoftPay\",\"Sandbox\"}'::text[])");
                         });
                 });
 
@@ -728,9 +728,9 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("top_ups", null, t =>
                         {
-                            t.HasCheckConstraint("CK_top_ups_gateway", "gateway IN ('ShurjoPay', 'SecureSoftPay', 'Sandbox')");
+                            t.HasCheckConstraint("CK_top_ups_gateway", "gateway = ANY ('{\"ShurjoPay\",\"SecureSoftPay\",\"Sandbox\"}'::text[])");
 
-                            t.HasCheckConstraint("CK_top_ups_status", "status IN ('Initiating', 'Pending', 'Review', 'Completed', 'Failed', 'Cancelled', 'Expired', 'Rejected')");
+                            t.HasCheckConstraint("CK_top_ups_status", "status = ANY ('{\"Initiating\",\"Pending\",\"Review\",\"Completed\",\"Failed\",\"Cancelled\",\"Expired\",\"Rejected\"}'::text[])");
                         });
                 });
 
@@ -834,7 +834,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("ledger_accounts", null, t =>
                         {
-                            t.HasCheckConstraint("CK_ledger_accounts_kind", "kind IN ('ResellerWallet', 'OperatorFunding', 'FeeIncome', 'CommissionExpense', 'UpstreamPayable', 'RewardExpense', 'GatewayClearing', 'GatewayFeeExpense')");
+                            t.HasCheckConstraint("CK_ledger_accounts_kind", "kind = ANY ('{\"ResellerWallet\",\"OperatorFunding\",\"FeeIncome\",\"CommissionExpense\",\"UpstreamPayable\",\"RewardExpense\",\"GatewayClearing\",\"GatewayFeeExpense\"}'::text[])");
                         });
                 });
 
@@ -910,7 +910,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("ledger_journals", null, t =>
                         {
-                            t.HasCheckConstraint("CK_ledger_journals_kind", "kind IN ('OperatorCredit', 'OperatorDebit', 'BillOrderDebit', 'BillOrderRefund', 'RechargeDebit', 'RechargeRefund', 'Cashback', 'TopUpCredit')");
+                            t.HasCheckConstraint("CK_ledger_journals_kind", "kind = ANY ('{\"OperatorCredit\",\"OperatorDebit\",\"BillOrderDebit\",\"BillOrderRefund\",\"RechargeDebit\",\"RechargeRefund\",\"Cashback\",\"TopUpCredit\"}'::text[])");
                         });
                 });
 
@@ -1025,7 +1025,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("cashback_offers", null, t =>
                         {
-                            t.HasCheckConstraint("CK_cashback_offers_type", "type IN ('Fixed', 'Percent')");
+                            t.HasCheckConstraint("CK_cashback_offers_type", "type = ANY ('{\"Fixed\",\"Percent\"}'::text[])");
                         });
                 });
 
@@ -1108,9 +1108,9 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("mobile_operators", null, t =>
                         {
-                            t.HasCheckConstraint("CK_mobile_operators_postpaid_commission_type", "postpaid_commission_type IN ('Percent', 'Fixed')");
+                            t.HasCheckConstraint("CK_mobile_operators_postpaid_commission_type", "postpaid_commission_type = ANY ('{\"Percent\",\"Fixed\"}'::text[])");
 
-                            t.HasCheckConstraint("CK_mobile_operators_prepaid_commission_type", "prepaid_commission_type IN ('Percent', 'Fixed')");
+                            t.HasCheckConstraint("CK_mobile_operators_prepaid_commission_type", "prepaid_commission_type = ANY ('{\"Percent\",\"Fixed\"}'::text[])");
                         });
                 });
 
@@ -1282,9 +1282,9 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("recharge_orders", null, t =>
                         {
-                            t.HasCheckConstraint("CK_recharge_orders_stage", "stage IN ('Manual', 'Sending', 'Unknown', 'Done')");
+                            t.HasCheckConstraint("CK_recharge_orders_stage", "stage = ANY ('{\"Manual\",\"Sending\",\"Unknown\",\"Done\"}'::text[])");
 
-                            t.HasCheckConstraint("CK_recharge_orders_status", "status IN ('Processing', 'Success', 'Failed')");
+                            t.HasCheckConstraint("CK_recharge_orders_status", "status = ANY ('{\"Processing\",\"Success\",\"Failed\"}'::text[])");
                         });
                 });
 
@@ -1460,7 +1460,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("resellers", null, t =>
                         {
-                            t.HasCheckConstraint("CK_resellers_status", "status IN ('Active', 'Suspended')");
+                            t.HasCheckConstraint("CK_resellers_status", "status = ANY ('{\"Active\",\"Suspended\"}'::text[])");
                         });
                 });
 
@@ -1611,7 +1611,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("webhook_deliveries", null, t =>
                         {
-                            t.HasCheckConstraint("CK_webhook_deliveries_status", "status IN ('Pending', 'Delivered', 'Failed')");
+                            t.HasCheckConstraint("CK_webhook_deliveries_status", "status = ANY ('{\"Pending\",\"Delivered\",\"Failed\"}'::text[])");
                         });
                 });
 
@@ -1688,7 +1688,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
                     b.ToTable("webhook_endpoints", null, t =>
                         {
-                            t.HasCheckConstraint("CK_webhook_endpoints_status", "status IN ('Enabled', 'Disabled')");
+                            t.HasCheckConstraint("CK_webhook_endpoints_status", "status = ANY ('{\"Enabled\",\"Disabled\"}'::text[])");
                         });
                 });
 
