@@ -2,6 +2,8 @@ using System.Data.Common;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 using PaymentHub.Data;
 using PaymentHub.Ledger;
@@ -104,6 +106,30 @@ public sealed class EnumCheckConstraintTests
         Assert.Equal("CHECK (((kind)::text = ANY ('{ResellerWallet,OperatorFunding,FeeIncome,CommissionExpense,UpstreamPayable,"
             + "RewardExpense,GatewayClearing,GatewayFeeExpense}'::text[])))", constraints[("ledger_accounts", "CK_ledger_accounts_kind")]);
         Assert.DoesNotContain(constraints, c => c.Key.Name.StartsWith("CK_", StringComparison.Ordinal) && c.Value.Contains("ARRAY["));
+    }
+
+    [Fact]
+    public async Task Compacting_the_constraints_stops_on_a_row_that_a_dropped_constraint_let_through_and_changes_nothing()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Postgres, "enum_check_compact_guard");
+        await using (var db = database.Context())
+        {
+            await db.GetService<IMigrator>().MigrateAsync(ScratchDatabase.MigrationBefore(db, "_CompactEnumChecks"));
+        }
+        // A constraint dropped by hand (say, to load old data) let a value in that the enum does not have.
+        await database.ExecuteAsync("ALTER TABLE mobile_operators DROP CONSTRAINT \"CK_mobile_operators_prepaid_commission_type\"");
+        await database.ExecuteAsync("UPDATE mobile_operators SET prepaid_commission_type = 'percent' WHERE code = 'GP'");
+        var before = await CheckConstraintsAsync(database);
+
+        await using (var db = database.Context())
+        {
+            var stopped = await Assert.ThrowsAsync<PostgresException>(() => db.Database.MigrateAsync());
+            Assert.Contains("Migration stopped before adding CHECK constraints: 1 row(s) hold a value they would refuse.", stopped.MessageText);
+            Assert.Contains("mobile_operators (code='GP'): prepaid_commission_type = 'percent' violates CK_mobile_operators_prepaid_commission_type",
+                stopped.MessageText);
+        }
+        Assert.Equal(before, await CheckConstraintsAsync(database));
+        Assert.DoesNotContain(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
     }
 
     /// <summary>

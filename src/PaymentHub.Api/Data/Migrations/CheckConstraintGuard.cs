@@ -74,11 +74,18 @@ public static class CheckConstraintGuard
         return $"SELECT {describe} AS line FROM {Identifier(check.Table)} WHERE NOT ({check.Sql})";
     }
 
-    /// <summary>The column an enum constraint (<c>col IN (...)</c>) is about, to show its value; null for any other form.</summary>
+    /// <summary>
+    /// The column an enum constraint (<c>col IN (...)</c>, or <c>col = ANY ('{...}'::text[])</c> on PostgreSQL) is about,
+    /// to show its value; null for any other form.
+    /// </summary>
     private static string? SingleColumnOf(AddCheckConstraintOperation check, IReadOnlyCollection<string> keyColumns)
     {
         var head = check.Sql.TrimStart();
         var end = head.IndexOf(" IN (", StringComparison.OrdinalIgnoreCase);
+        if (end <= 0)
+        {
+            end = head.IndexOf(" = ANY (", StringComparison.OrdinalIgnoreCase);
+        }
         if (end <= 0)
         {
             return null;

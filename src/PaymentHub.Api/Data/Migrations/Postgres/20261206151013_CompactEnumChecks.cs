@@ -173,6 +173,9 @@ namespace PaymentHub.Data.Migrations.Postgres
                 name: "CK_bill_orders_status",
                 table: "bill_orders",
                 sql: "status = ANY ('{\"Processing\",\"Success\",\"Cancelled\"}'::text[])");
+
+            // The same names as before, so no row can violate them; the guard keeps the convention (README, "Adding a migration").
+            CheckConstraintGuard.StopOnViolatingRows(migrationBuilder, TargetModel);
         }
 
         /// <inheritdoc />
@@ -339,6 +342,8 @@ namespace PaymentHub.Data.Migrations.Postgres
                 name: "CK_bill_orders_status",
                 table: "bill_orders",
                 sql: "status IN ('Processing', 'Success', 'Cancelled')");
+
+            CheckConstraintGuard.StopOnViolatingRows(migrationBuilder, TargetModel);
         }
     }
 }
