@@ -11,6 +11,7 @@
 #   PG_URL=... bench/run.sh # use a running PostgreSQL instead (a database the gateway may migrate; no CPU figures for it)
 #   GATEWAY_ENV='DOTNET_gcServer=0' bench/run.sh --short   # extra environment for the gateway process only
 #   CONNECTIONS=32 UPSTREAM_DELAY_MS=1000 bench/run.sh --short   # other connection counts; a slower upstream fake
+#   POOL_SIZE=8 bench/run.sh --short   # the gateway's pool (Maximum Pool Size) instead of its default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP=20; CONNECTIONS=${CONNECTIONS:-8,32,128}; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-200}; RESELLERS=50
@@ -42,10 +43,11 @@ if [[ -z "${PG_URL:-}" ]]; then
     -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c track_wal_io_timing=on" start >/dev/null
   PG_PID=$(head -1 "$WORK/data/postmaster.pid")
   "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres paymenthub
-  # No pool size: the gateway runs with its own default (DatabaseSetup.DefaultMaxPoolSize, 16), as deployed. With 200, the
-  # 256-connection step opened 200 server backends, each paying start-up and statement preparation: 42 req/s and 24 ms of
-  # PostgreSQL CPU per request, against 224 req/s and 3.5 ms with Npgsql's 100 (bench/README.md).
-  CONN="Host=127.0.0.1;Port=$PORT;Username=postgres;Database=paymenthub"
+  # No pool size unless POOL_SIZE gives one: the gateway runs with its own default (DatabaseSetup.DefaultMaxPoolSize, 16),
+  # as deployed. With 200, the 256-connection step opened 200 server backends, each paying start-up and statement
+  # preparation: 42 req/s and 24 ms of PostgreSQL CPU per request, against 224 req/s and 3.5 ms with Npgsql's 100
+  # (bench/README.md).
+  CONN="Host=127.0.0.1;Port=$PORT;Username=postgres;Database=paymenthub${POOL_SIZE:+;Maximum Pool Size=$POOL_SIZE}"
   PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d paymenthub -q -v ON_ERROR_STOP=1)
   # What bench/pgbench/step.sh needs, given to it and to the suite (which runs it) only.
   PGENV=(PGBENCH="$PGBIN/pgbench" PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=postgres STEP="$STEP")
@@ -55,7 +57,7 @@ else
   PG_PID=0; CONN="$PG_URL"; PSQL=(psql "$PG_URL" -q -v ON_ERROR_STOP=1); PGENV=(STEP="$STEP")
 fi
 
-echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT"
+echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT${POOL_SIZE:+, Maximum Pool Size=$POOL_SIZE}"
 (cd src/PaymentHub.Api && exec env ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$GW_PORT" \
   Admin__BootstrapKey="$ADMIN_KEY" Database__Provider=Postgres ConnectionStrings__PaymentHub="$CONN" \
   Security__CredentialHashKey="$(head -c 32 /dev/urandom | base64)" \
