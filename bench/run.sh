@@ -41,7 +41,7 @@ if [[ -z "${PG_URL:-}" ]]; then
   as_pg "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
   as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -t 60 \
     -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c track_wal_io_timing=on" start >/dev/null
-  PG_PID=$(head -1 "$WORK/data/postmaster.pid")
+  PG_PID=$(head -1 "$WORK/data/postmaster.pid"); PG_PID_ARG=(--postgres-pid "$PG_PID")
   "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres paymenthub
   # No pool size unless POOL_SIZE gives one: the gateway runs with its own default (DatabaseSetup.DefaultMaxPoolSize, 16),
   # as deployed. With 200, the 256-connection step opened 200 server backends, each paying start-up and statement
@@ -54,7 +54,27 @@ if [[ -z "${PG_URL:-}" ]]; then
   # Only this cluster has track_wal_io_timing on; a database of PG_URL's gives no time per flush.
   WAL_STATS=(--wal-stats-command bench/pgbench/wal-stats.sh)
 else
-  PG_PID=0; CONN="$PG_URL"; PSQL=(psql "$PG_URL" -q -v ON_ERROR_STOP=1); PGENV=(STEP="$STEP")
+  # PG_URL is the gateway's (Npgsql) connection string, which psql and pgbench do not read: they get the same server,
+  # user, password and database from libpq's environment variables.
+  npgsql_value() { # the value of the first of the given keys (lower case, spaces kept) that PG_URL sets
+    local part key want parts
+    IFS=';' read -ra parts <<< "$PG_URL"
+    for part in "${parts[@]}"; do
+      key=$(sed 's/^ *//; s/ *$//' <<< "${part%%=*}" | tr '[:upper:]' '[:lower:]')
+      for want in "$@"; do
+        if [[ "$part" == *=* && "$key" == "$want" ]]; then printf '%s' "${part#*=}"; return 0; fi
+      done
+    done
+    return 0
+  }
+  LIBPQ=()
+  for pair in PGHOST:host,server PGPORT:port PGUSER:username,user\ id,userid,user PGPASSWORD:password PGDATABASE:database,db; do
+    IFS=',' read -ra keys <<< "${pair#*:}"
+    value=$(npgsql_value "${keys[@]}")
+    if [[ -n "$value" ]]; then LIBPQ+=("${pair%%:*}=$value"); fi
+  done
+  PG_PID=0; CONN="$PG_URL${POOL_SIZE:+;Maximum Pool Size=$POOL_SIZE}"
+  PSQL=(env "${LIBPQ[@]}" psql -q -v ON_ERROR_STOP=1); PGENV=("${LIBPQ[@]}" STEP="$STEP")
 fi
 
 echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT${POOL_SIZE:+, Maximum Pool Size=$POOL_SIZE}"
@@ -92,7 +112,8 @@ echo "   (bench/pgbench/two-commits.sql on the tables with foreign keys, over th
 echo "   table prints beside the step's"
 set +e
 env "${PGENV[@]}" dotnet bench/PaymentHub.Bench/bin/Release/net10.0/PaymentHub.Bench.dll --suite \
-  --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" --postgres-pid "$PG_PID" \
+  --url "http://127.0.0.1:$GW_PORT" --admin-key "$ADMIN_KEY" --gateway-pid "$GW_PID" \
+  ${PG_PID_ARG[@]+"${PG_PID_ARG[@]}"} \
   --ceiling-command "bench/pgbench/step.sh bench/pgbench/submit.sql" \
   --fk-ceiling-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/submit.sql" \
   --floor-command "bench/pgbench/step.sh --schema=bench_fk bench/pgbench/two-commits.sql" \
