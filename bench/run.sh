@@ -55,7 +55,8 @@ if [[ -z "${PG_URL:-}" ]]; then
   WAL_STATS=(--wal-stats-command bench/pgbench/wal-stats.sh)
 else
   # PG_URL is the gateway's (Npgsql) connection string, which psql and pgbench do not read: they get the same server,
-  # user, password and database from libpq's environment variables.
+  # user, password and database from libpq's environment variables, exported (not passed as arguments, which any
+  # process listing shows).
   npgsql_value() { # the value of the first of the given keys (lower case, spaces kept) that PG_URL sets
     local part key want parts
     IFS=';' read -ra parts <<< "$PG_URL"
@@ -74,7 +75,8 @@ else
     if [[ -n "$value" ]]; then LIBPQ+=("${pair%%:*}=$value"); fi
   done
   PG_PID=0; CONN="$PG_URL${POOL_SIZE:+;Maximum Pool Size=$POOL_SIZE}"
-  PSQL=(env "${LIBPQ[@]}" psql -q -v ON_ERROR_STOP=1); PGENV=("${LIBPQ[@]}" STEP="$STEP")
+  if (( ${#LIBPQ[@]} )); then export "${LIBPQ[@]}"; fi
+  PSQL=(psql -q -v ON_ERROR_STOP=1); PGENV=(STEP="$STEP")
 fi
 
 echo "== gateway (Release, Production, logs at Warning) on port $GW_PORT${POOL_SIZE:+, Maximum Pool Size=$POOL_SIZE}"
