@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Npgsql;
 using PaymentHub.Data;
 using PaymentHub.Ledger;
@@ -130,6 +131,99 @@ public sealed class EnumCheckConstraintTests
         }
         Assert.Equal(before, await CheckConstraintsAsync(database));
         Assert.DoesNotContain(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Compacting_the_constraints_adds_them_not_valid_in_its_transaction_and_validates_them_after_it()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Postgres, "enum_check_compact_online");
+        await using var db = database.Context();
+        var migrations = db.GetService<IMigrationsAssembly>();
+        var id = migrations.Migrations.Keys.Single(m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
+        var migration = migrations.CreateMigration(migrations.Migrations[id], db.Database.ProviderName!);
+        var operations = migration.UpOperations.ToList();
+
+        // No ADD CONSTRAINT … CHECK that reads its table under the migration's lock: each is added NOT VALID inside the
+        // transaction, and validated by a statement of its own after every statement of the transaction.
+        Assert.DoesNotContain(operations, o => o is AddCheckConstraintOperation);
+        var sql = operations.OfType<SqlOperation>().ToList();
+        var added = sql.Where(o => o.Sql.Contains(" ADD CONSTRAINT ", StringComparison.Ordinal)).ToList();
+        var validated = sql.Where(o => o.Sql.Contains(" VALIDATE CONSTRAINT ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(operations.OfType<DropCheckConstraintOperation>().Count(), added.Count);
+        Assert.All(added, o => Assert.False(o.SuppressTransaction));
+        Assert.All(added, o => Assert.EndsWith(" NOT VALID;", o.Sql, StringComparison.Ordinal));
+        // A run stopped after the transaction left these constraints behind; the next run replaces them.
+        Assert.All(added, o => Assert.Matches("^ALTER TABLE \"[a-z_]+\" DROP CONSTRAINT IF EXISTS (\"[^\"]+\"), ADD CONSTRAINT \\1 CHECK ", o.Sql));
+        Assert.All(validated, o => Assert.True(o.SuppressTransaction));
+        Assert.Equal(
+            added.Select(o => Regex.Match(o.Sql, "ADD CONSTRAINT (\"[^\"]+\")").Groups[1].Value).Order(),
+            validated.Select(o => Regex.Match(o.Sql, "VALIDATE CONSTRAINT (\"[^\"]+\")").Groups[1].Value).Order());
+        var firstValidation = operations.IndexOf(validated[0]);
+        Assert.All(operations.Take(firstValidation), o => Assert.False(o is SqlOperation { SuppressTransaction: true }));
+        Assert.All(operations.Skip(firstValidation), o => Assert.True(o is SqlOperation { SuppressTransaction: true }));
+    }
+
+    [Fact]
+    public async Task Compacting_the_constraints_over_existing_rows_leaves_every_constraint_validated()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Postgres, "enum_check_compact_rows");
+        await using (var db = database.Context())
+        {
+            await db.GetService<IMigrator>().MigrateAsync(ScratchDatabase.MigrationBefore(db, "_CompactEnumChecks"));
+        }
+        // Rows in the tables the migration checks (the seeded operators and house accounts are there already).
+        await database.ExecuteAsync("""
+            INSERT INTO ledger_journals (created_at, description, kind, reference)
+            SELECT now(), 'row ' || g, 'OperatorCredit', 'compact-' || g FROM generate_series(1, 500) AS g
+            """);
+
+        await using (var db = database.Context())
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        Assert.Contains(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
+        Assert.Empty(await database.QueryAsync("SELECT conname FROM pg_constraint WHERE contype = 'c' AND NOT convalidated"));
+        var constraints = await CheckConstraintsAsync(database);
+        Assert.StartsWith("CHECK (((kind)::text = ANY ('{OperatorCredit,", constraints[("ledger_journals", "CK_ledger_journals_kind")]);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => database.ExecuteAsync(
+            "INSERT INTO ledger_journals (created_at, description, kind, reference) VALUES (now(), 'x', 'operatorcredit', 'compact-x')"));
+        AssertCheckViolation(refused, "CK_ledger_journals_kind");
+    }
+
+    [Fact]
+    public async Task A_compaction_stopped_after_its_transaction_committed_completes_on_the_next_start()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Postgres, "enum_check_compact_rerun");
+        await using (var db = database.Context())
+        {
+            await db.Database.MigrateAsync();
+        }
+        // What a run stopped between its transaction and the validations leaves: the new constraints NOT VALID and the
+        // migration not recorded as applied.
+        await database.ExecuteAsync("""
+            ALTER TABLE recharge_orders DROP CONSTRAINT "CK_recharge_orders_status";
+            ALTER TABLE recharge_orders ADD CONSTRAINT "CK_recharge_orders_status" CHECK (status = ANY ('{"Processing","Success","Failed"}'::text[])) NOT VALID;
+            ALTER TABLE ledger_journals DROP CONSTRAINT "CK_ledger_journals_kind";
+            ALTER TABLE ledger_journals ADD CONSTRAINT "CK_ledger_journals_kind" CHECK (kind = ANY ('{"OperatorCredit","OperatorDebit","BillOrderDebit","BillOrderRefund","RechargeDebit","RechargeRefund","Cashback","TopUpCredit"}'::text[])) NOT VALID;
+            """);
+        var applied = await database.AppliedMigrationsAsync();
+        await database.ExecuteAsync($"DELETE FROM \"{DatabaseSetup.MigrationsHistoryTable}\" WHERE \"MigrationId\" = "
+            + $"'{applied.Single(m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal))}'");
+        Assert.Equal(new[] { "CK_ledger_journals_kind", "CK_recharge_orders_status" },
+            (await database.QueryAsync("SELECT conname FROM pg_constraint WHERE contype = 'c' AND NOT convalidated")).Order());
+        var before = await CheckConstraintsAsync(database);
+
+        await using (var db = database.Context())
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        Assert.Contains(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
+        Assert.Empty(await database.QueryAsync("SELECT conname FROM pg_constraint WHERE contype = 'c' AND NOT convalidated"));
+        var after = await CheckConstraintsAsync(database);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(after, c => Assert.Equal(before[c.Key].Replace(" NOT VALID", "", StringComparison.Ordinal), c.Value));
     }
 
     /// <summary>

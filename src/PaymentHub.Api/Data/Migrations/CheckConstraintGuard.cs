@@ -51,6 +51,43 @@ public static class CheckConstraintGuard
         }
     }
 
+    /// <summary>
+    /// On PostgreSQL, call after <see cref="StopOnViolatingRows"/>: each CHECK constraint the migration adds is added
+    /// <c>NOT VALID</c> in the migration's transaction and validated after that transaction commits. Why: <c>ADD CONSTRAINT
+    /// … CHECK</c> reads every row of its table under the table's ACCESS EXCLUSIVE lock, and the migration's transaction
+    /// keeps that lock to its commit, so on a database with millions of orders and journals every request that touches
+    /// one of the tables waits until all of them have been read. <c>NOT VALID</c> takes that lock only for the moment it
+    /// records the constraint (rows written from then on are checked), and <c>VALIDATE CONSTRAINT</c> reads the rows under
+    /// SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. The guard has already stopped on any row the
+    /// constraints would refuse, and the constraint refuses new ones, so the validation finds none. A run stopped
+    /// between the two leaves the constraints in place but not validated, and the migration not recorded: the next run
+    /// adds them again (each add first drops a constraint of its name if there is one) and validates them.
+    /// </summary>
+    public static void ValidateAfterCommit(MigrationBuilder migrationBuilder)
+    {
+        if (!migrationBuilder.IsNpgsql())
+        {
+            return;
+        }
+        var validations = new List<SqlOperation>();
+        var operations = migrationBuilder.Operations;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (operations[i] is not AddCheckConstraintOperation check)
+            {
+                continue;
+            }
+            var table = check.Schema is null ? Identifier(check.Table) : $"{Identifier(check.Schema)}.{Identifier(check.Table)}";
+            var name = Identifier(check.Name);
+            operations[i] = new SqlOperation
+            {
+                Sql = $"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}, ADD CONSTRAINT {name} CHECK ({check.Sql}) NOT VALID;",
+            };
+            validations.Add(new SqlOperation { Sql = $"ALTER TABLE {table} VALIDATE CONSTRAINT {name};", SuppressTransaction = true });
+        }
+        operations.AddRange(validations);
+    }
+
     /// <summary>One line per row that the constraint would refuse; NULL passes a CHECK, as it does here.</summary>
     private static string ViolationsOf(AddCheckConstraintOperation check, IModel? targetModel, bool postgres)
     {

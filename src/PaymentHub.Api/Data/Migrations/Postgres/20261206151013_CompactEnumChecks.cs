@@ -11,7 +11,9 @@ namespace PaymentHub.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             // The same names in the form PostgreSQL reads back cheaply on every write (PaymentHubDbContext.AddEnumCheckConstraints).
-            // One transaction: no other session sees a table without its constraint, and each new one checks the rows.
+            // One transaction for the drops and the adds: no other session sees a table without its constraint. Each add is
+            // NOT VALID and is validated after the commit, so no table stays locked while its rows are read
+            // (CheckConstraintGuard.ValidateAfterCommit).
             migrationBuilder.DropCheckConstraint(
                 name: "CK_webhook_endpoints_status",
                 table: "webhook_endpoints");
@@ -176,6 +178,7 @@ namespace PaymentHub.Data.Migrations.Postgres
 
             // The same names as before, so no row can violate them; the guard keeps the convention (README, "Adding a migration").
             CheckConstraintGuard.StopOnViolatingRows(migrationBuilder, TargetModel);
+            CheckConstraintGuard.ValidateAfterCommit(migrationBuilder);
         }
 
         /// <inheritdoc />
@@ -344,6 +347,7 @@ namespace PaymentHub.Data.Migrations.Postgres
                 sql: "status IN ('Processing', 'Success', 'Cancelled')");
 
             CheckConstraintGuard.StopOnViolatingRows(migrationBuilder, TargetModel);
+            CheckConstraintGuard.ValidateAfterCommit(migrationBuilder);
         }
     }
 }
