@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using PaymentHub.Admin;
 using PaymentHub.Data;
 using PaymentHub.Demo;
@@ -31,10 +32,10 @@ public static partial class StartupTasks
         }
         // MigrateAsync also diffs the model against the migrations' snapshot on every call, which costs more than a start
         // needs when nothing is pending (SchemaDriftTests keep model and migrations in step); instances that race here
-        // both find migrations pending, and MigrateAsync's own lock applies them once.
+        // both find migrations pending, and the migration lock applies them once (MigrateOneInstanceAtATimeAsync).
         if ((await db.Database.GetPendingMigrationsAsync(ct)).Any())
         {
-            await db.Database.MigrateAsync(ct);
+            await MigrateOneInstanceAtATimeAsync(db, ct);
         }
         LogMigrated(logger, db.Database.ProviderName ?? "unknown");
 
@@ -82,6 +83,36 @@ public static partial class StartupTasks
         }
         stored = await db.AppSettings.AsNoTracking().SingleAsync(s => s.Name == setting, ct);
         return Convert.FromBase64String(stored.Value);
+    }
+
+    /// <summary>Any number that no other advisory lock on this database uses: the key of the migration lock.</summary>
+    internal const long MigrationLockKey = 0x5061_796D_4875_6201; // "PaymHub", 1
+
+    /// <summary>
+    /// Applies the pending migrations, on PostgreSQL while holding a session-level advisory lock on a connection of its
+    /// own. EF's own migration lock (Npgsql's <c>LOCK TABLE</c> on the history table) lives only as long as a transaction,
+    /// and a migration with a statement outside its transaction (<see cref="Data.Migrations.CheckConstraintGuard.ValidateAfterCommit"/>)
+    /// commits before that statement and takes the lock again only after it. Another instance starting in that gap
+    /// would find the migration still pending and start applying it a second time. With this lock it waits until the
+    /// first instance is done, and then finds nothing pending. The lock session is not pooled: closing it
+    /// ends the session, and with it the lock, however the migration ended.
+    /// </summary>
+    private static async Task MigrateOneInstanceAtATimeAsync(PaymentHubDbContext db, CancellationToken ct)
+    {
+        if (!db.IsPostgres)
+        {
+            await db.Database.MigrateAsync(ct);
+            return;
+        }
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var lockSession = connection.CloneWith(new NpgsqlConnectionStringBuilder(connection.ConnectionString) { Pooling = false }.ConnectionString);
+        await lockSession.OpenAsync(ct);
+        // No command timeout: validating a large table can take minutes, and waiting for it is the point.
+        await using (var command = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", lockSession) { CommandTimeout = 0 })
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await db.Database.MigrateAsync(ct);
     }
 
     private static async Task EnsureAdminKeyAsync(

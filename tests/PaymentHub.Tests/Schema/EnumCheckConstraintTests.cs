@@ -226,6 +226,47 @@ public sealed class EnumCheckConstraintTests
         Assert.All(after, c => Assert.Equal(before[c.Key].Replace(" NOT VALID", "", StringComparison.Ordinal), c.Value));
     }
 
+    [Fact]
+    public async Task A_starting_instance_waits_for_the_migration_lock_held_by_another_before_it_migrates()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(DatabaseProvider.Postgres, "enum_check_compact_lock");
+        await using (var db = database.Context())
+        {
+            await db.GetService<IMigrator>().MigrateAsync(ScratchDatabase.MigrationBefore(db, "_CompactEnumChecks"));
+        }
+        // Another instance migrating: it holds the lock for its whole run, the validations after its commits included.
+        await using var otherInstance = new NpgsqlConnection(database.ConnectionString);
+        await otherInstance.OpenAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Hosting.StartupTasks.MigrationLockKey})", otherInstance))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        await using var gateway = database.StartGateway("enum-check-lock-admin-key-0123456789");
+        var started = Task.Run(() => gateway.CreateClient());
+        const string waiting = """
+            SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await database.QueryAsync(waiting)).Single() == "0")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The starting instance never waited for the migration lock.");
+            Assert.False(started.IsCompleted, "The instance started without waiting for the migration lock.");
+            await Task.Delay(50);
+        }
+        Assert.DoesNotContain(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
+
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Hosting.StartupTasks.MigrationLockKey})", otherInstance))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+        using var client = await started.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Contains(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
+        Assert.Empty(await database.QueryAsync("SELECT conname FROM pg_constraint WHERE contype = 'c' AND NOT convalidated"));
+        Assert.Equal("0", (await database.QueryAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).Single());
+    }
+
     /// <summary>
     /// The names a stored definition allows: PostgreSQL's <c>= ANY ('{A,B}'::text[])</c> (an element in double quotes
     /// where the array syntax needs them) or SQLite's <c>IN ('A', 'B')</c>.
