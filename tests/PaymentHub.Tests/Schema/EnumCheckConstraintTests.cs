@@ -264,7 +264,10 @@ public sealed class EnumCheckConstraintTests
         using var client = await started.WaitAsync(TimeSpan.FromSeconds(120));
         Assert.Contains(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
         Assert.Empty(await database.QueryAsync("SELECT conname FROM pg_constraint WHERE contype = 'c' AND NOT convalidated"));
-        Assert.Equal("0", (await database.QueryAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).Single());
+        Assert.Equal("0", (await database.QueryAsync("""
+            SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """)).Single());
     }
 
     /// <summary>
