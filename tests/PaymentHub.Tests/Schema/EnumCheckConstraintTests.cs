@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Npgsql;
 using PaymentHub.Data;
+using PaymentHub.Data.Migrations;
 using PaymentHub.Ledger;
 using PaymentHub.Resellers;
 
@@ -161,6 +162,17 @@ public sealed class EnumCheckConstraintTests
         var firstValidation = operations.IndexOf(validated[0]);
         Assert.All(operations.Take(firstValidation), o => Assert.False(o is SqlOperation { SuppressTransaction: true }));
         Assert.All(operations.Skip(firstValidation), o => Assert.True(o is SqlOperation { SuppressTransaction: true }));
+    }
+
+    [Fact]
+    public void Validating_after_the_commit_without_the_guard_first_is_refused_where_the_migration_is_written()
+    {
+        var migrationBuilder = new MigrationBuilder("Npgsql.EntityFrameworkCore.PostgreSQL");
+        migrationBuilder.AddCheckConstraint("CK_orders_status", "orders", "status IN ('A', 'B')");
+
+        var refused = Assert.Throws<InvalidOperationException>(() => CheckConstraintGuard.ValidateAfterCommit(migrationBuilder));
+        Assert.Contains("StopOnViolatingRows before ValidateAfterCommit", refused.Message);
+        Assert.IsType<AddCheckConstraintOperation>(Assert.Single(migrationBuilder.Operations));
     }
 
     [Fact]

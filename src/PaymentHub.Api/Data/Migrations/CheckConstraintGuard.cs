@@ -69,8 +69,15 @@ public static class CheckConstraintGuard
         {
             return;
         }
-        var validations = new List<SqlOperation>();
         var operations = migrationBuilder.Operations;
+        // Called first, this would hide the adds from the guard, and a refused row would stop only the validation, after
+        // the commit: fail where the migration is written instead.
+        var guarded = operations.Any(o => o is SqlOperation { Sql: var sql } && sql.Contains("$guard$", StringComparison.Ordinal));
+        if (!guarded && operations.Any(o => o is AddCheckConstraintOperation))
+        {
+            throw new InvalidOperationException("Call CheckConstraintGuard.StopOnViolatingRows before ValidateAfterCommit.");
+        }
+        var validations = new List<SqlOperation>();
         for (var i = 0; i < operations.Count; i++)
         {
             if (operations[i] is not AddCheckConstraintOperation check)
