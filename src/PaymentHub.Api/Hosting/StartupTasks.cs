@@ -90,12 +90,13 @@ public static partial class StartupTasks
 
     /// <summary>
     /// Applies the pending migrations, on PostgreSQL while holding a session-level advisory lock on a connection of its
-    /// own. EF's own migration lock (Npgsql's <c>LOCK TABLE</c> on the history table) lives only as long as a transaction,
-    /// and a migration with a statement outside its transaction (<see cref="Data.Migrations.CheckConstraintGuard.ValidateAfterCommit"/>)
-    /// commits before that statement and takes the lock again only after it. Another instance starting in that gap
-    /// would find the migration still pending and start applying it a second time. With this lock it waits until the
-    /// first instance is done, and then finds nothing pending. The lock session is not pooled: closing it
-    /// ends the session, and with it the lock, however the migration ended.
+    /// own. EF's own migration lock (Npgsql's <c>LOCK TABLE</c> on the history table) lives only as long as a
+    /// transaction, and a migration with a statement outside its transaction
+    /// (<see cref="Data.Migrations.CheckConstraintGuard.ValidateAfterCommit"/>) commits before that statement and takes
+    /// the lock again only after it. Another instance starting in that gap would find the migration still pending and
+    /// start applying it a second time. With this lock it waits until the first instance is done, and then finds nothing
+    /// pending. The lock session is not pooled: closing it ends the session, and with it the lock, however the
+    /// migration ended.
     /// </summary>
     private static async Task MigrateOneInstanceAtATimeAsync(PaymentHubDbContext db, CancellationToken ct)
     {
