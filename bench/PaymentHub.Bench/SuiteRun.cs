@@ -160,6 +160,7 @@ public static class SuiteRun
         }
 
         PrintTable(rows);
+        PrintTargets(rows);
         return await CheckMoneyAsync(admin, [.. many, hot], rows, after.Token);
     }
 
@@ -240,6 +241,45 @@ public static class SuiteRun
                 $"{Ceiling(row.Ceiling.Plain, s.SuccessesPerSecond)} | {Ceiling(row.Ceiling.WithForeignKeys, s.SuccessesPerSecond)} | " +
                 $"{Floor(row.Ceiling.Floor)} | {WalSample.Cells(row.WalBefore, row.WalAfter)} | {MachineTicks.Cell(row.MachineBefore, row.MachineAfter)} |"));
         }
+    }
+
+    /// <summary>
+    /// Issue #11's targets at 32 connections, each with the step's figure and "met" or "MISSED", so that a run is read
+    /// against them the same way every time. The ratios are to the ceiling on tables without foreign keys, as the issue
+    /// reads them. The slow upstream's bound and threads are printed with its step, and the peak RSS and the idle CPU
+    /// by bench/run.sh, which measures them over the whole run.
+    /// </summary>
+    private static void PrintTargets(List<SuiteRow> rows)
+    {
+        Console.WriteLine();
+        Console.WriteLine("targets (issue #11) at 32 connections:");
+        SuiteRow? At32(string scenario) => rows.LastOrDefault(r => r.Scenario == scenario && r.Connections == 32);
+        static string Verdict(bool met) => met ? "met" : "MISSED";
+        void Line(string scenario, params (string Figure, bool? Met)[] checks) => Console.WriteLine(
+            $"  {scenario,-24} {string.Join("; ", checks.Select(c => c.Met is { } met ? $"{c.Figure}: {Verdict(met)}" : $"{c.Figure}: not measured"))}");
+        (string, bool?) Ratio(SuiteRow? row, double target) =>
+            row?.Ceiling.Plain is { Tps: > 0 } ceiling
+                ? (string.Create(CultureInfo.InvariantCulture, $"{row.Stats.SuccessesPerSecond / ceiling.Tps:0.00}× the ceiling, target ≥ {target}×"),
+                    row.Stats.SuccessesPerSecond / ceiling.Tps >= target)
+                : ($"ratio, target ≥ {target}×", null);
+        (string, bool?) P99(SuiteRow? row) => row is null
+            ? ("p99, target ≤ 50 ms", null)
+            : (string.Create(CultureInfo.InvariantCulture, $"p99 {row.Stats.Latency().P99:0.0} ms, target ≤ 50 ms"), row.Stats.Latency().P99 <= 50);
+        (string, bool?) Rate(SuiteRow? row) => row is null
+            ? ("2xx/s, target ≥ 3,000", null)
+            : (string.Create(CultureInfo.InvariantCulture, $"{row.Stats.SuccessesPerSecond:N0} 2xx/s, target ≥ 3,000"), row.Stats.SuccessesPerSecond >= 3000);
+
+        var submits = At32("submit, many wallets");
+        Line("submit, many wallets", Ratio(submits, 0.5), P99(submits));
+        var hot = At32("submit, one hot wallet");
+        // "No request times out" holds for every hot-wallet step, at each connection count.
+        var timeouts = rows.Where(r => r.Scenario == "submit, one hot wallet")
+            .Sum(r => r.Stats.Failures.Where(f => f.Key.StartsWith("timeout", StringComparison.Ordinal)).Sum(f => f.Value));
+        Line("submit, one hot wallet", Ratio(hot, 0.5), ($"{timeouts} timed out in its steps, target 0", timeouts == 0));
+        var recharges = At32("recharge sandbox, many");
+        Line("recharge sandbox, many", Ratio(recharges, 0.4), P99(recharges));
+        Line("provider_check", Rate(At32("provider_check")));
+        Line("status_check (bill)", Rate(At32("status_check (bill)")));
     }
 
     /// <summary>Two cells: pgbench's tps and the step's ratio to it, or two empty cells.</summary>
