@@ -20,6 +20,9 @@ public static class CheckConstraintGuard
 {
     private const int ListedRows = 50;
 
+    /// <summary>The dollar-quote tag of PostgreSQL's guard block, by which <see cref="ValidateAfterCommit"/> knows the guard is in place.</summary>
+    private const string PostgresGuardTag = "$guard$";
+
     /// <summary>
     /// Call at the end of <c>Up</c> (or <c>Down</c>): the check is placed ahead of the migration's first change to a check
     /// constraint, a drop or an add. On SQLite a drop already starts a table rebuild, and SQL placed after it would run
@@ -72,7 +75,7 @@ public static class CheckConstraintGuard
         var operations = migrationBuilder.Operations;
         // Called first, this would hide the adds from the guard, and a refused row would stop only the validation, after
         // the commit: fail where the migration is written instead.
-        var guarded = operations.Any(o => o is SqlOperation { Sql: var sql } && sql.Contains("$guard$", StringComparison.Ordinal));
+        var guarded = operations.Any(o => o is SqlOperation { Sql: var sql } && sql.Contains(PostgresGuardTag, StringComparison.Ordinal));
         if (!guarded && operations.Any(o => o is AddCheckConstraintOperation))
         {
             throw new InvalidOperationException("Call CheckConstraintGuard.StopOnViolatingRows before ValidateAfterCommit.");
@@ -139,7 +142,7 @@ public static class CheckConstraintGuard
     }
 
     private static string PostgresStop(string violations, string heading, string advice) => $"""
-        DO $guard$
+        DO {PostgresGuardTag}
         DECLARE
             found bigint;
             listed text;
@@ -154,7 +157,7 @@ public static class CheckConstraintGuard
                     USING ERRCODE = 'check_violation';
             END IF;
         END
-        $guard$;
+        {PostgresGuardTag};
         """;
 
     // SQLite has no procedural block: a temporary trigger raises the message built by the INSERT that fires it
