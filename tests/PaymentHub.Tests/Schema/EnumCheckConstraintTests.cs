@@ -256,12 +256,14 @@ public sealed class EnumCheckConstraintTests
 
         await using var gateway = database.StartGateway("enum-check-lock-admin-key-0123456789");
         var started = Task.Run(() => gateway.CreateClient());
-        const string waiting = """
+        // The advisory locks in this database: all of them, or only those a session is waiting for.
+        async Task<string> AdvisoryLocksAsync(bool waitingOnly) => (await database.QueryAsync($"""
             SELECT count(*) FROM pg_locks
-            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """;
+            WHERE locktype = 'advisory' {(waitingOnly ? "AND NOT granted" : "")}
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """)).Single();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await database.QueryAsync(waiting)).Single() == "0")
+        while (await AdvisoryLocksAsync(waitingOnly: true) == "0")
         {
             Assert.True(DateTime.UtcNow < deadline, "The starting instance never waited for the migration lock.");
             Assert.False(started.IsCompleted, "The instance started without waiting for the migration lock.");
@@ -276,10 +278,7 @@ public sealed class EnumCheckConstraintTests
         using var client = await started.WaitAsync(TimeSpan.FromSeconds(120));
         Assert.Contains(await database.AppliedMigrationsAsync(), m => m.EndsWith("_CompactEnumChecks", StringComparison.Ordinal));
         Assert.Empty(await database.QueryAsync("SELECT conname FROM pg_constraint WHERE contype = 'c' AND NOT convalidated"));
-        Assert.Equal("0", (await database.QueryAsync("""
-            SELECT count(*) FROM pg_locks
-            WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """)).Single());
+        Assert.Equal("0", await AdvisoryLocksAsync(waitingOnly: false));
     }
 
     /// <summary>
